@@ -1,0 +1,220 @@
+// The wire contract between the Parley client and the relay server.
+// One schema per wire format: the server validates requests with these (Fastify + TypeBox)
+// and the client validates responses with the very same objects. This folder is the only
+// part of server/ that client code may import (enforced by tests/layers.test.ts).
+import { Type, type Static } from 'typebox';
+
+export const API_VERSION = 'v1';
+
+/** Limits are part of the contract: the client splits work so it never exceeds them. */
+export const LIMITS = {
+  bodyBytes: 1024 * 1024,
+  envelopesPerSend: 100,
+  envelopeContentChars: 96 * 1024,
+  preKeysPerUpload: 100,
+  idTokenChars: 16 * 1024,
+  deviceNameChars: 64,
+  searchResults: 50,
+} as const;
+
+/** Standard (padded) base64; decoding is checked again by the server. */
+export const Base64 = (maxLength: number) =>
+  Type.String({ pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$', minLength: 4, maxLength });
+
+/** Opaque server-assigned user id; never an email or phone number. */
+export const UserId = Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}$' });
+export const DeviceId = Type.Integer({ minimum: 1, maximum: 1_000_000 });
+export const RegistrationId = Type.Integer({ minimum: 1, maximum: 16380 });
+export const KeyId = Type.Integer({ minimum: 0, maximum: 0xffffff });
+/** 33-byte Curve25519 public keys (0x05 prefix) encode to 44 base64 chars. */
+export const PublicKey = Base64(44);
+/** 64-byte XEdDSA signatures encode to 88 base64 chars. */
+export const Signature = Base64(88);
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+
+export const ErrorBody = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+}, { additionalProperties: true });
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---- health and config ----
+export const Health = Type.Object({ ok: Type.Literal(true) });
+
+export const ClientConfig = Type.Object({
+  issuer: Type.String(),
+  clientId: Type.String(),
+  scopes: Type.Array(Type.String()),
+  devIdp: Type.Boolean(),
+  organization: Type.String(),
+  limits: Type.Object({
+    envelopesPerSend: Type.Integer(),
+    preKeysPerUpload: Type.Integer(),
+    bodyBytes: Type.Integer(),
+  }),
+});
+export type ClientConfig = Static<typeof ClientConfig>;
+
+// ---- device registration ----
+/** A single-use nonce the client must put in its OIDC authorization request; bound into the ID token. */
+export const RegistrationNonce = Type.Object({
+  nonce: Type.String({ minLength: 22, maxLength: 64 }),
+  expiresAt: Type.Integer(),
+});
+export type RegistrationNonce = Static<typeof RegistrationNonce>;
+
+export const RegisterDeviceRequest = Type.Object({
+  idToken: Type.String({ minLength: 10, maxLength: LIMITS.idTokenChars }),
+  registrationId: RegistrationId,
+  name: Type.String({ minLength: 1, maxLength: LIMITS.deviceNameChars }),
+}, { additionalProperties: false });
+export type RegisterDeviceRequest = Static<typeof RegisterDeviceRequest>;
+
+export const UserProfile = Type.Object({
+  userId: UserId,
+  email: Type.String(),
+  name: Type.String(),
+});
+export type UserProfile = Static<typeof UserProfile>;
+
+export const RegisterDeviceResponse = Type.Object({
+  userId: UserId,
+  deviceId: DeviceId,
+  /** `<userId>.<deviceId>.<secret>`; sent as `Authorization: Bearer …`. The server keeps only a hash. */
+  credential: Type.String({ minLength: 20, maxLength: 200 }),
+  email: Type.String(),
+  name: Type.String(),
+  orgAdmin: Type.Boolean(),
+});
+export type RegisterDeviceResponse = Static<typeof RegisterDeviceResponse>;
+
+export const WhoAmI = Type.Object({
+  userId: UserId,
+  deviceId: DeviceId,
+  email: Type.String(),
+  name: Type.String(),
+  issuer: Type.String(),
+  orgAdmin: Type.Boolean(),
+});
+export type WhoAmI = Static<typeof WhoAmI>;
+
+// ---- prekeys ----
+export const PreKey = Type.Object({ keyId: KeyId, publicKey: PublicKey }, { additionalProperties: false });
+export const SignedPreKey = Type.Object(
+  { keyId: KeyId, publicKey: PublicKey, signature: Signature },
+  { additionalProperties: false },
+);
+export type PreKey = Static<typeof PreKey>;
+export type SignedPreKey = Static<typeof SignedPreKey>;
+
+/** First upload must carry identityKey and signedPreKey; later uploads refill preKeys and may rotate the signed prekey. */
+export const UploadKeysRequest = Type.Object({
+  identityKey: Type.Optional(PublicKey),
+  signedPreKey: Type.Optional(SignedPreKey),
+  preKeys: Type.Array(PreKey, { maxItems: LIMITS.preKeysPerUpload }),
+}, { additionalProperties: false });
+export type UploadKeysRequest = Static<typeof UploadKeysRequest>;
+
+export const PreKeyCount = Type.Object({ count: Type.Integer({ minimum: 0 }) });
+
+export const DeviceBundle = Type.Object({
+  deviceId: DeviceId,
+  registrationId: RegistrationId,
+  identityKey: PublicKey,
+  signedPreKey: SignedPreKey,
+  /** Absent when the device ran out of one-time prekeys (X3DH still works, with less forward secrecy). */
+  preKey: Type.Optional(PreKey),
+});
+export type DeviceBundle = Static<typeof DeviceBundle>;
+
+export const KeyBundles = Type.Object({
+  userId: UserId,
+  devices: Type.Array(DeviceBundle),
+});
+export type KeyBundles = Static<typeof KeyBundles>;
+
+export const UserIdParams = Type.Object({ userId: UserId });
+export const UserDeviceParams = Type.Object({ userId: UserId, deviceId: Type.String({ pattern: '^[1-9][0-9]{0,6}$' }) });
+
+// ---- directory ----
+export const DeviceRef = Type.Object({ deviceId: DeviceId, registrationId: RegistrationId });
+export type DeviceRef = Static<typeof DeviceRef>;
+
+export const DirectoryEntry = Type.Object({
+  userId: UserId,
+  email: Type.String(),
+  name: Type.String(),
+  devices: Type.Array(DeviceRef),
+});
+export type DirectoryEntry = Static<typeof DirectoryEntry>;
+
+export const DirectoryLookupQuery = Type.Object({ email: Email }, { additionalProperties: false });
+export const DirectorySearchQuery = Type.Object(
+  { q: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export const DirectorySearchResult = Type.Object({ results: Type.Array(DirectoryEntry, { maxItems: LIMITS.searchResults }) });
+
+// ---- sending ----
+/** Signal message types: 1 = WhisperMessage (session exists), 3 = PreKeyWhisperMessage (first message). */
+export const CiphertextType = Type.Union([Type.Literal(1), Type.Literal(3)]);
+
+export const OutgoingEnvelope = Type.Object({
+  userId: UserId,
+  deviceId: DeviceId,
+  registrationId: RegistrationId,
+  type: CiphertextType,
+  content: Base64(LIMITS.envelopeContentChars),
+}, { additionalProperties: false });
+export type OutgoingEnvelope = Static<typeof OutgoingEnvelope>;
+
+/**
+ * One request carries one envelope for every device of the recipient and every other device of the
+ * sender. A missing or extra device → 409 MismatchedDevices; a stale registrationId → 410 StaleDevices.
+ */
+export const SendRequest = Type.Object({
+  recipient: UserId,
+  envelopes: Type.Array(OutgoingEnvelope, { minItems: 1, maxItems: LIMITS.envelopesPerSend }),
+}, { additionalProperties: false });
+export type SendRequest = Static<typeof SendRequest>;
+
+export const SendResponse = Type.Object({ serverTimestamp: Type.Integer() });
+
+export const DeviceAddress = Type.Object({ userId: UserId, deviceId: DeviceId });
+export type DeviceAddress = Static<typeof DeviceAddress>;
+
+/** Body of 409 (missing/extra) and 410 (stale): the current device lists of the users involved. */
+export const DeviceMismatch = Type.Object({
+  error: Type.Union([Type.Literal('mismatched_devices'), Type.Literal('stale_devices')]),
+  message: Type.String(),
+  missing: Type.Array(DeviceAddress),
+  extra: Type.Array(DeviceAddress),
+  stale: Type.Array(DeviceAddress),
+  devices: Type.Record(Type.String(), Type.Array(DeviceRef)),
+});
+export type DeviceMismatch = Static<typeof DeviceMismatch>;
+
+// ---- delivery over WebSocket (GET /v1/ws, same bearer credential) ----
+export const IncomingEnvelope = Type.Object({
+  /** Server-assigned, unique per destination device; the client acks it and de-duplicates on it. */
+  id: Type.String({ pattern: '^[0-9]{1,18}$' }),
+  sourceUser: UserId,
+  sourceDevice: DeviceId,
+  type: CiphertextType,
+  content: Base64(LIMITS.envelopeContentChars),
+  serverTimestamp: Type.Integer(),
+});
+export type IncomingEnvelope = Static<typeof IncomingEnvelope>;
+
+export const ServerFrame = Type.Union([
+  Type.Object({ type: Type.Literal('envelope'), envelope: IncomingEnvelope }),
+  /** Sent once after the stored queue has been pushed: everything older than now was delivered. */
+  Type.Object({ type: Type.Literal('queue-empty') }),
+  Type.Object({ type: Type.Literal('error'), error: Type.String(), message: Type.String() }),
+]);
+export type ServerFrame = Static<typeof ServerFrame>;
+
+export const ClientFrame = Type.Union([
+  Type.Object({ type: Type.Literal('ack'), id: Type.String({ pattern: '^[0-9]{1,18}$' }) }, { additionalProperties: false }),
+]);
+export type ClientFrame = Static<typeof ClientFrame>;

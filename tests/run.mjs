@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs every tests/**/*.test.ts with Node's own test runner (Node 20 has no --test globs).
+// Usage: node tests/run.mjs [substring-filter ...]
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+const found = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) { if (name !== 'node_modules' && name !== 'fixtures') walk(p); }
+    else if (name.endsWith('.test.ts')) found.push(relative(root, p));
+  }
+})(join(root, 'tests'));
+const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+const r = spawnSync(process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files],
+  { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);
