@@ -1,0 +1,282 @@
+// A small interface over @privacyresearch/libsignal-protocol-typescript (X3DH + Double Ratchet).
+// Pure TypeScript, no I/O: every piece of state goes through the ProtocolState interface, which the
+// client implements on its SQLCipher store. (Never the unscoped `libsignal-protocol-typescript`:
+// its MAC check is commented out.)
+import {
+  Direction,
+  FingerprintGenerator,
+  KeyHelper,
+  SessionBuilder,
+  SessionCipher,
+  SignalProtocolAddress,
+  type KeyPairType,
+  type StorageType,
+} from '@privacyresearch/libsignal-protocol-typescript';
+
+export interface KeyPair {
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+export interface LocalIdentity {
+  keyPair: KeyPair;
+  registrationId: number;
+}
+
+/** A remote device: the server's user id plus its per-user device number. */
+export interface PeerAddress {
+  userId: string;
+  deviceId: number;
+}
+
+export interface PeerBundle {
+  registrationId: number;
+  identityKey: Uint8Array;
+  signedPreKey: { keyId: number; publicKey: Uint8Array; signature: Uint8Array };
+  preKey?: { keyId: number; publicKey: Uint8Array } | undefined;
+}
+
+export interface SignedPreKeyRecord {
+  keyId: number;
+  keyPair: KeyPair;
+  signature: Uint8Array;
+}
+
+export interface PreKeyRecord {
+  keyId: number;
+  keyPair: KeyPair;
+}
+
+/**
+ * Persistence for the protocol. `addressKey` is an opaque stable string per remote device.
+ * Trust decisions belong to the caller: `isTrustedIdentity` is asked before encrypting to a
+ * device whose stored identity key differs from the session's, and `saveIdentity` reports
+ * whether a different key was already on record (a safety-number change).
+ */
+export interface ProtocolState {
+  getLocalIdentity(): Promise<LocalIdentity | undefined>;
+  getPreKey(keyId: number): Promise<KeyPair | undefined>;
+  removePreKey(keyId: number): Promise<void>;
+  getSignedPreKey(keyId: number): Promise<KeyPair | undefined>;
+  getSession(addressKey: string): Promise<string | undefined>;
+  putSession(addressKey: string, record: string): Promise<void>;
+  removeSession(addressKey: string): Promise<void>;
+  isTrustedIdentity(peer: PeerAddress, identityKey: Uint8Array, sending: boolean): Promise<boolean>;
+  saveIdentity(peer: PeerAddress, identityKey: Uint8Array): Promise<boolean>;
+}
+
+export type ProtocolErrorKind =
+  | 'bad-mac' // tampered or corrupted ciphertext
+  | 'duplicate' // replayed or already-decrypted message
+  | 'no-session'
+  | 'untrusted-identity'
+  | 'invalid-message';
+
+export class ProtocolError extends Error {
+  constructor(readonly kind: ProtocolErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
+}
+
+const CURRENT_VERSION_BYTE = 0x33;
+
+export const MessageType = { Whisper: 1, PreKeyWhisper: 3 } as const;
+export type CiphertextType = (typeof MessageType)[keyof typeof MessageType];
+
+export interface Ciphertext {
+  type: CiphertextType;
+  body: Uint8Array;
+  /** The recipient device's registration id as the session knows it (the server checks it). */
+  registrationId: number;
+}
+
+// The library addresses devices as `name.deviceId` but asks trust questions by `name` alone; putting the
+// device into the name keeps per-device identity keys apart (each Parley device has its own key).
+const libAddress = (peer: PeerAddress) => new SignalProtocolAddress(`${peer.userId}/${peer.deviceId}`, peer.deviceId);
+const parseLibName = (name: string): PeerAddress => {
+  const slash = name.lastIndexOf('/');
+  const dot = name.lastIndexOf('.');
+  const userId = name.slice(0, slash);
+  const deviceId = Number.parseInt(name.slice(slash + 1, dot > slash ? dot : undefined), 10);
+  return { userId, deviceId };
+};
+export const addressKey = (peer: PeerAddress) => libAddress(peer).toString();
+
+const toAB = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+const toU8 = (ab: ArrayBuffer): Uint8Array => new Uint8Array(ab.slice(0));
+const fromLibPair = (kp: KeyPairType): KeyPair => ({ publicKey: toU8(kp.pubKey), privateKey: toU8(kp.privKey) });
+const toLibPair = (kp: KeyPair): KeyPairType => ({ pubKey: toAB(kp.publicKey), privKey: toAB(kp.privateKey) });
+const binaryString = (u: Uint8Array) => {
+  let s = '';
+  for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
+  return s;
+};
+const fromBinaryString = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Adapts our byte-array state interface to the library's ArrayBuffer StorageType. */
+class LibraryStorage implements StorageType {
+  constructor(private readonly state: ProtocolState) {}
+  async getIdentityKeyPair() {
+    const id = await this.state.getLocalIdentity();
+    return id ? toLibPair(id.keyPair) : undefined;
+  }
+  async getLocalRegistrationId() {
+    return (await this.state.getLocalIdentity())?.registrationId;
+  }
+  async isTrustedIdentity(identifier: string, identityKey: ArrayBuffer, direction: Direction) {
+    return this.state.isTrustedIdentity(parseLibName(identifier), toU8(identityKey), direction === Direction.SENDING);
+  }
+  async saveIdentity(encodedAddress: string, publicKey: ArrayBuffer) {
+    return this.state.saveIdentity(parseLibName(encodedAddress), toU8(publicKey));
+  }
+  async loadPreKey(keyId: string | number) {
+    const kp = await this.state.getPreKey(Number(keyId));
+    return kp ? toLibPair(kp) : undefined;
+  }
+  async storePreKey(): Promise<void> {
+    throw new Error('prekeys are stored by the client, not by the protocol library');
+  }
+  async removePreKey(keyId: string | number) {
+    await this.state.removePreKey(Number(keyId));
+  }
+  async loadSignedPreKey(keyId: string | number) {
+    const kp = await this.state.getSignedPreKey(Number(keyId));
+    return kp ? toLibPair(kp) : undefined;
+  }
+  async storeSignedPreKey(): Promise<void> {
+    throw new Error('signed prekeys are stored by the client, not by the protocol library');
+  }
+  async removeSignedPreKey(): Promise<void> {}
+  async storeSession(encodedAddress: string, record: string) {
+    await this.state.putSession(encodedAddress, record);
+  }
+  async loadSession(encodedAddress: string) {
+    return this.state.getSession(encodedAddress);
+  }
+}
+
+export async function createIdentity(): Promise<LocalIdentity> {
+  const kp = await KeyHelper.generateIdentityKeyPair();
+  return { keyPair: fromLibPair(kp), registrationId: KeyHelper.generateRegistrationId() };
+}
+
+export async function createSignedPreKey(identity: KeyPair, keyId: number): Promise<SignedPreKeyRecord> {
+  const spk = await KeyHelper.generateSignedPreKey(toLibPair(identity), keyId);
+  return { keyId, keyPair: fromLibPair(spk.keyPair), signature: toU8(spk.signature) };
+}
+
+export async function createPreKeys(firstKeyId: number, count: number): Promise<PreKeyRecord[]> {
+  const out: PreKeyRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const keyId = (firstKeyId + i) % 0xffffff || 1;
+    const pk = await KeyHelper.generatePreKey(keyId);
+    out.push({ keyId, keyPair: fromLibPair(pk.keyPair) });
+  }
+  return out;
+}
+
+function classify(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Bad MAC/i.test(msg)) return new ProtocolError('bad-mac', 'message authentication failed (tampered or corrupted)', { cause: err });
+  if (/counter was repeated|Message key not found/i.test(msg)) return new ProtocolError('duplicate', 'message was already decrypted (duplicate or replay)', { cause: err });
+  if (/Identity key changed|Unknown identity key/i.test(msg)) return new ProtocolError('untrusted-identity', 'the peer identity key changed and is not trusted', { cause: err });
+  if (/No record|No session|unable to find session/i.test(msg)) return new ProtocolError('no-session', 'no session with this device', { cause: err });
+  return new ProtocolError('invalid-message', `cannot process message: ${msg}`, { cause: err });
+}
+
+/** One local device's view of the protocol: sessions with remote devices. */
+export class SignalParty {
+  private readonly storage: LibraryStorage;
+  constructor(private readonly state: ProtocolState) {
+    this.storage = new LibraryStorage(state);
+  }
+
+  /** X3DH from a fetched prekey bundle; replaces any previous session with that device. */
+  async startSession(peer: PeerAddress, bundle: PeerBundle): Promise<void> {
+    const builder = new SessionBuilder(this.storage, libAddress(peer));
+    try {
+      await builder.processPreKey({
+        registrationId: bundle.registrationId,
+        identityKey: toAB(bundle.identityKey),
+        signedPreKey: {
+          keyId: bundle.signedPreKey.keyId,
+          publicKey: toAB(bundle.signedPreKey.publicKey),
+          signature: toAB(bundle.signedPreKey.signature),
+        },
+        preKey: bundle.preKey ? { keyId: bundle.preKey.keyId, publicKey: toAB(bundle.preKey.publicKey) } : undefined,
+      });
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async hasSession(peer: PeerAddress): Promise<boolean> {
+    return new SessionCipher(this.storage, libAddress(peer)).hasOpenSession();
+  }
+
+  async sessionRegistrationId(peer: PeerAddress): Promise<number | undefined> {
+    if (!(await this.hasSession(peer))) return undefined;
+    return new SessionCipher(this.storage, libAddress(peer)).getRemoteRegistrationId();
+  }
+
+  async deleteSession(peer: PeerAddress): Promise<void> {
+    await this.state.removeSession(addressKey(peer));
+  }
+
+  async encrypt(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
+    try {
+      const cipher = new SessionCipher(this.storage, libAddress(peer));
+      const out = await cipher.encrypt(toAB(plaintext));
+      if (out.body === undefined) throw new Error('library returned no ciphertext');
+      return { type: out.type === 3 ? 3 : 1, body: fromBinaryString(out.body), registrationId: out.registrationId ?? 0 };
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async decrypt(peer: PeerAddress, type: CiphertextType, body: Uint8Array): Promise<Uint8Array> {
+    // The library accepts any version byte with major 3 but MACs a constant 0x33; only 0x33 is genuine.
+    if (body[0] !== CURRENT_VERSION_BYTE) throw new ProtocolError('invalid-message', 'unsupported message version');
+    const cipher = new SessionCipher(this.storage, libAddress(peer));
+    try {
+      const plain = type === MessageType.PreKeyWhisper
+        ? await cipher.decryptPreKeyWhisperMessage(binaryString(body), 'binary')
+        : await cipher.decryptWhisperMessage(binaryString(body), 'binary');
+      return toU8(plain);
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+}
+
+const FINGERPRINT_ITERATIONS = 5200;
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Canonical identity of a user for safety numbers: the sorted identity keys of all their devices. */
+function combinedKey(keys: Uint8Array[]): ArrayBuffer {
+  const sorted = [...keys].sort(compareBytes);
+  const total = sorted.reduce((n, k) => n + k.length, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const k of sorted) { out.set(k, o); o += k.length; }
+  return out.buffer;
+}
+
+/**
+ * Signal's 60-digit numeric fingerprint for two identities, in 12 groups of five.
+ * Both sides compute the same number; it changes whenever either side's key set changes.
+ */
+export async function safetyNumber(
+  localUserId: string, localKeys: Uint8Array[], remoteUserId: string, remoteKeys: Uint8Array[],
+): Promise<string> {
+  if (localKeys.length === 0 || remoteKeys.length === 0) throw new ProtocolError('invalid-message', 'safety number needs at least one identity key per side');
+  const digits = await new FingerprintGenerator(FINGERPRINT_ITERATIONS)
+    .createFor(localUserId, combinedKey(localKeys), remoteUserId, combinedKey(remoteKeys));
+  return digits.match(/.{5}/g)!.join(' ');
+}
