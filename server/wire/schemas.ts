@@ -140,11 +140,18 @@ export const UserDeviceParams = Type.Object({ userId: UserId, deviceId: Type.Str
 export const DeviceRef = Type.Object({ deviceId: DeviceId, registrationId: RegistrationId });
 export type DeviceRef = Static<typeof DeviceRef>;
 
+/** A device as the directory shows it: with its public identity key, so safety numbers need no prekey. */
+export const DirectoryDevice = Type.Object({
+  deviceId: DeviceId,
+  registrationId: RegistrationId,
+  identityKey: Type.Optional(PublicKey),
+});
+
 export const DirectoryEntry = Type.Object({
   userId: UserId,
   email: Type.String(),
   name: Type.String(),
-  devices: Type.Array(DeviceRef),
+  devices: Type.Array(DirectoryDevice),
 });
 export type DirectoryEntry = Static<typeof DirectoryEntry>;
 

@@ -1,0 +1,162 @@
+// The Parley relay/directory server: Fastify + TypeBox validation, SQLite storage, WebSocket
+// delivery, and (for development) an embedded OpenID Connect provider.
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LIMITS, type ClientConfig } from './wire/schemas.ts';
+import { ApiError } from './errors.ts';
+import { authenticator, IdTokenVerifier } from './auth.ts';
+import { DeliveryHub } from './delivery.ts';
+import { SqliteStore } from './store/sqlite.ts';
+import type { App, AppContext } from './context.ts';
+import { createDevIdp, DEV_CLIENT_ID, DEV_IDP_PATH, DEV_WARNING, mountDevIdp, type DevIdp } from './dev-idp.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { directoryRoutes } from './routes/directory.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { wsRoutes } from './routes/ws.ts';
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  /** Embedded development IdP under /idp. Exclusive with issuer + clientId. */
+  devIdp?: boolean;
+  issuer?: string;
+  clientId?: string;
+  organization?: string;
+  adminGroup?: string;
+  /** Externally visible base URL (e.g. behind a reverse proxy); the dev IdP's issuer derives from it. */
+  publicUrl?: string;
+  /** Millisecond clock, injectable for tests. */
+  now?: () => number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface RunningServer {
+  /** http://HOST:PORT actually bound. */
+  url: string;
+  issuer: string;
+  clientId: string;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** Maps any thrown error to the `{ error, message }` body every client fault gets. */
+function errorResponse(err: FastifyError | ApiError | Error): { status: number; body: Record<string, unknown> } {
+  if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message, ...err.extra } };
+  const e = err as FastifyError;
+  if (e.validation) return { status: 400, body: { error: 'invalid_request', message: `Invalid request: ${e.message}.` } };
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: { error: 'invalid_json', message: 'The request body is not valid JSON.' } };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { error: 'body_too_large', message: `The request body exceeds ${LIMITS.bodyBytes} bytes.` } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { error: 'unsupported_media_type', message: 'Send the request body as application/json.' } };
+  }
+  if (e instanceof SyntaxError) return { status: 400, body: { error: 'invalid_json', message: 'The request body is not valid JSON.' } };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return { status, body: { error: 'bad_request', message: e.message || 'The request was not understood.' } };
+  }
+  return { status: status >= 500 && status < 600 ? status : 500, body: { error: 'internal_error', message: 'The server failed to handle this request.' } };
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const external = opts.issuer !== undefined || opts.clientId !== undefined;
+  if (opts.devIdp ? external : !(opts.issuer && opts.clientId)) {
+    throw new Error('startServer: give exactly one of devIdp: true, or both issuer and clientId');
+  }
+  const now = opts.now ?? Date.now;
+  const logger = opts.logger ?? true;
+  const app: App = Fastify({
+    logger: logger === true ? {
+      level: 'info',
+      // Never log credentials or tokens.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    } : logger,
+    bodyLimit: LIMITS.bodyBytes,
+    // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Query strings of the contract are small; anything else is noise.
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const store = new SqliteStore(opts.dataDir);
+  const hub = new DeliveryHub(store, app.log);
+  const ctx: AppContext = {
+    store, hub, now,
+    adminGroup: opts.adminGroup ?? 'parley-admins',
+    organization: opts.organization ?? (opts.devIdp ? 'Acme Corp' : 'Parley'),
+    devIdp: Boolean(opts.devIdp),
+    identity: undefined,
+    authenticate: authenticator(store, now),
+  };
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, body } = errorResponse(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `There is no ${req.method} ${req.url.split('?')[0]} endpoint.` });
+  });
+
+  let devIdp: DevIdp | undefined;
+  if (opts.devIdp) mountDevIdp(app, () => devIdp);
+
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  app.get('/healthz', async () => ({ ok: true as const }));
+  app.get('/v1/config', async (): Promise<ClientConfig> => {
+    if (!ctx.identity) throw new ApiError(503, 'starting', 'The server is still starting.');
+    return {
+      issuer: ctx.identity.issuer,
+      clientId: ctx.identity.clientId,
+      scopes: ctx.devIdp ? ['openid', 'profile', 'email', 'groups'] : ['openid', 'profile', 'email'],
+      devIdp: ctx.devIdp,
+      organization: ctx.organization,
+      limits: { envelopesPerSend: LIMITS.envelopesPerSend, preKeysPerUpload: LIMITS.preKeysPerUpload, bodyBytes: LIMITS.bodyBytes },
+    };
+  });
+  deviceRoutes(app, ctx);
+  keyRoutes(app, ctx);
+  directoryRoutes(app, ctx);
+  messageRoutes(app, ctx);
+  wsRoutes(app, ctx);
+
+  app.addHook('onClose', async () => {
+    hub.shutdown();
+    await store.close();
+  });
+
+  try {
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('unexpected listen address');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  let issuer: string;
+  let clientId: string;
+  if (opts.devIdp) {
+    // The issuer contains the bound port, so the provider can only be created now.
+    issuer = `${(opts.publicUrl ?? url).replace(/\/$/, '')}${DEV_IDP_PATH}`;
+    clientId = DEV_CLIENT_ID;
+    app.log.warn(DEV_WARNING);
+    devIdp = await createDevIdp(issuer, app.log);
+  } else {
+    issuer = opts.issuer!;
+    clientId = opts.clientId!;
+  }
+  ctx.identity = { issuer, clientId, verifier: new IdTokenVerifier(issuer, clientId, now) };
+
+  return { url, issuer, clientId, app, close: () => app.close() };
+}

@@ -1,0 +1,119 @@
+// Device credentials (`<userId>.<deviceId>.<secret>`, stored only as sha256(secret)) and
+// verification of the identity provider's ID tokens.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { FastifyRequest } from 'fastify';
+import { ApiError, unauthorized } from './errors.ts';
+import type { DeviceRecord, ServerStore } from './store/types.ts';
+
+const CREDENTIAL = /^(u_[A-Za-z0-9_-]{22})\.([1-9][0-9]{0,6})\.([A-Za-z0-9_-]{43})$/;
+
+export function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** 32 random bytes → 43 base64url chars. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function formatCredential(userId: string, deviceId: number, secret: string): string {
+  return `${userId}.${deviceId}.${secret}`;
+}
+
+export interface AuthContext { userId: string; deviceId: number; device: DeviceRecord }
+
+const authByRequest = new WeakMap<FastifyRequest, AuthContext>();
+
+/** The authenticated device of a request that went through `authenticate`. */
+export function authOf(req: FastifyRequest): AuthContext {
+  const auth = authByRequest.get(req);
+  if (!auth) throw unauthorized();
+  return auth;
+}
+
+/** How often lastSeen is written at most, so that every request does not become a write. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** An onRequest hook: runs before the body is parsed, so unauthenticated callers get 401 whatever they send. */
+export function authenticator(store: ServerStore, now: () => number) {
+  return async function authenticate(req: FastifyRequest): Promise<void> {
+    const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    const parts = match && CREDENTIAL.exec(match[1]!);
+    if (!parts) throw unauthorized();
+    const [, userId, deviceIdText, secret] = parts as unknown as [string, string, string, string];
+    const device = await store.getDevice(userId, Number(deviceIdText));
+    // Hash even when the device is unknown so that timing does not reveal which devices exist.
+    const presented = hashSecret(secret);
+    const expected = device ? Buffer.from(device.credentialHash) : Buffer.alloc(presented.length);
+    if (!device || expected.length !== presented.length || !timingSafeEqual(expected, presented)) throw unauthorized();
+    const t = now();
+    if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) await store.touchDevice(userId, device.deviceId, t);
+    authByRequest.set(req, { userId, deviceId: device.deviceId, device });
+  };
+}
+
+const ALLOWED_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; nonce: string }
+
+const invalidToken = (message: string) => new ApiError(401, 'invalid_token', message);
+
+/** Verifies ID tokens against the issuer's JWKS found through OIDC discovery (fetched once, then cached by jose). */
+export class IdTokenVerifier {
+  #jwks: Promise<JWTVerifyGetKey> | undefined;
+
+  constructor(readonly issuer: string, readonly clientId: string, private readonly now: () => number) {}
+
+  #keys(): Promise<JWTVerifyGetKey> {
+    this.#jwks ??= this.#discover().catch((err: unknown) => {
+      this.#jwks = undefined; // retry discovery on the next registration
+      throw err;
+    });
+    return this.#jwks;
+  }
+
+  async #discover(): Promise<JWTVerifyGetKey> {
+    const url = `${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let doc: { issuer?: unknown; jwks_uri?: unknown };
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      doc = (await res.json()) as typeof doc;
+    } catch (err) {
+      throw new ApiError(502, 'idp_unavailable', `The identity provider's discovery document could not be fetched (${(err as Error).message}).`);
+    }
+    if (doc.issuer !== this.issuer || typeof doc.jwks_uri !== 'string') {
+      throw new ApiError(502, 'idp_unavailable', 'The identity provider published an unexpected discovery document.');
+    }
+    return createRemoteJWKSet(new URL(doc.jwks_uri));
+  }
+
+  async verify(token: string): Promise<VerifiedIdToken> {
+    // Cheap pre-check with a clearer message than the signature failure a foreign token would cause.
+    let claims: JWTPayload;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      throw invalidToken('The ID token is not a well-formed JWT.');
+    }
+    if (claims.iss !== this.issuer) throw invalidToken('unexpected iss claim value');
+    const keys = await this.#keys();
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: this.issuer,
+        audience: this.clientId,
+        algorithms: ALLOWED_ALGS,
+        currentDate: new Date(this.now()),
+        clockTolerance: 30,
+        requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
+      });
+      if (typeof payload.nonce !== 'string' || typeof payload.sub !== 'string') throw invalidToken('missing nonce or sub claim');
+      return payload as VerifiedIdToken;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) throw invalidToken(err.message);
+      throw new ApiError(502, 'idp_unavailable', "The identity provider's keys could not be fetched.");
+    }
+  }
+}

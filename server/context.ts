@@ -1,0 +1,20 @@
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IdTokenVerifier } from './auth.ts';
+import type { DeliveryHub } from './delivery.ts';
+import type { ServerStore } from './store/types.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What route modules share. `identity` is filled in after listen when the dev IdP needs the bound port. */
+export interface AppContext {
+  store: ServerStore;
+  hub: DeliveryHub;
+  now: () => number;
+  adminGroup: string;
+  organization: string;
+  devIdp: boolean;
+  identity: { issuer: string; clientId: string; verifier: IdTokenVerifier } | undefined;
+  authenticate: (req: import('fastify').FastifyRequest) => Promise<void>;
+}

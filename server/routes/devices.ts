@@ -1,0 +1,58 @@
+// Registration: a nonce, then an ID token carrying that nonce buys a device credential.
+import { randomBytes } from 'node:crypto';
+import { Type } from 'typebox';
+import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../wire/schemas.ts';
+import { authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
+import { ApiError } from '../errors.ts';
+import type { App, AppContext } from '../context.ts';
+
+const NONCE_TTL_MS = 10 * 60_000;
+const NoInput = { querystring: Type.Object({}, { additionalProperties: false }) };
+
+function stringClaim(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+export function deviceRoutes(app: App, ctx: AppContext): void {
+  app.post('/v1/devices/nonce', { schema: NoInput }, async (): Promise<RegistrationNonce> => {
+    const nonce = randomBytes(24).toString('base64url');
+    const expiresAt = ctx.now() + NONCE_TTL_MS;
+    await ctx.store.createNonce(nonce, expiresAt);
+    return { nonce, expiresAt };
+  });
+
+  app.post('/v1/devices', { schema: { ...NoInput, body: RegisterDeviceRequest } }, async (req): Promise<RegisterDeviceResponse> => {
+    const identity = ctx.identity;
+    if (!identity) throw new ApiError(503, 'starting', 'The server is still starting.');
+    const claims = await identity.verifier.verify(req.body.idToken);
+    if (!(await ctx.store.consumeNonce(claims.nonce, ctx.now()))) {
+      throw new ApiError(401, 'invalid_token', 'The nonce claim was not issued by this server, has expired, or was already used.');
+    }
+    const email = stringClaim(claims.email) ?? '';
+    const groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
+    const user = await ctx.store.upsertUser({
+      issuer: claims.iss, sub: claims.sub, email,
+      name: stringClaim(claims.name) ?? stringClaim(claims.preferred_username) ?? email,
+      groups,
+    }, ctx.now());
+    const secret = newSecret();
+    const device = await ctx.store.createDevice(
+      { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret) },
+      ctx.now(),
+    );
+    req.log.info({ userId: user.userId, deviceId: device.deviceId }, 'device registered');
+    return {
+      userId: user.userId, deviceId: device.deviceId, credential: formatCredential(user.userId, device.deviceId, secret),
+      email: user.email, name: user.name, orgAdmin: groups.includes(ctx.adminGroup),
+    };
+  });
+
+  app.get('/v1/devices/me', { schema: NoInput, onRequest: ctx.authenticate }, async (req): Promise<WhoAmI> => {
+    const { userId, deviceId } = authOf(req);
+    const user = await ctx.store.getUser(userId);
+    if (!user) throw new ApiError(401, 'unauthorized', 'The user of this credential no longer exists.');
+    return {
+      userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: user.groups.includes(ctx.adminGroup),
+    };
+  });
+}

@@ -1,0 +1,35 @@
+// The organisation directory: who is here and which devices they have.
+import { Type } from 'typebox';
+import {
+  DirectoryLookupQuery, DirectorySearchQuery, LIMITS, UserIdParams, type DirectoryEntry,
+} from '../wire/schemas.ts';
+import { unknownUser } from '../errors.ts';
+import type { UserRecord } from '../store/types.ts';
+import type { App, AppContext } from '../context.ts';
+
+export function directoryRoutes(app: App, ctx: AppContext): void {
+  const auth = { onRequest: ctx.authenticate };
+
+  const entry = async (u: UserRecord): Promise<DirectoryEntry> => ({
+    userId: u.userId, email: u.email, name: u.name, devices: await ctx.store.activeDevices(u.userId),
+  });
+
+  app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery } }, async (req) => {
+    const user = await ctx.store.findUserByEmail(req.query.email);
+    if (!user) throw unknownUser();
+    return entry(user);
+  });
+
+  app.get('/v1/directory/search', { ...auth, schema: { querystring: DirectorySearchQuery } }, async (req) => {
+    const users = await ctx.store.searchUsers(req.query.q, LIMITS.searchResults);
+    return { results: await Promise.all(users.map(entry)) };
+  });
+
+  app.get('/v1/users/:userId', {
+    ...auth, schema: { params: UserIdParams, querystring: Type.Object({}, { additionalProperties: false }) },
+  }, async (req) => {
+    const user = await ctx.store.getUser(req.params.userId);
+    if (!user) throw unknownUser();
+    return entry(user);
+  });
+}

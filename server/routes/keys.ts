@@ -1,0 +1,75 @@
+// Prekey publication and bundle fetching (X3DH).
+import { Type } from 'typebox';
+import {
+  UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle, type KeyBundles,
+} from '../wire/schemas.ts';
+import { authOf } from '../auth.ts';
+import { decodePublicKey, decodeSignature, encodeBase64 } from '../base64.ts';
+import { ApiError, unknownDevice, unknownUser } from '../errors.ts';
+import type { StoredBundle } from '../store/types.ts';
+import type { App, AppContext } from '../context.ts';
+
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+function toWireBundle(b: StoredBundle): DeviceBundle {
+  return {
+    deviceId: b.deviceId,
+    registrationId: b.registrationId,
+    identityKey: encodeBase64(b.identityKey),
+    signedPreKey: {
+      keyId: b.signedPreKey.keyId,
+      publicKey: encodeBase64(b.signedPreKey.publicKey),
+      signature: encodeBase64(b.signedPreKey.signature),
+    },
+    ...(b.preKey ? { preKey: { keyId: b.preKey.keyId, publicKey: encodeBase64(b.preKey.publicKey) } } : {}),
+  };
+}
+
+export function keyRoutes(app: App, ctx: AppContext): void {
+  const auth = { onRequest: ctx.authenticate };
+
+  app.put('/v1/keys', { ...auth, schema: { querystring: NoQuery, body: UploadKeysRequest } }, async (req) => {
+    const { userId, deviceId } = authOf(req);
+    const { identityKey, signedPreKey, preKeys } = req.body;
+    const result = await ctx.store.uploadKeys(userId, deviceId, {
+      ...(identityKey ? { identityKey: decodePublicKey(identityKey, 'identityKey') } : {}),
+      ...(signedPreKey ? {
+        signedPreKey: {
+          keyId: signedPreKey.keyId,
+          publicKey: decodePublicKey(signedPreKey.publicKey, 'signedPreKey.publicKey'),
+          signature: decodeSignature(signedPreKey.signature, 'signedPreKey.signature'),
+        },
+      } : {}),
+      preKeys: preKeys.map((pk, i) => ({ keyId: pk.keyId, publicKey: decodePublicKey(pk.publicKey, `preKeys[${i}].publicKey`) })),
+    });
+    if (result.ok) return { count: result.count };
+    switch (result.reason) {
+      case 'identity_required':
+        throw new ApiError(400, 'identity_required', 'The first key upload must include identityKey and signedPreKey.');
+      case 'identity_key_immutable':
+        throw new ApiError(409, 'identity_key_immutable', 'This device already has a different identity key; register a new device instead.');
+      case 'unknown_device':
+        throw unknownDevice();
+    }
+  });
+
+  app.get('/v1/keys/count', { ...auth, schema: { querystring: NoQuery } }, async (req) => {
+    const { userId, deviceId } = authOf(req);
+    return { count: await ctx.store.countPreKeys(userId, deviceId) };
+  });
+
+  app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
+    const { userId } = req.params;
+    if (!(await ctx.store.getUser(userId))) throw unknownUser();
+    const bundles = await ctx.store.takeBundles(userId);
+    return { userId, devices: bundles.map(toWireBundle) };
+  });
+
+  app.get('/v1/keys/:userId/:deviceId', { ...auth, schema: { params: UserDeviceParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
+    const { userId } = req.params;
+    if (!(await ctx.store.getUser(userId))) throw unknownUser();
+    const bundles = await ctx.store.takeBundles(userId, Number(req.params.deviceId));
+    if (bundles.length === 0) throw unknownDevice();
+    return { userId, devices: bundles.map(toWireBundle) };
+  });
+}

@@ -1,0 +1,176 @@
+// Test helpers: a real server in a temp dir, and a self-contained HTTP driver for the dev IdP's
+// authorization-code + PKCE login (the sequence documented at the top of server/dev-idp.ts).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, calculatePKCECodeChallenge, discovery, None,
+  randomPKCECodeVerifier, randomState,
+} from 'openid-client';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
+import type { RegisterDeviceResponse } from '../../server/wire/schemas.ts';
+
+export const CLIENT_ID = 'parley-desktop';
+
+export interface TestServer extends RunningServer { dataDir: string; cleanup(): Promise<void> }
+
+/** Starts a dev-IdP server on an ephemeral port in a fresh temp dir (or `dataDir` to reuse one). */
+export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), 'parley-server-test-'));
+  const external = opts.issuer !== undefined;
+  const server = await startServer({ port: 0, logger: false, ...(external ? {} : { devIdp: true }), ...opts, dataDir });
+  return {
+    ...server,
+    dataDir,
+    async cleanup() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A minimal cookie jar: name=value per Path, enough for oidc-provider's cookies. */
+class CookieJar {
+  readonly #cookies = new Map<string, { value: string; path: string }>();
+
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const path = attrs.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const expired = attrs.some((a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()));
+      const key = `${name}\u0000${path}`;
+      if (expired || value === '') this.#cookies.delete(key);
+      else this.#cookies.set(key, { value, path });
+    }
+  }
+
+  header(url: URL): string {
+    return [...this.#cookies.entries()]
+      .filter(([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/')
+      .map(([k, c]) => `${k.split('\u0000')[0]}=${c.value}`)
+      .join('; ');
+  }
+}
+
+export async function getNonce(serverUrl: string): Promise<string> {
+  const res = await fetch(`${serverUrl}/v1/devices/nonce`, { method: 'POST' });
+  if (!res.ok) throw new Error(`nonce: HTTP ${res.status}`);
+  return ((await res.json()) as { nonce: string }).nonce;
+}
+
+/**
+ * Signs `username` in at the dev IdP of `serverUrl` through the real code + PKCE flow, driving the
+ * login page over plain HTTP. The ID token is bound to `nonce` (by default a fresh one from the server).
+ */
+export async function devLogin(
+  serverUrl: string, username: string, opts: { nonce?: string; redirectPort?: number } = {},
+): Promise<{ idToken: string; nonce: string }> {
+  const nonce = opts.nonce ?? await getNonce(serverUrl);
+  const issuer = new URL(`${serverUrl}/idp`);
+  const config = await discovery(issuer, CLIENT_ID, undefined, None(), { execute: [allowInsecureRequests] });
+  // Loopback redirect on an arbitrary port (RFC 8252): nothing needs to listen there, we stop at the Location.
+  const redirectUri = `http://127.0.0.1:${opts.redirectPort ?? 40000 + Math.floor(Math.random() * 20000)}/callback`;
+  const verifier = randomPKCECodeVerifier();
+  const state = randomState();
+  const authUrl = buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri, scope: 'openid profile email groups', state, nonce,
+    code_challenge: await calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+
+  const jar = new CookieJar();
+  const request = async (url: URL, init: RequestInit = {}): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    const cookie = jar.header(url);
+    if (cookie) headers.set('cookie', cookie);
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    jar.store(res);
+    return res;
+  };
+
+  let url = authUrl;
+  for (let hop = 0; hop < 10; hop++) {
+    const res = await request(url);
+    if (res.status === 200 && url.pathname.includes('/interaction/')) {
+      // The login page: post the username to the form's action.
+      const html = await res.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+      if (!action) throw new Error('devLogin: login form not found');
+      const login = await request(new URL(action.replace(/&amp;/g, '&'), url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username }).toString(),
+      });
+      if (login.status !== 303) throw new Error(`devLogin: login failed with HTTP ${login.status}`);
+      url = new URL(login.headers.get('location')!, url);
+      continue;
+    }
+    if (res.status < 300 || res.status >= 400) throw new Error(`devLogin: unexpected HTTP ${res.status} at ${url.pathname}`);
+    await res.body?.cancel();
+    const next = new URL(res.headers.get('location')!, url);
+    if (next.href.startsWith(redirectUri)) {
+      const tokens = await authorizationCodeGrant(config, next, {
+        pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce,
+      });
+      if (!tokens.id_token) throw new Error('devLogin: no id_token');
+      return { idToken: tokens.id_token, nonce };
+    }
+    url = next;
+  }
+  throw new Error('devLogin: too many redirects');
+}
+
+export interface Registered extends RegisterDeviceResponse { auth: { authorization: string }; registrationId: number }
+
+export async function registerDevice(
+  serverUrl: string, username: string, opts: { registrationId?: number; name?: string } = {},
+): Promise<Registered> {
+  const { idToken } = await devLogin(serverUrl, username);
+  const registrationId = opts.registrationId ?? 1 + Math.floor(Math.random() * 16000);
+  const res = await fetch(`${serverUrl}/v1/devices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ idToken, registrationId, name: opts.name ?? `${username}'s laptop` }),
+  });
+  if (res.status !== 200) throw new Error(`register: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as RegisterDeviceResponse;
+  return { ...body, registrationId, auth: { authorization: `Bearer ${body.credential}` } };
+}
+
+/** A syntactically valid libsignal-style public key (0x05 + 32 random bytes), base64. */
+export const fakePublicKey = () => Buffer.concat([Buffer.from([5]), randomBytes(32)]).toString('base64');
+export const fakeSignature = () => randomBytes(64).toString('base64');
+
+export function keyUpload(preKeyIds: number[], identityKey = fakePublicKey()) {
+  return {
+    identityKey,
+    signedPreKey: { keyId: 1, publicKey: fakePublicKey(), signature: fakeSignature() },
+    preKeys: preKeyIds.map((keyId) => ({ keyId, publicKey: fakePublicKey() })),
+  };
+}
+
+/** JSON request helper returning status and parsed body. */
+export async function api(
+  serverUrl: string, method: string, path: string, opts: { auth?: { authorization: string }; body?: unknown; raw?: string } = {},
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { ...opts.auth };
+  let body: string | undefined;
+  if (opts.raw !== undefined) { body = opts.raw; headers['content-type'] = 'application/json'; }
+  else if (opts.body !== undefined) { body = JSON.stringify(opts.body); headers['content-type'] = 'application/json'; }
+  const res = await fetch(`${serverUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: res.status, body: parsed };
+}
+
+/** Registers a device and publishes keys so it becomes active. */
+export async function activeDevice(serverUrl: string, username: string, preKeyIds: number[] = [1, 2, 3]): Promise<Registered> {
+  const dev = await registerDevice(serverUrl, username);
+  const res = await api(serverUrl, 'PUT', '/v1/keys', { auth: dev.auth, body: keyUpload(preKeyIds) });
+  if (res.status !== 200) throw new Error(`keys: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return dev;
+}
