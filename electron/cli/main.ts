@@ -1,0 +1,178 @@
+// `parley`: the messenger from a terminal, on the same client core as the desktop app.
+// Exit codes: 0 ok · 1 failed (network, server, store) · 2 bad usage or input · 3 (reserved) device wiped.
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { loginNewDevice, Messenger, readProfileInfo, SafetyNumberChangedError, UsageError, type ReceivedMessage } from '../messenger.ts';
+import { ApiError, NetworkError } from '../net/api.ts';
+import { SignInError } from '../auth/oidc.ts';
+import { StoreError } from '../store/local-store.ts';
+import { VaultError } from '../store/vault.ts';
+
+const USAGE = `usage: parley --profile DIR <command>
+  login --server URL [--user NAME | --browser]   sign this device in (--user: demo login, dev IdP only;
+                                                 default: device code shown here, enter it in any browser)
+  send EMAIL TEXT                                send an end-to-end encrypted message
+  receive [--wait SECONDS] [--json]              fetch and show new messages
+  whoami [--json]                                show the signed-in account and device
+  safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL`;
+
+const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
+  login: { options: ['server', 'user', 'browser'], positionals: 0 },
+  send: { options: [], positionals: 2 },
+  receive: { options: ['wait', 'json'], positionals: 0 },
+  whoami: { options: ['json'], positionals: 0 },
+  'safety-number': { options: ['mark-verified', 'json'], positionals: 1 },
+};
+
+class ExitError extends Error {
+  constructor(readonly code: number, message: string) { super(message); }
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        profile: { type: 'string' },
+        server: { type: 'string' },
+        user: { type: 'string' },
+        browser: { type: 'boolean' },
+        wait: { type: 'string' },
+        json: { type: 'boolean' },
+        'mark-verified': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new ExitError(2, `${(err as Error).message.split('\n')[0]} (see parley --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
+  const [command, ...args] = positionals;
+  if (!command) throw new ExitError(2, 'no command given (see parley --help)');
+  const spec = COMMANDS[command];
+  if (!spec) throw new ExitError(2, `unknown command "${command}" (see parley --help)`);
+  for (const key of Object.keys(values)) {
+    if (key !== 'profile' && !spec.options.includes(key)) throw new ExitError(2, `option --${key} does not apply to "${command}"`);
+  }
+  if (args.length !== spec.positionals) {
+    throw new ExitError(2, `"${command}" takes ${spec.positionals} argument${spec.positionals === 1 ? '' : 's'}, got ${args.length} (see parley --help)`);
+  }
+  const profile = values.profile ?? process.env.PARLEY_PROFILE;
+  if (!profile) throw new ExitError(2, '--profile DIR is required');
+  return { command, args, values, profile };
+}
+
+const warn = (line: string) => process.stderr.write(`parley: ${line}\n`);
+
+function openInBrowser(url: string): Promise<void> {
+  process.stderr.write(`Open this address in your browser to sign in:\n  ${url}\n`);
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => {}).unref();
+  } catch { /* the printed address is enough */ }
+  return Promise.resolve();
+}
+
+function formatMessage(m: ReceivedMessage): string {
+  const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19);
+  return m.outgoing ? `[${when}] you → ${m.to}: ${m.text}` : `[${when}] ${m.fromName} <${m.from}>: ${m.text}`;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { command, args, values, profile } = parse(argv);
+
+  if (command === 'login') {
+    if (!values.server) throw new ExitError(2, 'login needs --server URL');
+    if (values.user !== undefined && values.browser) throw new ExitError(2, '--user and --browser exclude each other');
+    let server: URL;
+    try { server = new URL(values.server); } catch { throw new ExitError(2, `not a URL: ${values.server}`); }
+    if (values.user !== undefined && !/^[A-Za-z0-9._@+-]{1,64}$/.test(values.user)) throw new ExitError(2, `not a user name: ${values.user}`);
+    const method = values.user !== undefined
+      ? { kind: 'dev-user' as const, username: values.user }
+      : values.browser
+        ? { kind: 'browser' as const, openBrowser: openInBrowser }
+        : { kind: 'device-code' as const, onPrompt: (p: { verificationUri: string; verificationUriComplete?: string; userCode: string }) => {
+            process.stderr.write(`To sign in, open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode}\n`);
+          } };
+    const m = await loginNewDevice(profile, server.href, method, { warn });
+    try {
+      process.stdout.write(`Signed in as ${m.me.name} <${m.me.email}> (device ${m.me.deviceId}) on ${m.me.server}\n`);
+    } finally { m.close(); }
+    return;
+  }
+
+  const m = await Messenger.open(profile, { warn });
+  try {
+    switch (command) {
+      case 'whoami': {
+        const info = readProfileInfo(profile)!;
+        const me = { ...m.me, vault: info.vault };
+        process.stdout.write(values.json ? `${JSON.stringify(me)}\n`
+          : `${me.name} <${me.email}>\nuser ${me.userId} · device ${me.deviceId}\nserver ${me.server}\nissuer ${me.issuer}${me.orgAdmin ? '\norg admin' : ''}\n`);
+        return;
+      }
+      case 'send': {
+        const [to, text] = args as [string, string];
+        const r = await m.sendText(to, text);
+        process.stdout.write(`sent to ${to} (${r.devices} device${r.devices === 1 ? '' : 's'})\n`);
+        return;
+      }
+      case 'receive': {
+        let waitMs = 0;
+        if (values.wait !== undefined) {
+          const s = Number(values.wait);
+          if (!/^\d+(\.\d+)?$/.test(values.wait) || !Number.isFinite(s) || s > 86_400) throw new ExitError(2, `--wait takes seconds (0–86400), got "${values.wait}"`);
+          waitMs = s * 1000;
+        }
+        const ac = new AbortController();
+        process.once('SIGINT', () => ac.abort());
+        await m.receive({
+          stopAfterDrainMs: waitMs,
+          signal: ac.signal,
+          onMessage: (msg) => process.stdout.write(values.json
+            ? `${JSON.stringify({ ...msg, sentAt: new Date(msg.sentAt).toISOString(), receivedAt: new Date(msg.receivedAt).toISOString() })}\n`
+            : `${formatMessage(msg)}\n`),
+          onRejected: (r) => warn(`rejected a message from ${r.fromUserId} device ${r.fromDevice}: ${r.reason}`),
+        });
+        return;
+      }
+      case 'safety-number': {
+        const [email] = args as [string];
+        const r = values['mark-verified'] ? { ...(await m.markVerified(email)), status: 'verified' as const } : await m.safetyNumber(email);
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify({ email: r.contact.email, name: r.contact.name, userId: r.contact.userId, safetyNumber: r.safetyNumber, status: r.status })}\n`);
+        } else {
+          const rows = r.safetyNumber.split(' ');
+          process.stdout.write(`Safety number with ${r.contact.name} <${r.contact.email}>:\n  ${rows.slice(0, 4).join(' ')}\n  ${rows.slice(4, 8).join(' ')}\n  ${rows.slice(8).join(' ')}\nstatus: ${r.status}\n`);
+          if (r.status === 'changed') warn(`the safety number changed since you verified it; compare it with ${r.contact.email} again`);
+        }
+        return;
+      }
+    }
+  } finally {
+    m.close();
+  }
+}
+
+function exitCodeFor(err: unknown): { code: number; message: string } {
+  if (err instanceof ExitError) return { code: err.code, message: err.message };
+  if (err instanceof UsageError) return { code: 2, message: err.message };
+  if (err instanceof SafetyNumberChangedError) return { code: 1, message: err.message };
+  if (err instanceof ApiError) return { code: err.status >= 400 && err.status < 500 && err.status !== 401 ? 2 : 1, message: `server: ${err.message}` };
+  if (err instanceof NetworkError || err instanceof SignInError || err instanceof StoreError || err instanceof VaultError) return { code: 1, message: err.message };
+  return { code: 1, message: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+run(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => {
+    const { code, message } = exitCodeFor(err);
+    process.stderr.write(`parley: ${message.split('\n')[0]}\n`);
+    if (process.env.PARLEY_DEBUG) console.error(err);
+    process.exit(code);
+  },
+);

@@ -1,0 +1,552 @@
+// The client core: one signed-in device. Used alike by the CLI, the desktop app (through IPC handlers)
+// and the browser shell. Plain Node; never imports 'electron'.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  addressKey, createIdentity, createPreKeys, createSignedPreKey, ProtocolError, safetyNumber, SignalParty,
+  type CiphertextType, type KeyPair, type LocalIdentity, type PeerAddress, type ProtocolState,
+} from '../crypto/signal.ts';
+import type * as W from '../server/wire/schemas.ts';
+import { devIdpAutoLogin } from './auth/dev-login.ts';
+import { signInWithBrowser, signInWithDeviceCode, SignInError, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from './auth/oidc.ts';
+import { ApiClient, ApiError, type DeliverySocket } from './net/api.ts';
+import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type TextPayload } from './payload.ts';
+import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
+import { FileVault, type SecretVault } from './store/vault.ts';
+
+export const PROFILE_FILE = 'profile.json';
+const PREKEY_BATCH = 100;
+const PREKEY_LOW_WATER = 20;
+const SEND_ATTEMPTS = 4;
+
+/** Non-secret facts about a profile, readable before the store is unlocked (server, who, which device). */
+export interface ProfileInfo {
+  version: 1;
+  server: string;
+  userId: string;
+  deviceId: number;
+  email: string;
+  vault: string;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export class SafetyNumberChangedError extends Error {
+  override name = 'SafetyNumberChangedError';
+  constructor(readonly email: string) {
+    super(`the safety number with ${email} changed since you verified it; compare it again (parley safety-number ${email}) and mark it verified before sending`);
+  }
+}
+
+export interface ReceivedMessage {
+  messageId: string;
+  conversationId: string;
+  from: string;
+  fromName: string;
+  fromUserId: string;
+  fromDevice: number;
+  text: string;
+  sentAt: number;
+  receivedAt: number;
+  /** True for the copy of a message this user sent from another of their devices. */
+  outgoing: boolean;
+  to?: string;
+}
+
+export interface RejectedEnvelope {
+  envelopeId: string;
+  fromUserId: string;
+  fromDevice: number;
+  reason: string;
+}
+
+export interface MessengerOptions {
+  vault?: SecretVault;
+  now?: () => number;
+  /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */
+  warn?: (line: string) => void;
+}
+
+export type LoginMethod =
+  | { kind: 'dev-user'; username: string }
+  | { kind: 'browser'; openBrowser: OpenBrowser }
+  | { kind: 'device-code'; onPrompt: (p: DeviceCodePrompt) => void };
+
+const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const newMessageId = () => randomBytes(16).toString('base64url');
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+export function defaultVault(profileDir: string): SecretVault {
+  return new FileVault(join(profileDir, 'vault'));
+}
+
+export function readProfileInfo(profileDir: string): ProfileInfo | undefined {
+  const p = join(profileDir, PROFILE_FILE);
+  if (!existsSync(p)) return undefined;
+  return JSON.parse(readFileSync(p, 'utf8')) as ProfileInfo;
+}
+
+/** Signs this machine in as a new device and creates the profile. Nothing is written unless it all works. */
+export async function loginNewDevice(
+  profileDir: string, serverUrl: string, method: LoginMethod, opts: MessengerOptions = {},
+): Promise<Messenger> {
+  if (existsSync(join(profileDir, STORE_FILE)) || readProfileInfo(profileDir)) {
+    throw new UsageError(`profile ${profileDir} is already signed in; use another --profile`);
+  }
+  const api = new ApiClient(serverUrl);
+  const config = await api.config();
+  const target: SignInTarget = { issuer: config.issuer, clientId: config.clientId, scopes: config.scopes };
+  const { nonce } = await api.nonce();
+  let idToken: string;
+  if (method.kind === 'dev-user') {
+    if (!config.devIdp) throw new UsageError('--user works only against the embedded dev IdP; this server uses a real identity provider');
+    idToken = await signInWithBrowser(target, nonce, devIdpAutoLogin(method.username));
+  } else if (method.kind === 'browser') {
+    idToken = await signInWithBrowser(target, nonce, method.openBrowser);
+  } else {
+    idToken = await signInWithDeviceCode(target, nonce, method.onPrompt);
+  }
+
+  const identity = await createIdentity();
+  const registration = await api.register({ idToken, registrationId: identity.registrationId, name: deviceName() });
+  api.setCredential(registration.credential);
+
+  const now = opts.now ?? Date.now;
+  const vault = opts.vault ?? defaultVault(profileDir);
+  if (vault.warning) opts.warn?.(`warning: ${vault.warning}`);
+  const store = await LocalStore.open(profileDir, vault);
+  const signed = await createSignedPreKey(identity.keyPair, 1);
+  const preKeys = await createPreKeys(1, PREKEY_BATCH);
+  await store.exclusive(async () => {
+    store.setJson('account', {
+      server: api.baseUrl, userId: registration.userId, deviceId: registration.deviceId, email: registration.email,
+      name: registration.name, orgAdmin: registration.orgAdmin, issuer: config.issuer, organization: config.organization,
+    });
+    store.setMeta('credential', registration.credential);
+    store.setJson('identity', { publicKey: b64(identity.keyPair.publicKey), privateKey: b64(identity.keyPair.privateKey), registrationId: identity.registrationId });
+    store.putSignedPreKey({ keyId: signed.keyId, publicKey: signed.keyPair.publicKey, privateKey: signed.keyPair.privateKey, signature: signed.signature }, now());
+    store.putPreKeys(preKeys.map((k) => ({ keyId: k.keyId, publicKey: k.keyPair.publicKey, privateKey: k.keyPair.privateKey })));
+    store.setMeta('nextPreKeyId', String(PREKEY_BATCH + 1));
+  });
+  await api.uploadKeys({
+    identityKey: b64(identity.keyPair.publicKey),
+    signedPreKey: { keyId: signed.keyId, publicKey: b64(signed.keyPair.publicKey), signature: b64(signed.signature) },
+    preKeys: preKeys.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })),
+  });
+  writeProfileInfo(profileDir, {
+    version: 1, server: api.baseUrl, userId: registration.userId, deviceId: registration.deviceId, email: registration.email, vault: vault.kind,
+  });
+  return new Messenger(store, api, opts);
+}
+
+function writeProfileInfo(profileDir: string, info: ProfileInfo): void {
+  mkdirSync(profileDir, { recursive: true, mode: 0o700 });
+  const p = join(profileDir, PROFILE_FILE);
+  writeFileSync(`${p}.tmp`, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${p}.tmp`, p);
+}
+
+function deviceName(): string {
+  return `${hostname() || 'desktop'}`.slice(0, 64);
+}
+
+interface Account {
+  server: string;
+  userId: string;
+  deviceId: number;
+  email: string;
+  name: string;
+  orgAdmin: boolean;
+  issuer: string;
+  organization: string;
+}
+
+/** ProtocolState on the SQLCipher store, with Parley's trust rules for identity keys. */
+class StoreProtocolState implements ProtocolState {
+  constructor(private readonly store: LocalStore, private readonly onIdentityChange: (peer: PeerAddress) => void, private readonly now: () => number) {}
+  async getLocalIdentity(): Promise<LocalIdentity | undefined> {
+    const id = this.store.getJson<{ publicKey: string; privateKey: string; registrationId: number }>('identity');
+    return id && { keyPair: { publicKey: unb64(id.publicKey), privateKey: unb64(id.privateKey) }, registrationId: id.registrationId };
+  }
+  async getPreKey(keyId: number): Promise<KeyPair | undefined> { return this.store.getPreKey(keyId); }
+  async removePreKey(keyId: number) { this.store.removePreKey(keyId); }
+  async getSignedPreKey(keyId: number): Promise<KeyPair | undefined> { return this.store.getSignedPreKey(keyId); }
+  async getSession(a: string) { return this.store.getSession(a); }
+  async putSession(a: string, r: string) { this.store.putSession(a, r); }
+  async removeSession(a: string) { this.store.removeSession(a); }
+
+  /** Once a contact is verified, only the exact keys that were verified are trusted for sending. */
+  async isTrustedIdentity(peer: PeerAddress, key: Uint8Array, sending: boolean): Promise<boolean> {
+    if (!sending) return true; // a received message is kept and the change surfaced, never dropped
+    const verified = this.store.getContact(peer.userId)?.verified;
+    if (!verified) return true;
+    const expected = verified.keys[String(peer.deviceId)];
+    return expected !== undefined && sameBytes(unb64(expected), key);
+  }
+
+  async saveIdentity(peer: PeerAddress, key: Uint8Array): Promise<boolean> {
+    const known = this.store.getPeerIdentity(peer.userId, peer.deviceId);
+    if (known && sameBytes(known, key)) return false;
+    this.store.putPeerIdentity(peer.userId, peer.deviceId, key, this.now());
+    if (known) this.onIdentityChange(peer);
+    return known !== undefined;
+  }
+}
+
+export type VerificationStatus = 'unverified' | 'verified' | 'changed';
+
+export class Messenger {
+  private readonly party: SignalParty;
+  private readonly now: () => number;
+  private readonly warn: (line: string) => void;
+  private readonly account: Account;
+
+  constructor(readonly store: LocalStore, readonly api: ApiClient, opts: MessengerOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.warn = opts.warn ?? (() => {});
+    const account = store.getJson<Account>('account');
+    const credential = store.getMeta('credential');
+    if (!account || !credential) throw new UsageError('this profile has no account; run parley login');
+    this.account = account;
+    api.setCredential(credential);
+    this.party = new SignalParty(new StoreProtocolState(store, (peer) => this.identityChanged(peer), this.now));
+  }
+
+  /** Opens an existing profile. Fails without creating anything when there is none. */
+  static async open(profileDir: string, opts: MessengerOptions = {}): Promise<Messenger> {
+    const info = readProfileInfo(profileDir);
+    if (!info || !existsSync(join(profileDir, STORE_FILE))) {
+      throw new UsageError(`no Parley profile at ${profileDir}; sign in first with: parley --profile ${profileDir} login --server URL`);
+    }
+    const vault = opts.vault ?? defaultVault(profileDir);
+    const store = await LocalStore.open(profileDir, vault);
+    return new Messenger(store, new ApiClient(info.server), opts);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  get me(): Readonly<Account> {
+    return this.account;
+  }
+
+  // ---- directory and contacts ----
+
+  /** Resolves an email through the company directory and remembers the person as a contact. */
+  async resolveContact(email: string): Promise<{ contact: Contact; entry: W.DirectoryEntry }> {
+    let entry: W.DirectoryEntry;
+    try {
+      entry = await this.api.lookup(email);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw new UsageError(`no one with the email ${email} is in the directory`);
+      if (err instanceof ApiError && err.status === 400) throw new UsageError(`not a valid email address: ${email}`);
+      throw err;
+    }
+    this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
+    this.store.setJson(`devices:${entry.userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    return { contact: this.store.getContact(entry.userId)!, entry };
+  }
+
+  private async contactFor(userId: string): Promise<Contact> {
+    const known = this.store.getContact(userId);
+    if (known) return known;
+    const entry = await this.api.user(userId);
+    this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
+    return this.store.getContact(userId)!;
+  }
+
+  private knownDevices(userId: string): W.DeviceRef[] {
+    return this.store.getJson<W.DeviceRef[]>(`devices:${userId}`) ?? [];
+  }
+
+  private identityChanged(peer: PeerAddress): void {
+    const contact = this.store.getContact(peer.userId);
+    const who = contact ? `${contact.name} <${contact.email}>` : peer.userId;
+    this.warn(`warning: the safety number with ${who} changed (device ${peer.deviceId} has a new identity key)`);
+    if (peer.userId !== this.account.userId) {
+      this.addSystemMessage(peer.userId, `Your safety number with ${contact?.name ?? peer.userId} changed.`);
+    }
+  }
+
+  private addSystemMessage(peerUserId: string, text: string): void {
+    const conversationId = directConversationId(this.account.userId, peerUserId);
+    const contact = this.store.getContact(peerUserId);
+    this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: contact?.name ?? peerUserId }, this.now());
+    this.store.addMessage({
+      id: newMessageId(), conversationId, senderUserId: peerUserId, senderDeviceId: 0, direction: 'system', body: text,
+      sentAt: this.now(), receivedAt: this.now(), status: 'system',
+    });
+  }
+
+  verificationStatus(userId: string): VerificationStatus {
+    const verified = this.store.getContact(userId)?.verified;
+    if (!verified) return 'unverified';
+    const known = this.store.peerIdentityKeys(userId);
+    const allVerified = known.every((k) => verified.keys[String(k.deviceId)] === b64(k.key));
+    return allVerified ? 'verified' : 'changed';
+  }
+
+  /**
+   * The safety number between this user and `email` over the identity keys of all devices of both.
+   * Keys come from the directory and are cross-checked with the keys our sessions actually use.
+   */
+  async safetyNumber(email: string): Promise<{ contact: Contact; safetyNumber: string; status: VerificationStatus; keys: Record<string, string> }> {
+    const { contact, entry } = await this.resolveContact(email);
+    const mine = (await this.api.user(this.account.userId)).devices;
+    const theirKeys: Record<string, string> = {};
+    for (const d of entry.devices) {
+      const key = d.identityKey ?? (() => { const k = this.store.getPeerIdentity(entry.userId, d.deviceId); return k && b64(k); })();
+      if (!key) throw new UsageError(`the directory did not provide the identity key of ${email}'s device ${d.deviceId}`);
+      const inSession = this.store.getPeerIdentity(entry.userId, d.deviceId);
+      if (inSession && b64(inSession) !== key) {
+        throw new UsageError(`the server reports a different identity key for ${email}'s device ${d.deviceId} than our session uses; do not trust this conversation`);
+      }
+      theirKeys[String(d.deviceId)] = key;
+    }
+    const myKeys = mine.map((d) => d.identityKey).filter((k): k is string => typeof k === 'string');
+    if (myKeys.length === 0) myKeys.push(this.store.getJson<{ publicKey: string }>('identity')!.publicKey);
+    if (Object.keys(theirKeys).length === 0) throw new UsageError(`${email} has no active device yet`);
+    const number = await safetyNumber(this.account.userId, myKeys.map(unb64), entry.userId, Object.values(theirKeys).map(unb64));
+    let status: VerificationStatus = 'unverified';
+    if (contact.verified) status = contact.verified.safetyNumber === number && this.verificationStatus(entry.userId) === 'verified' ? 'verified' : 'changed';
+    return { contact, safetyNumber: number, status, keys: theirKeys };
+  }
+
+  /** Marks the current safety number as compared out of band; from now on only these keys are trusted. */
+  async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> {
+    const sn = await this.safetyNumber(email);
+    const verified: VerifiedIdentity = { safetyNumber: sn.safetyNumber, keys: sn.keys, at: this.now() };
+    this.store.setVerifiedIdentity(sn.contact.userId, verified);
+    return { contact: sn.contact, safetyNumber: sn.safetyNumber };
+  }
+
+  // ---- sending ----
+
+  async sendText(email: string, text: string): Promise<{ messageId: string; conversationId: string; sentAt: number; devices: number }> {
+    if (text.length === 0) throw new UsageError('the message is empty');
+    if (text.length > MAX_TEXT_CHARS) throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`);
+    const { contact } = await this.resolveContact(email);
+    if (this.verificationStatus(contact.userId) === 'changed') throw new SafetyNumberChangedError(contact.email);
+    const conversationId = directConversationId(this.account.userId, contact.userId);
+    const sentAt = this.now();
+    const messageId = newMessageId();
+    this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId: contact.userId, title: contact.name }, sentAt);
+    this.store.addMessage({
+      id: messageId, conversationId, senderUserId: this.account.userId, senderDeviceId: this.account.deviceId,
+      direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+    });
+    const forPeer: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text };
+    const forMyDevices: TextPayload = { ...forPeer, to: contact.userId };
+    try {
+      const devices = await this.deliver(contact.userId, contact.email, encodePayload(forPeer), encodePayload(forMyDevices));
+      this.store.setMessageStatus(messageId, 'sent');
+      return { messageId, conversationId, sentAt, devices };
+    } catch (err) {
+      this.store.setMessageStatus(messageId, 'failed');
+      throw err;
+    }
+  }
+
+  /**
+   * Encrypts one payload for every device of `recipient` and every other device of this user, and sends
+   * them in one request. The server answers 409/410 when our device lists are out of date; we then fix
+   * the sessions (new devices: fetch a bundle; gone or re-registered devices: drop the session) and retry.
+   */
+  private async deliver(recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const targets = [
+        ...this.knownDevices(recipient).map((d) => ({ userId: recipient, ...d })),
+        ...this.knownDevices(this.account.userId).filter((d) => d.deviceId !== this.account.deviceId).map((d) => ({ userId: this.account.userId, ...d })),
+      ];
+      const envelopes = await this.store.exclusive(async () => {
+        const out: W.OutgoingEnvelope[] = [];
+        for (const t of targets) {
+          const peer = { userId: t.userId, deviceId: t.deviceId };
+          if (!(await this.party.hasSession(peer))) await this.startSession(peer);
+          let ct;
+          try {
+            ct = await this.party.encrypt(peer, t.userId === recipient ? peerPayload : selfPayload);
+          } catch (err) {
+            if (err instanceof ProtocolError && err.kind === 'untrusted-identity') throw new SafetyNumberChangedError(recipientEmail);
+            throw err;
+          }
+          out.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || t.registrationId, type: ct.type, content: b64(ct.body) });
+        }
+        return out;
+      });
+      if (envelopes.length === 0) {
+        // Nobody to deliver to yet: ask the server for the truth (it answers 409 with the device lists).
+        await this.refreshDevices(recipient);
+        if (this.knownDevices(recipient).length === 0) throw new UsageError(`${recipientEmail} has no active device yet`);
+        continue;
+      }
+      try {
+        await this.api.send({ recipient, envelopes });
+        return envelopes.length;
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.status !== 409 && err.status !== 410) || attempt >= SEND_ATTEMPTS) throw err;
+        await this.applyDeviceMismatch(err.body as W.DeviceMismatch);
+      }
+    }
+  }
+
+  private async refreshDevices(userId: string): Promise<void> {
+    const entry = await this.api.user(userId);
+    this.store.setJson(`devices:${userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+  }
+
+  private async applyDeviceMismatch(body: W.DeviceMismatch): Promise<void> {
+    await this.store.exclusive(async () => {
+      for (const [userId, devices] of Object.entries(body.devices ?? {})) this.store.setJson(`devices:${userId}`, devices);
+      for (const gone of [...(body.extra ?? []), ...(body.stale ?? [])]) {
+        await this.party.deleteSession(gone);
+      }
+      for (const gone of body.extra ?? []) this.store.removePeerIdentity(gone.userId, gone.deviceId);
+    });
+  }
+
+  private async startSession(peer: PeerAddress): Promise<void> {
+    const bundles = await this.api.bundles(peer.userId, peer.deviceId);
+    const b = bundles.devices.find((d) => d.deviceId === peer.deviceId);
+    if (!b) throw new ApiError(404, 'unknown_device', `device ${peer.deviceId} of ${peer.userId} has no keys`, null);
+    await this.party.startSession(peer, {
+      registrationId: b.registrationId,
+      identityKey: unb64(b.identityKey),
+      signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: unb64(b.signedPreKey.publicKey), signature: unb64(b.signedPreKey.signature) },
+      preKey: b.preKey && { keyId: b.preKey.keyId, publicKey: unb64(b.preKey.publicKey) },
+    });
+  }
+
+  // ---- receiving ----
+
+  /**
+   * Decrypts and stores one envelope, exactly once: the message and the "processed" mark commit together,
+   * and only then is the envelope acked. A redelivered envelope is recognised by its server id; a replayed
+   * ciphertext under a new id fails the ratchet and is reported as rejected.
+   */
+  async handleEnvelope(env: W.IncomingEnvelope): Promise<{ message?: ReceivedMessage; rejected?: RejectedEnvelope; duplicate?: boolean }> {
+    return this.store.exclusive(async () => {
+      const server = this.account.server;
+      if (this.store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
+      const peer = { userId: env.sourceUser, deviceId: env.sourceDevice };
+      const reject = (reason: string) => {
+        this.store.markEnvelopeProcessed(server, env.id, this.now());
+        return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
+      };
+      let payload: TextPayload;
+      try {
+        const plain = await this.party.decrypt(peer, env.type as CiphertextType, unb64(env.content));
+        payload = decodePayload(plain);
+      } catch (err) {
+        if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);
+        throw err;
+      }
+      const fromSelf = env.sourceUser === this.account.userId;
+      if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
+      const peerUserId = fromSelf ? payload.to! : env.sourceUser;
+      const sender = fromSelf ? undefined : await this.contactFor(env.sourceUser);
+      const peerContact = fromSelf ? await this.contactFor(peerUserId) : sender!;
+      // The conversation is derived locally, never taken from the sender: nobody can post into another chat.
+      const conversationId = directConversationId(this.account.userId, peerUserId);
+      const receivedAt = this.now();
+      this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, receivedAt);
+      const stored: Omit<StoredMessage, 'seq'> = {
+        id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
+        direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+      };
+      const fresh = this.store.addMessage(stored);
+      this.store.markEnvelopeProcessed(server, env.id, receivedAt);
+      if (!fresh) return { duplicate: true };
+      return {
+        message: {
+          messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
+          from: fromSelf ? this.account.email : sender!.email, fromName: fromSelf ? this.account.name : sender!.name,
+          fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf,
+          ...(fromSelf ? { to: peerContact.email } : {}),
+        },
+      };
+    });
+  }
+
+  /**
+   * Connects to the delivery socket, processes the stored queue and then live envelopes, in order.
+   * Resolves when `stopAfterDrainMs` has passed after the queue was drained (0: right after the drain)
+   * or when `signal` aborts.
+   */
+  async receive(handlers: {
+    onMessage?: (m: ReceivedMessage) => void;
+    onRejected?: (r: RejectedEnvelope) => void;
+    stopAfterDrainMs?: number;
+    signal?: AbortSignal;
+  }): Promise<{ received: number; rejected: number }> {
+    let received = 0;
+    let rejected = 0;
+    let chain: Promise<void> = Promise.resolve();
+    let socket: DeliverySocket | undefined;
+    let failure: Error | undefined;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => { finish = resolve; });
+    let preKeyMessages = 0;
+
+    const process = (env: W.IncomingEnvelope) => {
+      chain = chain.then(async () => {
+        if (env.type === 3) preKeyMessages++;
+        const out = await this.handleEnvelope(env);
+        socket?.ack(env.id);
+        if (out.message) { received++; handlers.onMessage?.(out.message); }
+        if (out.rejected) { rejected++; handlers.onRejected?.(out.rejected); }
+      }).catch((err: Error) => { failure ??= err; finish(); });
+    };
+
+    socket = await this.api.connect({
+      onFrame: (frame) => {
+        if (frame.type === 'envelope') process(frame.envelope);
+        else if (frame.type === 'queue-empty') {
+          chain.then(() => {
+            const wait = handlers.stopAfterDrainMs ?? 0;
+            if (Number.isFinite(wait)) setTimeout(finish, wait).unref();
+          });
+        } else if (frame.type === 'error') this.warn(`server: ${frame.message}`);
+      },
+      onClose: (code, reason) => { if (code !== 1000) failure ??= new Error(`delivery socket closed (${code}${reason ? `: ${reason}` : ''})`); finish(); },
+      onError: (err) => this.warn(`delivery: ${err.message}`),
+    });
+    handlers.signal?.addEventListener('abort', () => finish(), { once: true });
+    await done;
+    await chain;
+    await socket.close();
+    if (preKeyMessages > 0) await this.refillPreKeys();
+    if (failure) throw failure;
+    return { received, rejected };
+  }
+
+  /** Tops the server's one-time prekeys back up when they run low (each new session consumes one). */
+  async refillPreKeys(): Promise<number> {
+    const { count } = await this.api.preKeyCount();
+    if (count >= PREKEY_LOW_WATER) return count;
+    const first = Number(this.store.getMeta('nextPreKeyId') ?? '1');
+    const keys = await createPreKeys(first, PREKEY_BATCH - count);
+    await this.store.exclusive(async () => {
+      this.store.putPreKeys(keys.map((k) => ({ keyId: k.keyId, publicKey: k.keyPair.publicKey, privateKey: k.keyPair.privateKey })));
+      this.store.setMeta('nextPreKeyId', String(first + keys.length));
+    });
+    const res = await this.api.uploadKeys({ preKeys: keys.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })) });
+    return res.count;
+  }
+
+  conversations() {
+    return this.store.listConversations();
+  }
+
+  messages(conversationId: string, limit?: number) {
+    return this.store.messages(conversationId, limit);
+  }
+}
+
+export { ApiError, SignInError, addressKey };

@@ -1,0 +1,129 @@
+// HTTP + WebSocket client for the relay server. Every response is checked against the same TypeBox
+// schema the server validates with (server/wire/schemas.ts), so a misbehaving server is an error here,
+// not undefined behaviour deeper in the client.
+import { Compile } from 'typebox/compile';
+import type { Static, TSchema } from 'typebox';
+import WebSocket from 'ws';
+import * as W from '../../server/wire/schemas.ts';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+}
+
+const validators = new Map<TSchema, ReturnType<typeof Compile>>();
+export function checkWire<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
+  let v = validators.get(schema);
+  if (!v) { v = Compile(schema); validators.set(schema, v); }
+  if (!v.Check(value)) {
+    const first = v.Errors(value)[0];
+    throw new ApiError(0, 'invalid_response', `server sent an invalid ${what}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'schema mismatch'}`, value);
+  }
+  return value as Static<T>;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string, private credential?: string, private readonly timeoutMs = 15_000) {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`server URL must be http(s): ${baseUrl}`);
+    this.baseUrl = u.origin;
+  }
+
+  setCredential(credential: string): void {
+    this.credential = credential;
+  }
+
+  private async request<T extends TSchema>(method: string, path: string, schema: T | null, body?: unknown): Promise<Static<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.credential) headers.authorization = `Bearer ${this.credential}`;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error',
+      });
+    } catch (err) {
+      throw new NetworkError(`cannot reach ${this.baseUrl}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    if (text) {
+      try { json = JSON.parse(text); } catch { /* handled below */ }
+    }
+    if (!res.ok) {
+      const e = json as { error?: unknown; message?: unknown } | undefined;
+      throw new ApiError(res.status, typeof e?.error === 'string' ? e.error : `http_${res.status}`,
+        typeof e?.message === 'string' ? e.message : `${method} ${path} failed with HTTP ${res.status}`, json);
+    }
+    if (schema === null) return undefined as Static<T>;
+    return checkWire(schema, json, `${method} ${path.split('?')[0]} response`);
+  }
+
+  config() { return this.request('GET', '/v1/config', W.ClientConfig); }
+  nonce() { return this.request('POST', '/v1/devices/nonce', W.RegistrationNonce, {}); }
+  register(req: W.RegisterDeviceRequest) { return this.request('POST', '/v1/devices', W.RegisterDeviceResponse, req); }
+  whoami() { return this.request('GET', '/v1/devices/me', W.WhoAmI); }
+  uploadKeys(req: W.UploadKeysRequest) { return this.request('PUT', '/v1/keys', W.PreKeyCount, req); }
+  preKeyCount() { return this.request('GET', '/v1/keys/count', W.PreKeyCount); }
+  bundles(userId: string, deviceId?: number) {
+    return this.request('GET', `/v1/keys/${encodeURIComponent(userId)}${deviceId === undefined ? '' : `/${deviceId}`}`, W.KeyBundles);
+  }
+  lookup(email: string) { return this.request('GET', `/v1/directory?email=${encodeURIComponent(email)}`, W.DirectoryEntry); }
+  search(q: string) { return this.request('GET', `/v1/directory/search?q=${encodeURIComponent(q)}`, W.DirectorySearchResult); }
+  user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
+  send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req); }
+
+  /** Opens the delivery socket; frames are validated before they reach `onFrame`. */
+  connect(handlers: { onFrame(frame: W.ServerFrame): void; onClose(code: number, reason: string): void; onError(err: Error): void }): Promise<DeliverySocket> {
+    const url = new URL('/v1/ws', this.baseUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, { headers: this.credential ? { authorization: `Bearer ${this.credential}` } : {}, handshakeTimeout: this.timeoutMs });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => {
+        ws.on('message', (data) => {
+          let frame: W.ServerFrame;
+          try {
+            frame = checkWire(W.ServerFrame, JSON.parse(String(data)), 'delivery frame');
+          } catch (err) {
+            handlers.onError(err as Error);
+            return;
+          }
+          handlers.onFrame(frame);
+        });
+        ws.on('close', (code, reason) => handlers.onClose(code, String(reason)));
+        ws.on('error', (err) => handlers.onError(err));
+        resolve(new DeliverySocket(ws));
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        reject(new ApiError(res.statusCode ?? 0, res.statusCode === 401 ? 'unauthorized' : 'ws_refused', `delivery socket refused with HTTP ${res.statusCode}`, null));
+        res.resume();
+      });
+      ws.once('error', (err) => reject(new NetworkError(`cannot reach ${this.baseUrl}: ${err.message}`)));
+    });
+  }
+}
+
+export class DeliverySocket {
+  constructor(private readonly ws: WebSocket) {}
+  ack(id: string): void {
+    const frame: W.ClientFrame = { type: 'ack', id };
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close(1000, 'bye');
+      setTimeout(() => { this.ws.terminate(); resolve(); }, 1000).unref();
+    });
+  }
+}

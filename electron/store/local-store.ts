@@ -1,0 +1,338 @@
+// The client's encrypted local store: one SQLCipher 4 file holding messages, conversations, contacts,
+// all Signal protocol state and the server credential. Its key is 32 random bytes that exist on disk
+// only inside a SecretVault (getStoreKey is the single path to it, like Signal Desktop's getSQLKey).
+import Database, { setLogger } from '@signalapp/sqlcipher';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SecretVault } from './vault.ts';
+
+export const STORE_FILE = 'parley.db';
+
+// SQLCipher reports a wrong key on stderr as well as by error code; the error code is what we act on.
+setLogger(() => {});
+const KEY_NAME = 'store-key';
+
+export class StoreError extends Error {
+  constructor(readonly code: 'wrong-key' | 'key-missing' | 'corrupt', message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** The only way to the store key: made once at first run, afterwards only ever read from the vault. */
+export async function getStoreKey(vault: SecretVault, dbPath: string): Promise<Uint8Array> {
+  const existing = await vault.load(KEY_NAME);
+  if (existing) {
+    if (existing.length !== 32) throw new StoreError('corrupt', 'the stored key has the wrong length');
+    return existing;
+  }
+  if (existsSync(dbPath)) {
+    throw new StoreError('key-missing', 'the key of the local store is missing from the vault; this device must be set up again (parley login)');
+  }
+  const key = new Uint8Array(randomBytes(32));
+  await vault.save(KEY_NAME, key);
+  return key;
+}
+
+export async function destroyStoreKey(vault: SecretVault): Promise<void> {
+  await vault.destroy(KEY_NAME);
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+   CREATE TABLE prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL) STRICT;
+   CREATE TABLE signed_prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL,
+     signature BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE sessions (address TEXT PRIMARY KEY, record TEXT NOT NULL) STRICT;
+   CREATE TABLE peer_identities (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
+     first_seen INTEGER NOT NULL, PRIMARY KEY (user_id, device_id)) STRICT;
+   CREATE TABLE contacts (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL,
+     verified_identity TEXT, updated_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX contacts_email ON contacts (email);
+   CREATE TABLE conversations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, peer_user_id TEXT, title TEXT NOT NULL,
+     last_message_at INTEGER NOT NULL, unread INTEGER NOT NULL DEFAULT 0) STRICT;
+   CREATE TABLE messages (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, sender_user_id TEXT NOT NULL,
+     sender_device_id INTEGER NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in','out','system')),
+     body TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL, status TEXT NOT NULL,
+     seq INTEGER NOT NULL) STRICT;
+   CREATE INDEX messages_conversation ON messages (conversation_id, seq);
+   CREATE TABLE processed_envelopes (server TEXT NOT NULL, envelope_id TEXT NOT NULL, processed_at INTEGER NOT NULL,
+     PRIMARY KEY (server, envelope_id)) STRICT;`,
+];
+
+export type Direction = 'in' | 'out' | 'system';
+
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  senderUserId: string;
+  senderDeviceId: number;
+  direction: Direction;
+  body: string;
+  sentAt: number;
+  receivedAt: number;
+  status: string;
+  seq: number;
+}
+
+export interface Contact {
+  userId: string;
+  email: string;
+  name: string;
+  /** What the user compared and marked verified; null while unverified. */
+  verified: VerifiedIdentity | null;
+}
+
+export interface VerifiedIdentity {
+  safetyNumber: string;
+  /** deviceId → base64 identity key, exactly the keys the verified safety number was computed over. */
+  keys: Record<string, string>;
+  at: number;
+}
+
+export interface Conversation {
+  id: string;
+  kind: string;
+  peerUserId: string | null;
+  title: string;
+  lastMessageAt: number;
+  unread: number;
+}
+
+type Row = Record<string, unknown>;
+/** SQLite parameters must be backed by a plain ArrayBuffer. */
+const blob = (u: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(u);
+const bytes = (v: unknown): Uint8Array => {
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  throw new StoreError('corrupt', 'expected a blob');
+};
+
+export class LocalStore {
+  private txDepth = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly db: Database, readonly path: string) {}
+
+  /** Opens (or creates) the encrypted store in `dir`. A wrong key fails before anything is written. */
+  static async open(dir: string, vault: SecretVault): Promise<LocalStore> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, STORE_FILE);
+    const key = await getStoreKey(vault, path);
+    return LocalStore.openWithKey(path, key);
+  }
+
+  static openWithKey(path: string, key: Uint8Array): LocalStore {
+    const db = new Database(path);
+    try {
+      db.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+      // The first read decides: with a wrong key SQLCipher reports "file is not a database".
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (err) {
+      db.close();
+      const msg = err instanceof Error ? err.message : String(err);
+      if (/not a database|SQLITE_NOTADB/i.test(msg)) {
+        throw new StoreError('wrong-key', `cannot open the local store ${path}: wrong key or not a Parley store (nothing was changed)`);
+      }
+      throw new StoreError('corrupt', `cannot open the local store ${path}: ${msg}`);
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('secure_delete = ON');
+    const store = new LocalStore(db, path);
+    store.migrate();
+    return store;
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }) ?? 0);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Runs `fn` inside one write transaction (BEGIN IMMEDIATE), serialized with every other call in this
+   * process and, through SQLite's lock, with other processes on the same profile (CLI next to the app).
+   * All-or-nothing: a crash or throw leaves the protocol state as it was before.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.txDepth++;
+      try {
+        const out = await fn();
+        this.db.exec('COMMIT');
+        return out;
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      } finally {
+        this.txDepth--;
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---- meta (account, credential, counters) ----
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get([key]) as Row | undefined;
+    return row ? String(row.value) : undefined;
+  }
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run([key, value]);
+  }
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run([key]);
+  }
+  getJson<T>(key: string): T | undefined {
+    const v = this.getMeta(key);
+    return v === undefined ? undefined : (JSON.parse(v) as T);
+  }
+  setJson(key: string, value: unknown): void {
+    this.setMeta(key, JSON.stringify(value));
+  }
+
+  // ---- protocol keys ----
+  putPreKeys(keys: { keyId: number; publicKey: Uint8Array; privateKey: Uint8Array }[]): void {
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO prekeys (key_id, public_key, private_key) VALUES (?, ?, ?)');
+    this.atomically(() => { for (const k of keys) stmt.run([k.keyId, blob(k.publicKey), blob(k.privateKey)]); });
+  }
+  getPreKey(keyId: number): { publicKey: Uint8Array; privateKey: Uint8Array } | undefined {
+    const row = this.db.prepare('SELECT public_key, private_key FROM prekeys WHERE key_id = ?').get([keyId]) as Row | undefined;
+    return row ? { publicKey: bytes(row.public_key), privateKey: bytes(row.private_key) } : undefined;
+  }
+  removePreKey(keyId: number): void {
+    this.db.prepare('DELETE FROM prekeys WHERE key_id = ?').run([keyId]);
+  }
+  putSignedPreKey(k: { keyId: number; publicKey: Uint8Array; privateKey: Uint8Array; signature: Uint8Array }, now: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO signed_prekeys (key_id, public_key, private_key, signature, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run([k.keyId, blob(k.publicKey), blob(k.privateKey), blob(k.signature), now]);
+  }
+  getSignedPreKey(keyId: number): { publicKey: Uint8Array; privateKey: Uint8Array } | undefined {
+    const row = this.db.prepare('SELECT public_key, private_key FROM signed_prekeys WHERE key_id = ?').get([keyId]) as Row | undefined;
+    return row ? { publicKey: bytes(row.public_key), privateKey: bytes(row.private_key) } : undefined;
+  }
+  getSession(address: string): string | undefined {
+    const row = this.db.prepare('SELECT record FROM sessions WHERE address = ?').get([address]) as Row | undefined;
+    return row ? String(row.record) : undefined;
+  }
+  putSession(address: string, record: string): void {
+    this.db.prepare('INSERT INTO sessions (address, record) VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET record = excluded.record').run([address, record]);
+  }
+  removeSession(address: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE address = ?').run([address]);
+  }
+  getPeerIdentity(userId: string, deviceId: number): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT identity_key FROM peer_identities WHERE user_id = ? AND device_id = ?').get([userId, deviceId]) as Row | undefined;
+    return row ? bytes(row.identity_key) : undefined;
+  }
+  putPeerIdentity(userId: string, deviceId: number, key: Uint8Array, now: number): void {
+    this.db.prepare(`INSERT INTO peer_identities (user_id, device_id, identity_key, first_seen) VALUES (?, ?, ?, ?)
+      ON CONFLICT(user_id, device_id) DO UPDATE SET identity_key = excluded.identity_key, first_seen = excluded.first_seen`)
+      .run([userId, deviceId, blob(key), now]);
+  }
+  removePeerIdentity(userId: string, deviceId: number): void {
+    this.db.prepare('DELETE FROM peer_identities WHERE user_id = ? AND device_id = ?').run([userId, deviceId]);
+  }
+  peerIdentityKeys(userId: string): { deviceId: number; key: Uint8Array }[] {
+    return (this.db.prepare('SELECT device_id, identity_key FROM peer_identities WHERE user_id = ? ORDER BY device_id').all([userId]) as Row[])
+      .map((r) => ({ deviceId: Number(r.device_id), key: bytes(r.identity_key) }));
+  }
+
+  // ---- contacts and conversations ----
+  upsertContact(c: { userId: string; email: string; name: string }, now: number): void {
+    this.db.prepare(`INSERT INTO contacts (user_id, email, name, verified_identity, updated_at) VALUES (?, ?, ?, NULL, ?)
+      ON CONFLICT(user_id) DO UPDATE SET email = excluded.email, name = excluded.name, updated_at = excluded.updated_at`)
+      .run([c.userId, c.email, c.name, now]);
+  }
+  getContact(userId: string): Contact | undefined {
+    const r = this.db.prepare('SELECT * FROM contacts WHERE user_id = ?').get([userId]) as Row | undefined;
+    return r ? toContact(r) : undefined;
+  }
+  findContactByEmail(email: string): Contact | undefined {
+    const r = this.db.prepare('SELECT * FROM contacts WHERE lower(email) = lower(?) ORDER BY updated_at DESC LIMIT 1').get([email]) as Row | undefined;
+    return r ? toContact(r) : undefined;
+  }
+  setVerifiedIdentity(userId: string, verified: VerifiedIdentity | null): void {
+    this.db.prepare('UPDATE contacts SET verified_identity = ? WHERE user_id = ?').run([verified ? JSON.stringify(verified) : null, userId]);
+  }
+
+  ensureConversation(c: { id: string; kind: string; peerUserId: string | null; title: string }, now: number): void {
+    this.db.prepare(`INSERT INTO conversations (id, kind, peer_user_id, title, last_message_at, unread) VALUES (?, ?, ?, ?, ?, 0)
+      ON CONFLICT(id) DO UPDATE SET title = excluded.title`).run([c.id, c.kind, c.peerUserId, c.title, now]);
+  }
+  listConversations(): Conversation[] {
+    return (this.db.prepare('SELECT * FROM conversations ORDER BY last_message_at DESC').all() as Row[]).map((r) => ({
+      id: String(r.id), kind: String(r.kind), peerUserId: r.peer_user_id === null ? null : String(r.peer_user_id),
+      title: String(r.title), lastMessageAt: Number(r.last_message_at), unread: Number(r.unread),
+    }));
+  }
+
+  /** Adds a message unless one with the same id exists; returns false for a duplicate. */
+  addMessage(m: Omit<StoredMessage, 'seq'>): boolean {
+    const seq = Number(this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS s FROM messages WHERE conversation_id = ?').get([m.conversationId])!.s);
+    const r = this.db.prepare(`INSERT OR IGNORE INTO messages (id, conversation_id, sender_user_id, sender_device_id, direction, body,
+      sent_at, received_at, status, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run([m.id, m.conversationId, m.senderUserId, m.senderDeviceId, m.direction, m.body, m.sentAt, m.receivedAt, m.status, seq]);
+    if (r.changes === 0) return false;
+    this.db.prepare(`UPDATE conversations SET last_message_at = max(last_message_at, ?), unread = unread + ? WHERE id = ?`)
+      .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
+    return true;
+  }
+  setMessageStatus(id: string, status: string): void {
+    this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run([status, id]);
+  }
+  messages(conversationId: string, limit = 100, beforeSeq?: number): StoredMessage[] {
+    const rows = this.db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
+      .all([conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit]) as Row[];
+    return rows.reverse().map(toMessage);
+  }
+  countMessages(): number {
+    return Number(this.db.prepare('SELECT count(*) AS n FROM messages').get()!.n);
+  }
+
+  isEnvelopeProcessed(server: string, envelopeId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM processed_envelopes WHERE server = ? AND envelope_id = ?').get([server, envelopeId]) !== undefined;
+  }
+  markEnvelopeProcessed(server: string, envelopeId: string, now: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO processed_envelopes (server, envelope_id, processed_at) VALUES (?, ?, ?)').run([server, envelopeId, now]);
+  }
+
+  /** For benchmarks and bulk imports: many inserts in one transaction. */
+  bulk(fn: () => void): void {
+    this.atomically(fn);
+  }
+
+  /** A synchronous all-or-nothing step; inside exclusive() the outer transaction already covers it. */
+  private atomically(fn: () => void): void {
+    if (this.txDepth > 0) fn();
+    else this.db.transaction(fn)();
+  }
+}
+
+function toContact(r: Row): Contact {
+  return {
+    userId: String(r.user_id), email: String(r.email), name: String(r.name),
+    verified: r.verified_identity === null ? null : (JSON.parse(String(r.verified_identity)) as VerifiedIdentity),
+  };
+}
+
+function toMessage(r: Row): StoredMessage {
+  return {
+    id: String(r.id), conversationId: String(r.conversation_id), senderUserId: String(r.sender_user_id),
+    senderDeviceId: Number(r.sender_device_id), direction: String(r.direction) as Direction, body: String(r.body),
+    sentAt: Number(r.sent_at), receivedAt: Number(r.received_at), status: String(r.status), seq: Number(r.seq),
+  };
+}
