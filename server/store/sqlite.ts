@@ -237,14 +237,15 @@ export class SqliteStore implements ServerStore {
       const dev = this.#get('SELECT identity_key, spk_public FROM devices WHERE user_id = $userId AND device_id = $deviceId', { userId, deviceId });
       if (!dev) return { ok: false, reason: 'unknown_device' };
       const current = dev.identity_key == null ? null : bytes(dev.identity_key);
-      if (keys.identityKey) {
-        if (current && !Buffer.from(current).equals(keys.identityKey)) return { ok: false, reason: 'identity_key_immutable' };
-        if (!current) {
-          this.#run('UPDATE devices SET identity_key = $ik WHERE user_id = $userId AND device_id = $deviceId',
-            { ik: copy(keys.identityKey), userId, deviceId });
-        }
-      } else if (!current) {
-        return { ok: false, reason: 'identity_required' };
+      // Validate everything before writing anything: a rejected upload must change nothing.
+      if (!current && !keys.identityKey) return { ok: false, reason: 'identity_required' };
+      if (dev.spk_public == null && !keys.signedPreKey) return { ok: false, reason: 'identity_required' };
+      if (current && keys.identityKey && !Buffer.from(current).equals(keys.identityKey)) {
+        return { ok: false, reason: 'identity_key_immutable' };
+      }
+      if (!current && keys.identityKey) {
+        this.#run('UPDATE devices SET identity_key = $ik WHERE user_id = $userId AND device_id = $deviceId',
+          { ik: copy(keys.identityKey), userId, deviceId });
       }
       if (keys.signedPreKey) {
         const spk = keys.signedPreKey;
@@ -253,8 +254,6 @@ export class SqliteStore implements ServerStore {
            WHERE user_id = $userId AND device_id = $deviceId`,
           { id: spk.keyId, pub: copy(spk.publicKey), sig: copy(spk.signature), userId, deviceId },
         );
-      } else if (dev.spk_public == null) {
-        return { ok: false, reason: 'identity_required' };
       }
       const insert = this.#db.prepare(
         `INSERT INTO prekeys (user_id, device_id, key_id, public_key) VALUES ($userId, $deviceId, $keyId, $pub)
