@@ -1,0 +1,63 @@
+// Real parts for end-to-end tests: the real server (with the real embedded oidc-provider) on a real
+// socket, the real `parley` CLI in child processes, real SQLCipher profiles in temp dirs.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer } from '../../server/app.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
+
+export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
+
+export function startDevServer(dataDir: string, port = 0): Promise<RunningServer> {
+  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: false });
+}
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs `parley <args>` as a child process, like a user or an admin's script would. */
+export function parley(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT, env: { ...process.env, PARLEY_PROFILE: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`parley ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+/** parley that must succeed; returns stdout. */
+export async function ok(args: string[], opts?: Parameters<typeof parley>[1]): Promise<string> {
+  const r = await parley(args, opts);
+  if (r.code !== 0) throw new Error(`parley ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Every (file, needle) pair where the needle's bytes occur in a file below `dir` (UTF-8 and UTF-16LE). */
+export function byteSearch(dir: string, needles: string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) { walk(p); continue; }
+      const bytes = readFileSync(p);
+      for (const n of needles) {
+        if (bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le'))) hits.push(`${p}: ${n}`);
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
