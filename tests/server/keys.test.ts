@@ -41,12 +41,12 @@ test('prekey upload, refill, count and bundle consumption', async () => {
     assert.equal(res.status, 200);
     assert.ok(Value.Check(KeyBundles, res.body));
     assert.equal(res.body.devices.length, 1);
-    const d = res.body.devices[0];
+    const d = res.body.devices[0]!;
     assert.equal(d.deviceId, 1);
     assert.equal(d.registrationId, 1234);
     assert.equal(d.identityKey, upload.identityKey);
     assert.deepEqual(d.signedPreKey, upload.signedPreKey);
-    seen.push(d.preKey.keyId);
+    seen.push(d.preKey!.keyId);
     assert.deepEqual((await api(server.url, 'GET', '/v1/keys/count', { auth: bob.auth })).body, { count: 2 - i });
   }
   assert.deepEqual(seen, [10, 11, 12]);

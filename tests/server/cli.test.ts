@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
+
+test('bad usage: one stderr line starting "parley-server: " and exit 2', () => {
+  for (const args of [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
+    ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example']]) {
+    const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0]!, /^parley-server: /);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-'));
+  try {
+    const child = spawn(process.execPath, [launcher, '--data', dataDir, '--port', '0', '--dev-idp', '--organization', 'Test Org'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Parley server listening on (http:\/\/127\.0\.0\.1:\d+) \(issuer (\S+)\)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const config = await (await fetch(`${url}/v1/config`)).json() as { organization: string; issuer: string };
+    assert.equal(config.organization, 'Test Org');
+    assert.equal(config.issuer, `${url}/idp`);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
