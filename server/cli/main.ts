@@ -1,11 +1,11 @@
 // parley-server: command-line entry point (launched by parley-server.js through tsx).
 import { parseArgs } from 'node:util';
-import { startServer, type ServerOptions } from '../app.ts';
+import type { ServerOptions } from '../app.ts';
 
 const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL]';
 
 function fail(message: string): never {
-  process.stderr.write(`parley-server: ${message}\n${USAGE}\n`);
+  process.stderr.write(`parley-server: ${message} (try --help)\n`);
   process.exit(2);
 }
 
@@ -58,6 +58,8 @@ function parseOptions(argv: string[]): ServerOptions {
 }
 
 const options = parseOptions(process.argv.slice(2));
+// Loaded after argument parsing so that usage errors answer instantly.
+const { startServer } = await import('../app.ts');
 let server;
 try {
   server = await startServer(options);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +8,27 @@ import { fileURLToPath } from 'node:url';
 
 const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 
-test('bad usage: one stderr line starting "parley-server: " and exit 2', () => {
-  for (const args of [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
-    ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example']]) {
-    const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8' });
+test('bad usage: one stderr line starting "parley-server: " and exit 2', async () => {
+  const cases: string[][] = [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
+    ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example']];
+  await Promise.all(cases.map(async (args) => {
+    const r = await run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr.split('\n')[0]!, /^parley-server: /);
+    assert.match(r.stderr, /^parley-server: [^\n]+\n$/);
     assert.equal(r.stdout, '');
-  }
+  }));
 });
+
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-'));
