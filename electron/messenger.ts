@@ -301,16 +301,16 @@ export class Messenger {
     const mine = (await this.api.user(this.account.userId)).devices;
     const theirKeys: Record<string, string> = {};
     for (const d of entry.devices) {
-      const key = d.identityKey ?? (() => { const k = this.store.getPeerIdentity(entry.userId, d.deviceId); return k && b64(k); })();
-      if (!key) throw new UsageError(`the directory did not provide the identity key of ${email}'s device ${d.deviceId}`);
+      const key = d.identityKey;
       const inSession = this.store.getPeerIdentity(entry.userId, d.deviceId);
       if (inSession && b64(inSession) !== key) {
         throw new UsageError(`the server reports a different identity key for ${email}'s device ${d.deviceId} than our session uses; do not trust this conversation`);
       }
       theirKeys[String(d.deviceId)] = key;
     }
-    const myKeys = mine.map((d) => d.identityKey).filter((k): k is string => typeof k === 'string');
-    if (myKeys.length === 0) myKeys.push(this.store.getJson<{ publicKey: string }>('identity')!.publicKey);
+    const myKeys = mine.map((d) => d.identityKey);
+    const myKey = this.store.getJson<{ publicKey: string }>('identity')!.publicKey;
+    if (!myKeys.includes(myKey)) throw new UsageError('the server does not list this device\'s own identity key; do not trust it');
     if (Object.keys(theirKeys).length === 0) throw new UsageError(`${email} has no active device yet`);
     const number = await safetyNumber(this.account.userId, myKeys.map(unb64), entry.userId, Object.values(theirKeys).map(unb64));
     let status: VerificationStatus = 'unverified';

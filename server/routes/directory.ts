@@ -11,7 +11,10 @@ export function directoryRoutes(app: App, ctx: AppContext): void {
   const auth = { onRequest: ctx.authenticate };
 
   const entry = async (u: UserRecord): Promise<DirectoryEntry> => ({
-    userId: u.userId, email: u.email, name: u.name, devices: await ctx.store.activeDevices(u.userId),
+    userId: u.userId, email: u.email, name: u.name,
+    devices: (await ctx.store.activeDevices(u.userId)).map((d) => ({
+      deviceId: d.deviceId, registrationId: d.registrationId, identityKey: Buffer.from(d.identityKey).toString('base64'),
+    })),
   });
 
   app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery } }, async (req) => {

@@ -31,8 +31,10 @@ export function messageRoutes(app: App, ctx: AppContext): void {
     }
 
     // Expected: every active device of the recipient and of the sender, except the sending device.
-    const devices: Record<string, DeviceRef[]> = { [recipient]: await ctx.store.activeDevices(recipient) };
-    devices[sender.userId] ??= await ctx.store.activeDevices(sender.userId);
+    const refs = async (userId: string): Promise<DeviceRef[]> =>
+      (await ctx.store.activeDevices(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+    const devices: Record<string, DeviceRef[]> = { [recipient]: await refs(recipient) };
+    devices[sender.userId] ??= await refs(sender.userId);
     const expected = new Map<string, DeviceAddress & DeviceRef>();
     for (const [userId, refs] of Object.entries(devices)) {
       for (const ref of refs) {

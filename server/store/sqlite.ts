@@ -228,8 +228,8 @@ export class SqliteStore implements ServerStore {
 
   async activeDevices(userId: string): Promise<ActiveDevice[]> {
     return this.#all(
-      `SELECT device_id, registration_id FROM devices WHERE user_id = $userId AND ${ACTIVE} ORDER BY device_id`, { userId },
-    ).map((r) => ({ deviceId: num(r.device_id), registrationId: num(r.registration_id) }));
+      `SELECT device_id, registration_id, identity_key FROM devices WHERE user_id = $userId AND ${ACTIVE} ORDER BY device_id`, { userId },
+    ).map((r) => ({ deviceId: num(r.device_id), registrationId: num(r.registration_id), identityKey: bytes(r.identity_key) }));
   }
 
   async uploadKeys(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult> {

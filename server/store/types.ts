@@ -30,7 +30,7 @@ export interface StoredPreKey { keyId: number; publicKey: Uint8Array }
 export interface StoredSignedPreKey extends StoredPreKey { signature: Uint8Array }
 
 /** A device is "active" once it has published its identity key and a signed prekey. */
-export interface ActiveDevice { deviceId: number; registrationId: number }
+export interface ActiveDevice { deviceId: number; registrationId: number; identityKey: Uint8Array }
 
 export interface StoredBundle {
   deviceId: number;

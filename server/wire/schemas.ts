@@ -144,7 +144,7 @@ export type DeviceRef = Static<typeof DeviceRef>;
 export const DirectoryDevice = Type.Object({
   deviceId: DeviceId,
   registrationId: RegistrationId,
-  identityKey: Type.Optional(PublicKey),
+  identityKey: PublicKey,
 });
 
 export const DirectoryEntry = Type.Object({
