@@ -368,11 +368,12 @@ export class Messenger {
         const out: W.OutgoingEnvelope[] = [];
         for (const t of targets) {
           const peer = { userId: t.userId, deviceId: t.deviceId };
-          if (!(await this.party.hasSession(peer))) await this.startSession(peer);
           let ct;
           try {
+            if (!(await this.party.hasSession(peer))) await this.startSession(peer);
             ct = await this.party.encrypt(peer, t.userId === recipient ? peerPayload : selfPayload);
           } catch (err) {
+            // Only a verified contact's keys are ever untrusted (see StoreProtocolState.isTrustedIdentity).
             if (err instanceof ProtocolError && err.kind === 'untrusted-identity') throw new SafetyNumberChangedError(recipientEmail);
             throw err;
           }
