@@ -11,7 +11,7 @@ import {
 import type * as W from '../server/wire/schemas.ts';
 import { devIdpAutoLogin } from './auth/dev-login.ts';
 import { signInWithBrowser, signInWithDeviceCode, SignInError, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from './auth/oidc.ts';
-import { ApiClient, ApiError, type DeliverySocket } from './net/api.ts';
+import { ApiClient, ApiError, NetworkError, type DeliverySocket } from './net/api.ts';
 import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type TextPayload } from './payload.ts';
 import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
 import { FileVault, type SecretVault } from './store/vault.ts';
@@ -477,54 +477,109 @@ export class Messenger {
 
   /**
    * Connects to the delivery socket, processes the stored queue and then live envelopes, in order.
-   * Resolves when `stopAfterDrainMs` has passed after the queue was drained (0: right after the drain)
-   * or when `signal` aborts.
+   * Resolves when `stopAfterDrainMs` has passed after the first drain of the queue (0: right after it;
+   * Infinity: until `signal` aborts). A socket lost after the first drain (server restart, network) is
+   * reconnected with backoff until then; nothing is lost, since envelopes are acked only once stored.
    */
   async receive(handlers: {
     onMessage?: (m: ReceivedMessage) => void;
     onRejected?: (r: RejectedEnvelope) => void;
+    onConnectionChange?: (connected: boolean) => void;
     stopAfterDrainMs?: number;
     signal?: AbortSignal;
   }): Promise<{ received: number; rejected: number }> {
-    let received = 0;
-    let rejected = 0;
+    const counts = { received: 0, rejected: 0 };
+    let deadline: number | undefined;
+    let preKeyMessages = 0;
+    let stopped = false;
+    const stop = new Promise<void>((resolve) => {
+      const end = () => { stopped = true; resolve(); };
+      handlers.signal?.addEventListener('abort', end, { once: true });
+      if (handlers.signal?.aborted) end();
+      this.stopReceiving = end;
+    });
+    try {
+      for (let attempt = 0; !stopped; attempt++) {
+        const outcome = await this.receiveOnce(handlers, counts, stop, (drainedAt) => {
+          deadline ??= drainedAt + (handlers.stopAfterDrainMs ?? 0);
+          return deadline;
+        }, () => { preKeyMessages++; });
+        if (outcome.kind === 'finished') break;
+        // Lost before the first drain: report it (a CLI run must not hang on a dead server).
+        if (deadline === undefined) throw outcome.error;
+        if (Date.now() >= deadline) break;
+        handlers.onConnectionChange?.(false);
+        const backoff = Math.min(250 * 2 ** Math.min(attempt, 5), 5000, Math.max(0, deadline - Date.now()));
+        await Promise.race([stop, new Promise((r) => setTimeout(r, backoff))]);
+        if (outcome.connected) attempt = 0;
+      }
+    } finally {
+      this.stopReceiving = undefined;
+      if (preKeyMessages > 0) await this.refillPreKeys().catch((err: Error) => this.warn(`could not refill prekeys: ${err.message}`));
+    }
+    return counts;
+  }
+
+  /** Stops a running receive() (the app calls it on sign-out or wipe). */
+  stopReceiving?: () => void;
+
+  private async receiveOnce(
+    handlers: Parameters<Messenger['receive']>[0],
+    counts: { received: number; rejected: number },
+    stop: Promise<void>,
+    onDrained: (at: number) => number,
+    onPreKeyMessage: () => void,
+  ): Promise<{ kind: 'finished' } | { kind: 'lost'; error: Error; connected: boolean }> {
     let chain: Promise<void> = Promise.resolve();
     let socket: DeliverySocket | undefined;
     let failure: Error | undefined;
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => { finish = resolve; });
-    let preKeyMessages = 0;
+    let settle!: (how: 'finished' | 'lost') => void;
+    const settled = new Promise<'finished' | 'lost'>((resolve) => { settle = resolve; });
 
-    const process = (env: W.IncomingEnvelope) => {
+    const handle = (env: W.IncomingEnvelope) => {
       chain = chain.then(async () => {
-        if (env.type === 3) preKeyMessages++;
+        if (env.type === 3) onPreKeyMessage();
         const out = await this.handleEnvelope(env);
         socket?.ack(env.id);
-        if (out.message) { received++; handlers.onMessage?.(out.message); }
-        if (out.rejected) { rejected++; handlers.onRejected?.(out.rejected); }
-      }).catch((err: Error) => { failure ??= err; finish(); });
+        if (out.message) { counts.received++; handlers.onMessage?.(out.message); }
+        if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
+      }).catch((err: Error) => { failure ??= err; settle('finished'); });
     };
 
-    socket = await this.api.connect({
-      onFrame: (frame) => {
-        if (frame.type === 'envelope') process(frame.envelope);
-        else if (frame.type === 'queue-empty') {
-          chain.then(() => {
-            const wait = handlers.stopAfterDrainMs ?? 0;
-            if (Number.isFinite(wait)) setTimeout(finish, wait).unref();
-          });
-        } else if (frame.type === 'error') this.warn(`server: ${frame.message}`);
-      },
-      onClose: (code, reason) => { if (code !== 1000) failure ??= new Error(`delivery socket closed (${code}${reason ? `: ${reason}` : ''})`); finish(); },
-      onError: (err) => this.warn(`delivery: ${err.message}`),
-    });
-    handlers.signal?.addEventListener('abort', () => finish(), { once: true });
-    await done;
+    try {
+      socket = await this.api.connect({
+        onFrame: (frame) => {
+          if (frame.type === 'envelope') handle(frame.envelope);
+          else if (frame.type === 'queue-empty') {
+            void chain.then(() => {
+              const deadline = onDrained(Date.now());
+              if (Number.isFinite(deadline)) setTimeout(() => settle('finished'), Math.max(0, deadline - Date.now())).unref();
+            });
+          } else if (frame.type === 'error') this.warn(`server: ${frame.message}`);
+        },
+        onClose: (code, reason) => {
+          if (code === 4000) { // the server gave this device's queue to a newer connection: don't fight over it
+            this.warn('another connection of this device took over delivery');
+            settle('finished');
+            return;
+          }
+          failure ??= new NetworkError(`delivery socket closed (${code}${reason ? `: ${reason}` : ''})`);
+          settle('lost');
+        },
+        onError: (err) => this.warn(`delivery: ${err.message}`),
+      });
+    } catch (err) {
+      if (err instanceof NetworkError) return { kind: 'lost', error: err, connected: false };
+      throw err;
+    }
+    handlers.onConnectionChange?.(true);
+    void stop.then(() => settle('finished'));
+    const how = await settled;
     await chain;
     await socket.close();
-    if (preKeyMessages > 0) await this.refillPreKeys();
-    if (failure) throw failure;
-    return { received, rejected };
+    // A failure while storing (disk, store) is not a network problem: never retry it silently.
+    if (failure && !(failure instanceof NetworkError)) throw failure;
+    return how === 'finished' ? { kind: 'finished' } : { kind: 'lost', error: failure ?? new NetworkError('delivery socket closed'), connected: true };
   }
 
   /** Tops the server's one-time prekeys back up when they run low (each new session consumes one). */

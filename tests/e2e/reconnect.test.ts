@@ -1,0 +1,46 @@
+// A waiting receiver survives a server restart: it reconnects and gets what was sent meanwhile, once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loginNewDevice, type ReceivedMessage } from '../../electron/messenger.ts';
+import { startDevServer, tempDir } from './harness.ts';
+
+test('receive reconnects after a server restart and delivers everything exactly once', async () => {
+  const root = tempDir('reconnect');
+  const dataDir = join(root, 'server');
+  let server = await startDevServer(dataDir);
+  const port = Number(new URL(server.url).port);
+  const alice = await loginNewDevice(join(root, 'alice'), server.url, { kind: 'dev-user', username: 'alice' });
+  const bob = await loginNewDevice(join(root, 'bob'), server.url, { kind: 'dev-user', username: 'bob' });
+  try {
+    const got: ReceivedMessage[] = [];
+    const connection: boolean[] = [];
+    const ac = new AbortController();
+    const receiving = bob.receive({ onMessage: (m) => got.push(m), onConnectionChange: (c) => connection.push(c), stopAfterDrainMs: Infinity, signal: ac.signal });
+    await alice.sendText('bob@acme.test', 'before restart');
+    await waitFor(() => got.length === 1);
+    await server.close();
+    await alice.sendText('bob@acme.test', 'while down').then(() => assert.fail('sending to a stopped server must fail'), () => undefined);
+    server = await startDevServer(dataDir, port);
+    await alice.sendText('bob@acme.test', 'after restart');
+    await waitFor(() => got.length === 2, 15_000);
+    ac.abort();
+    await receiving;
+    assert.deepEqual(got.map((m) => m.text), ['before restart', 'after restart']);
+    assert.ok(connection.includes(false) && connection.at(-1) === true, `reconnected: ${connection}`);
+  } finally {
+    alice.close();
+    bob.close();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
