@@ -54,8 +54,11 @@ export function authenticator(store: ServerStore, now: () => number) {
 }
 
 const ALLOWED_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const CLOCK_TOLERANCE_S = 30;
+/** How old (by `iat`) an ID token without a nonce claim may be when it is presented for registration. */
+export const NONCELESS_MAX_AGE_S = 5 * 60;
 
-export interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; nonce: string }
+export interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; iat: number; exp: number; nonce?: string }
 
 const invalidToken = (message: string) => new ApiError(401, 'invalid_token', message);
 
@@ -105,15 +108,47 @@ export class IdTokenVerifier {
         audience: this.clientId,
         algorithms: ALLOWED_ALGS,
         currentDate: new Date(this.now()),
-        clockTolerance: 30,
-        requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['sub', 'exp', 'iat'],
       });
-      if (typeof payload.nonce !== 'string' || typeof payload.sub !== 'string') throw invalidToken('missing nonce or sub claim');
+      if (typeof payload.sub !== 'string') throw invalidToken('missing sub claim');
+      if (payload.nonce !== undefined && typeof payload.nonce !== 'string') throw invalidToken('malformed nonce claim');
       return payload as VerifiedIdToken;
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) throw invalidToken(err.message);
       throw new ApiError(502, 'idp_unavailable', "The identity provider's keys could not be fetched.");
     }
+  }
+}
+
+/**
+ * Registration rule: a verified ID token (signature via the JWKS from discovery, iss, aud, exp, alg
+ * allowlist — IdTokenVerifier) buys one device credential, once, soon after sign-in:
+ * - WITH a `nonce` claim (authorization code flow): the nonce must be one this server issued
+ *   (POST /v1/devices/nonce) and not expired; it is consumed, so the token is single use.
+ * - WITHOUT a `nonce` claim (device authorization grant, RFC 8628: IdPs do not put the nonce into those
+ *   ID tokens): `iat` must be at most NONCELESS_MAX_AGE_S old and at most CLOCK_TOLERANCE_S in the future by
+ *   the server clock, and the token is accepted only once: sha256 of its signed part (header.payload, so a
+ *   re-encoded or re-signed — ECDSA is malleable — copy counts as the same token) is kept in the store until
+ *   exp + CLOCK_TOLERANCE_S (as long as jwtVerify could still accept it), surviving restarts.
+ */
+export async function admitRegistrationToken(
+  claims: VerifiedIdToken, token: string, store: ServerStore, now: number,
+): Promise<void> {
+  if (claims.nonce !== undefined) {
+    if (!(await store.consumeNonce(claims.nonce, now))) {
+      throw invalidToken('The nonce claim was not issued by this server, has expired, or was already used.');
+    }
+    return;
+  }
+  const issuedAtMs = claims.iat * 1000;
+  if (issuedAtMs > now + CLOCK_TOLERANCE_S * 1000) throw invalidToken('The ID token has no nonce and its iat is in the future.');
+  if (now - issuedAtMs > NONCELESS_MAX_AGE_S * 1000) {
+    throw invalidToken(`The ID token has no nonce and was issued more than ${NONCELESS_MAX_AGE_S / 60} minutes ago; sign in again.`);
+  }
+  const signedPart = createHash('sha256').update(token.slice(0, token.lastIndexOf('.'))).digest();
+  if (!(await store.useTokenOnce(signedPart, (claims.exp + CLOCK_TOLERANCE_S) * 1000, now))) {
+    throw invalidToken('The ID token was already used to register a device; sign in again.');
   }
 }

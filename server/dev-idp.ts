@@ -24,10 +24,15 @@
 //        → { id_token, access_token, … }; the ID token carries nonce, email, name and groups.
 // tests/server/helpers.ts `devLogin` implements exactly this with openid-client.
 //
-// Device authorization grant (RFC 8628) for the CLI: POST <issuer>/device/auth (client_id, scope) →
-// { device_code, user_code, verification_uri_complete }; the user opens verification_uri_complete,
-// confirms the code (oidc-provider's form), signs in on the same /idp/interaction page, and the CLI
-// polls POST <issuer>/token with grant_type=urn:ietf:params:oauth:grant-type:device_code.
+// Device authorization grant (RFC 8628) for the CLI: POST <issuer>/device/auth (client_id, scope, nonce) →
+// { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval: 1 }; the user
+// opens verification_uri (GET <issuer>/device: a form posting xsrf + user_code back to it) or
+// verification_uri_complete, confirms the code (a second form, posted to the same URL), is redirected (303) to
+// the same /idp/interaction/<uid> Username / Sign in page, and after the login POST lands on
+// <issuer>/device/<uid> ("Signed in"). Meanwhile the CLI polls POST <issuer>/token with
+// grant_type=urn:ietf:params:oauth:grant-type:device_code. Like Entra ID or Okta, oidc-provider does not put
+// the nonce into device-grant ID tokens; the relay accepts such nonce-less tokens only fresh and once
+// (server/auth.ts admitRegistrationToken). tests/server/device-flow.test.ts drives this flow over HTTP.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -39,6 +44,8 @@ export const DEV_IDP_PATH = '/idp';
 export const DEV_CLIENT_ID = 'parley-desktop';
 export const DEV_REDIRECT_URI = 'http://127.0.0.1/callback';
 export const DEV_SCOPES = ['openid', 'profile', 'email', 'groups'];
+/** Polling interval (seconds) the dev IdP advertises in device authorization responses. */
+export const DEV_DEVICE_POLL_INTERVAL_S = 1;
 export const DEV_WARNING = 'DEV IdP ENABLED: demo users, no passwords — never use in production';
 
 export interface DevAccount { username: string; sub: string; email: string; name: string; groups: string[] }
@@ -148,6 +155,11 @@ export async function createDevIdp(issuer: string, log: FastifyBaseLogger): Prom
     },
   });
   provider.on('server_error', (_ctx, err) => log.error({ err }, 'dev IdP server error'));
+  // RFC 8628 lets the server set the polling interval; oidc-provider sends none, so clients poll every 5 s.
+  // The event fires with the response body before it is serialized: advertise a short one for this local IdP.
+  provider.on('device_authorization.success', (_ctx, body) => {
+    if (body && typeof body === 'object') (body as { interval?: number }).interval = DEV_DEVICE_POLL_INTERVAL_S;
+  });
   return { issuer, provider };
 }
 

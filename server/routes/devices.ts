@@ -1,8 +1,9 @@
-// Registration: a nonce, then an ID token carrying that nonce buys a device credential.
+// Registration: an ID token carrying a server-issued nonce (or, from the device grant, a fresh nonce-less
+// token, accepted once) buys a device credential.
 import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../wire/schemas.ts';
-import { authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
+import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { App, AppContext } from '../context.ts';
 
@@ -25,9 +26,8 @@ export function deviceRoutes(app: App, ctx: AppContext): void {
     const identity = ctx.identity;
     if (!identity) throw new ApiError(503, 'starting', 'The server is still starting.');
     const claims = await identity.verifier.verify(req.body.idToken);
-    if (!(await ctx.store.consumeNonce(claims.nonce, ctx.now()))) {
-      throw new ApiError(401, 'invalid_token', 'The nonce claim was not issued by this server, has expired, or was already used.');
-    }
+    // Nonce (consumed) or, for nonce-less device-grant tokens, freshness + single use: see admitRegistrationToken.
+    await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
     const email = stringClaim(claims.email) ?? '';
     const groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
     const user = await ctx.store.upsertUser({

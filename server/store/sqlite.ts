@@ -70,6 +70,13 @@ const MIGRATIONS: string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE used_id_tokens (
+    token_hash BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX used_id_tokens_expiry ON used_id_tokens (expires_at);
+  `,
 ];
 
 const bytes = (v: unknown): Uint8Array => {
@@ -157,6 +164,16 @@ export class SqliteStore implements ServerStore {
       // Expired nonces are garbage; sweep them while we are here.
       this.#run('DELETE FROM registration_nonces WHERE expires_at <= $now', { now });
       return this.#run('DELETE FROM registration_nonces WHERE nonce = $nonce', { nonce }) === 1;
+    })();
+  }
+
+  async useTokenOnce(tokenHash: Uint8Array, expiresAt: number, now: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      this.#run('DELETE FROM used_id_tokens WHERE expires_at <= $now', { now });
+      return this.#run(
+        'INSERT INTO used_id_tokens (token_hash, expires_at) VALUES ($hash, $expiresAt) ON CONFLICT (token_hash) DO NOTHING',
+        { hash: copy(tokenHash), expiresAt },
+      ) === 1;
     })();
   }
 

@@ -68,6 +68,11 @@ export interface ServerStore {
   createNonce(nonce: string, expiresAt: number): Promise<void>;
   /** Deletes the nonce; true only if it existed and had not expired (single use). */
   consumeNonce(nonce: string, now: number): Promise<boolean>;
+  /**
+   * Records a single-use token by its hash until `expiresAt`. True the first time; false if the hash is
+   * already recorded and not yet expired (a replay). Expired records are swept as a side effect.
+   */
+  useTokenOnce(tokenHash: Uint8Array, expiresAt: number, now: number): Promise<boolean>;
 
   /** Just-in-time provisioning: finds the user by (issuer, sub) or creates it; refreshes display attributes. */
   upsertUser(user: NewUser, now: number): Promise<UserRecord>;

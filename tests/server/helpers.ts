@@ -31,7 +31,7 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
 }
 
 /** A minimal cookie jar: name=value per Path, enough for oidc-provider's cookies. */
-class CookieJar {
+export class CookieJar {
   readonly #cookies = new Map<string, { value: string; path: string }>();
 
   store(res: Response): void {
