@@ -1,0 +1,125 @@
+// The one typed API between the UI (renderer) and the client core. The Electron preload exposes it as
+// `window.parley` over IPC; the browser shell exposes the same methods over its loopback bridge. Every
+// call's input is validated against these schemas by the handlers before anything runs, whichever
+// transport carried it.
+import { Type, type Static, type TSchema } from 'typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' });
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+const NoArgs = Type.Object({}, { additionalProperties: false });
+
+export const Phase = Type.Union([
+  Type.Literal('signed-out'), // no device on this profile yet
+  Type.Literal('signing-in'), // waiting for the browser to come back from the IdP
+  Type.Literal('consent'), // signed in; the company's messaging policy is not yet accepted
+  Type.Literal('ready'),
+  Type.Literal('locked'), // store stays closed (offline lease ran out; remote-wipe issue)
+  Type.Literal('wiped'), // this device was wiped (remote-wipe issue)
+  Type.Literal('problem'), // an explained, recoverable state (e.g. the OS keychain changed)
+]);
+export type Phase = Static<typeof Phase>;
+
+export const Me = Type.Object({
+  userId: Type.String(), deviceId: Type.Integer(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(),
+});
+
+export const AppState = Type.Object({
+  phase: Phase,
+  server: Type.String(),
+  organization: Type.Optional(Type.String()),
+  me: Type.Optional(Me),
+  connection: Type.Union([Type.Literal('online'), Type.Literal('connecting'), Type.Literal('offline')]),
+  policy: Type.Optional(Type.Object({ version: Type.String(), text: Type.String() })),
+  /** For phases locked / wiped / problem: the sentence to show. */
+  notice: Type.Optional(Type.String()),
+  /** The last sign-in error, shown on the sign-in screen. */
+  error: Type.Optional(Type.String()),
+});
+export type AppState = Static<typeof AppState>;
+
+export const Verification = Type.Union([Type.Literal('unverified'), Type.Literal('verified'), Type.Literal('changed')]);
+
+export const ConversationSummary = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  peerUserId: Type.Union([Type.String(), Type.Null()]),
+  peerEmail: Type.Union([Type.String(), Type.Null()]),
+  lastMessageAt: Type.Integer(),
+  preview: Type.String(),
+  unread: Type.Integer(),
+  verification: Verification,
+});
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+export const MessageStatus = Type.Union([
+  Type.Literal('sending'), Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('failed'),
+  Type.Literal('received'), Type.Literal('system'),
+]);
+
+export const MessageView = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out'), Type.Literal('system')]),
+  text: Type.String(),
+  senderName: Type.String(),
+  sentAt: Type.Integer(),
+  status: MessageStatus,
+  seq: Type.Integer(),
+});
+export type MessageView = Static<typeof MessageView>;
+
+export const DirectoryPerson = Type.Object({ userId: Type.String(), email: Type.String(), name: Type.String() });
+export type DirectoryPerson = Static<typeof DirectoryPerson>;
+
+export const SafetyNumberView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), safetyNumber: Type.String(), status: Verification,
+});
+export type SafetyNumberView = Static<typeof SafetyNumberView>;
+
+export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
+export type Settings = Static<typeof Settings>;
+
+/** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
+export const Methods = {
+  'state.get': { input: NoArgs, output: AppState },
+  'auth.signIn': { input: NoArgs, output: Type.Object({ url: Type.String() }) },
+  'policy.accept': { input: Type.Object({ version: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), output: AppState },
+  'conversations.list': { input: NoArgs, output: Type.Array(ConversationSummary) },
+  'conversations.open': { input: Type.Object({ email: Email }, { additionalProperties: false }), output: ConversationSummary },
+  'conversations.markRead': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: Type.Null() },
+  'messages.list': {
+    input: Type.Object({
+      conversationId: Id,
+      beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    }, { additionalProperties: false }),
+    output: Type.Array(MessageView),
+  },
+  'messages.send': {
+    input: Type.Object({ conversationId: Id, text: Type.String({ minLength: 1, maxLength: 8000 }) }, { additionalProperties: false }),
+    output: MessageView,
+  },
+  'directory.search': { input: Type.Object({ query: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), output: Type.Array(DirectoryPerson) },
+  'safety.get': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
+  'safety.markVerified': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
+  'settings.get': { input: NoArgs, output: Settings },
+  'settings.set': { input: Settings, output: Settings },
+} as const satisfies Record<string, { input: TSchema; output: TSchema }>;
+
+export type MethodName = keyof typeof Methods;
+export type Input<M extends MethodName> = Static<(typeof Methods)[M]['input']>;
+export type Output<M extends MethodName> = Static<(typeof Methods)[M]['output']>;
+
+/** Pushed from the core to the UI. */
+export type AppEvent =
+  | { type: 'state'; state: AppState }
+  | { type: 'message'; message: MessageView }
+  | { type: 'status'; conversationId: string; messageIds: string[]; status: Static<typeof MessageStatus> }
+  | { type: 'conversations' };
+
+/** What `window.parley` looks like to the renderer. */
+export interface ParleyApi {
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>>;
+  /** Returns an unsubscribe function. */
+  onEvent(listener: (event: AppEvent) => void): () => void;
+}
