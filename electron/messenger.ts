@@ -12,7 +12,7 @@ import type * as W from '../server/wire/schemas.ts';
 import { devIdpAutoLogin } from './auth/dev-login.ts';
 import { signInWithBrowser, signInWithDeviceCode, SignInError, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from './auth/oidc.ts';
 import { ApiClient, ApiError, NetworkError, type DeliverySocket } from './net/api.ts';
-import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type TextPayload } from './payload.ts';
+import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type Payload, type TextPayload } from './payload.ts';
 import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
 import { FileVault, type SecretVault } from './store/vault.ts';
 
@@ -62,6 +62,14 @@ export interface RejectedEnvelope {
   fromUserId: string;
   fromDevice: number;
   reason: string;
+}
+
+export interface EnvelopeOutcome {
+  message?: ReceivedMessage;
+  rejected?: RejectedEnvelope;
+  duplicate?: boolean;
+  /** A delivery receipt from the peer: our messages that reached their device. */
+  delivered?: { conversationId: string; messageIds: string[] };
 }
 
 export interface MessengerOptions {
@@ -431,7 +439,7 @@ export class Messenger {
    * and only then is the envelope acked. A redelivered envelope is recognised by its server id; a replayed
    * ciphertext under a new id fails the ratchet and is reported as rejected.
    */
-  async handleEnvelope(env: W.IncomingEnvelope): Promise<{ message?: ReceivedMessage; rejected?: RejectedEnvelope; duplicate?: boolean }> {
+  async handleEnvelope(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> {
     return this.store.exclusive(async () => {
       const server = this.account.server;
       if (this.store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
@@ -440,7 +448,7 @@ export class Messenger {
         this.store.markEnvelopeProcessed(server, env.id, this.now());
         return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
       };
-      let payload: TextPayload;
+      let payload: Payload;
       try {
         const plain = await this.party.decrypt(peer, env.type as CiphertextType, unb64(env.content));
         payload = decodePayload(plain);
@@ -449,6 +457,13 @@ export class Messenger {
         throw err;
       }
       const fromSelf = env.sourceUser === this.account.userId;
+      if (payload.kind === 'receipt') {
+        this.store.markEnvelopeProcessed(server, env.id, this.now());
+        if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
+        const conversationId = directConversationId(this.account.userId, env.sourceUser);
+        const messageIds = this.store.markDelivered(conversationId, payload.messageIds);
+        return { delivered: { conversationId, messageIds } };
+      }
       if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
       const peerUserId = fromSelf ? payload.to! : env.sourceUser;
       const sender = fromSelf ? undefined : await this.contactFor(env.sourceUser);
@@ -484,7 +499,10 @@ export class Messenger {
   async receive(handlers: {
     onMessage?: (m: ReceivedMessage) => void;
     onRejected?: (r: RejectedEnvelope) => void;
+    onDelivered?: (d: { conversationId: string; messageIds: string[] }) => void;
     onConnectionChange?: (connected: boolean) => void;
+    /** Send delivery receipts for received messages (default true). */
+    receipts?: boolean;
     stopAfterDrainMs?: number;
     signal?: AbortSignal;
   }): Promise<{ received: number; rejected: number }> {
@@ -520,6 +538,37 @@ export class Messenger {
     return counts;
   }
 
+  private pendingReceipts = new Map<string, string[]>();
+  private receiptFlush: Promise<void> = Promise.resolve();
+
+  private queueReceipt(userId: string, messageId: string): void {
+    const list = this.pendingReceipts.get(userId) ?? [];
+    list.push(messageId);
+    this.pendingReceipts.set(userId, list);
+  }
+
+  /** Sends queued delivery receipts; a failure is reported, never fatal to receiving. */
+  private flushReceipts(): Promise<void> {
+    this.receiptFlush = this.receiptFlush.then(async () => {
+      const batch = [...this.pendingReceipts];
+      this.pendingReceipts.clear();
+      for (const [userId, ids] of batch) {
+        const contact = this.store.getContact(userId);
+        if (!contact) continue;
+        for (let i = 0; i < ids.length; i += 100) {
+          const receipt: Payload = { v: 1, kind: 'receipt', receipt: 'delivered', messageIds: ids.slice(i, i + 100), sentAt: this.now() };
+          const bytes = encodePayload(receipt);
+          try {
+            await this.deliver(userId, contact.email, bytes, bytes);
+          } catch (err) {
+            this.warn(`could not send a delivery receipt to ${contact.email}: ${(err as Error).message}`);
+          }
+        }
+      }
+    });
+    return this.receiptFlush;
+  }
+
   /** Stops a running receive() (the app calls it on sign-out or wipe). */
   stopReceiving?: () => void;
 
@@ -536,14 +585,24 @@ export class Messenger {
     let settle!: (how: 'finished' | 'lost') => void;
     const settled = new Promise<'finished' | 'lost'>((resolve) => { settle = resolve; });
 
+    let inFlight = 0;
     const handle = (env: W.IncomingEnvelope) => {
+      inFlight++;
       chain = chain.then(async () => {
         if (env.type === 3) onPreKeyMessage();
         const out = await this.handleEnvelope(env);
         socket?.ack(env.id);
-        if (out.message) { counts.received++; handlers.onMessage?.(out.message); }
+        if (out.message) {
+          counts.received++;
+          if (!out.message.outgoing && handlers.receipts !== false) this.queueReceipt(out.message.fromUserId, out.message.messageId);
+          handlers.onMessage?.(out.message);
+        }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
-      }).catch((err: Error) => { failure ??= err; settle('finished'); });
+        if (out.delivered && out.delivered.messageIds.length > 0) handlers.onDelivered?.(out.delivered);
+      }).catch((err: Error) => { failure ??= err; settle('finished'); }).finally(() => {
+        // Receipts go out once a burst is processed: one message per sender, not one per message.
+        if (--inFlight === 0) void this.flushReceipts();
+      });
     };
 
     try {
@@ -576,6 +635,7 @@ export class Messenger {
     void stop.then(() => settle('finished'));
     const how = await settled;
     await chain;
+    await this.flushReceipts();
     await socket.close();
     // A failure while storing (disk, store) is not a network problem: never retry it silently.
     if (failure && !(failure instanceof NetworkError)) throw failure;

@@ -19,14 +19,27 @@ export const TextPayload = Type.Object({
 }, { additionalProperties: false });
 export type TextPayload = Static<typeof TextPayload>;
 
-const checkPayload = Compile(TextPayload);
+/** "Your message reached my device": sent back by the recipient once the messages are stored. */
+export const ReceiptPayload = Type.Object({
+  v: Type.Literal(1),
+  kind: Type.Literal('receipt'),
+  receipt: Type.Literal('delivered'),
+  messageIds: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }), { minItems: 1, maxItems: 100 }),
+  sentAt: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false });
+export type ReceiptPayload = Static<typeof ReceiptPayload>;
+
+export const Payload = Type.Union([TextPayload, ReceiptPayload]);
+export type Payload = Static<typeof Payload>;
+
+const checkPayload = Compile(Payload);
 const PAD_BLOCK = 160;
 
 export class PayloadError extends Error {
   override name = 'PayloadError';
 }
 
-export function encodePayload(p: TextPayload): Uint8Array {
+export function encodePayload(p: Payload): Uint8Array {
   const raw = new TextEncoder().encode(JSON.stringify(p));
   const padded = new Uint8Array(Math.ceil((raw.length + 1) / PAD_BLOCK) * PAD_BLOCK);
   padded.set(raw);
@@ -34,7 +47,7 @@ export function encodePayload(p: TextPayload): Uint8Array {
   return padded;
 }
 
-export function decodePayload(bytes: Uint8Array): TextPayload {
+export function decodePayload(bytes: Uint8Array): Payload {
   let end = bytes.length - 1;
   while (end >= 0 && bytes[end] === 0) end--;
   if (end < 0 || bytes[end] !== 0x80) throw new PayloadError('message padding is invalid');

@@ -294,6 +294,16 @@ export class LocalStore {
   setMessageStatus(id: string, status: string): void {
     this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run([status, id]);
   }
+  /** Marks our own sent messages in a conversation delivered; returns the ids that changed. */
+  markDelivered(conversationId: string, messageIds: string[]): string[] {
+    const changed: string[] = [];
+    const stmt = this.db.prepare(`UPDATE messages SET status = 'delivered'
+      WHERE id = ? AND conversation_id = ? AND direction = 'out' AND status IN ('sending', 'sent')`);
+    this.atomically(() => {
+      for (const id of messageIds) if (stmt.run([id, conversationId]).changes > 0) changed.push(id);
+    });
+    return changed;
+  }
   messages(conversationId: string, limit = 100, beforeSeq?: number): StoredMessage[] {
     const rows = this.db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
       .all([conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit]) as Row[];

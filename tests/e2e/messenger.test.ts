@@ -30,9 +30,9 @@ async function device(profile: string, user: string): Promise<Messenger> {
   return m;
 }
 
-async function drain(m: Messenger): Promise<ReceivedMessage[]> {
+async function drain(m: Messenger, receipts = true): Promise<ReceivedMessage[]> {
   const got: ReceivedMessage[] = [];
-  await m.receive({ onMessage: (x) => got.push(x) });
+  await m.receive({ onMessage: (x) => got.push(x), receipts });
   return got;
 }
 
@@ -81,10 +81,11 @@ test('multi-device: every device of the recipient and the sender\'s other device
 test('envelopes: duplicate ignored, out of order decrypted, replay under a new id and tampering rejected, session survives', async () => {
   const carol = await device('env-carol', 'carol');
   const dave = await device('env-dave', 'dave');
+  // No receipts here, so that dave's queue holds exactly the three text envelopes below.
   await carol.sendText('dave@acme.test', 'first');
-  await drain(dave);
+  await drain(dave, false);
   await dave.sendText('carol@acme.test', 'ack');
-  await drain(carol);
+  await drain(carol, false);
   for (const t of ['one', 'two', 'three']) await carol.sendText('dave@acme.test', t);
   const [e1, e2, e3] = await peekQueue(dave) as [IncomingEnvelope, IncomingEnvelope, IncomingEnvelope];
 
@@ -136,4 +137,19 @@ test('verified contact: a new device or key blocks sending until verified again;
   const ok = await erin.sendText('bob@acme.test', 'verified again');
   assert.ok(ok.devices >= 2);
   assert.deepEqual((await drain(bob2)).map((m) => m.text), ['verified again']);
+});
+
+test('delivery receipts: the sender sees "delivered" once the recipient stored the message', async () => {
+  const frank = await device('rc-carol', 'carol');
+  const gina = await device('rc-dave', 'dave');
+  const sent = await frank.sendText('dave@acme.test', 'did you get this?');
+  const status = () => frank.messages(sent.conversationId).find((m) => m.id === sent.messageId)!.status;
+  assert.equal(status(), 'sent');
+  await drain(gina);
+  const delivered: string[] = [];
+  await frank.receive({ onDelivered: (d) => delivered.push(...d.messageIds) });
+  assert.deepEqual(delivered, [sent.messageId]);
+  assert.equal(status(), 'delivered');
+  // A receipt naming messages of another conversation changes nothing there.
+  assert.deepEqual(frank.store.markDelivered('dm_other', [sent.messageId]), []);
 });
