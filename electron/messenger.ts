@@ -256,8 +256,10 @@ export class Messenger {
       if (err instanceof ApiError && err.status === 400) throw new UsageError(`not a valid email address: ${email}`);
       throw err;
     }
-    this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
-    this.store.setJson(`devices:${entry.userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    await this.store.exclusive(async () => {
+      this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
+      this.store.setJson(`devices:${entry.userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    });
     return { contact: this.store.getContact(entry.userId)!, entry };
   }
 
@@ -265,7 +267,9 @@ export class Messenger {
     const known = this.store.getContact(userId);
     if (known) return known;
     const entry = await this.api.user(userId);
-    this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
+    await this.store.exclusive(async () => {
+      this.store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.now());
+    });
     return this.store.getContact(userId)!;
   }
 
@@ -330,7 +334,7 @@ export class Messenger {
   async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> {
     const sn = await this.safetyNumber(email);
     const verified: VerifiedIdentity = { safetyNumber: sn.safetyNumber, keys: sn.keys, at: this.now() };
-    this.store.setVerifiedIdentity(sn.contact.userId, verified);
+    await this.store.exclusive(async () => this.store.setVerifiedIdentity(sn.contact.userId, verified));
     return { contact: sn.contact, safetyNumber: sn.safetyNumber };
   }
 
@@ -344,19 +348,22 @@ export class Messenger {
     const conversationId = directConversationId(this.account.userId, contact.userId);
     const sentAt = this.now();
     const messageId = newMessageId();
-    this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId: contact.userId, title: contact.name }, sentAt);
-    this.store.addMessage({
-      id: messageId, conversationId, senderUserId: this.account.userId, senderDeviceId: this.account.deviceId,
-      direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+    await this.store.exclusive(async () => {
+      this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId: contact.userId, title: contact.name }, sentAt);
+      this.store.addMessage({
+        id: messageId, conversationId, senderUserId: this.account.userId, senderDeviceId: this.account.deviceId,
+        direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+      });
     });
     const forPeer: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text };
     const forMyDevices: TextPayload = { ...forPeer, to: contact.userId };
     try {
       const devices = await this.deliver(contact.userId, contact.email, encodePayload(forPeer), encodePayload(forMyDevices));
-      this.store.setMessageStatus(messageId, 'sent');
+      // A receipt may already have marked it delivered: only move forward from 'sending'.
+      await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'sent'));
       return { messageId, conversationId, sentAt, devices };
     } catch (err) {
-      this.store.setMessageStatus(messageId, 'failed');
+      await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'failed'));
       throw err;
     }
   }
@@ -407,7 +414,9 @@ export class Messenger {
 
   private async refreshDevices(userId: string): Promise<void> {
     const entry = await this.api.user(userId);
-    this.store.setJson(`devices:${userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    await this.store.exclusive(async () => {
+      this.store.setJson(`devices:${userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    });
   }
 
   private async applyDeviceMismatch(body: W.DeviceMismatch): Promise<void> {

@@ -2,6 +2,7 @@
 // all Signal protocol state and the server credential. Its key is 32 random bytes that exist on disk
 // only inside a SecretVault (getStoreKey is the single path to it, like Signal Desktop's getSQLKey).
 import Database, { setLogger } from '@signalapp/sqlcipher';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +110,8 @@ const bytes = (v: unknown): Uint8Array => {
 };
 
 export class LocalStore {
-  private txDepth = 0;
+  /** Marks the async context that holds the write transaction, so nested exclusive() calls just run. */
+  private readonly inTransaction = new AsyncLocalStorage<true>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly db: Database, readonly path: string) {}
@@ -163,12 +165,13 @@ export class LocalStore {
   /**
    * Runs `fn` inside one write transaction (BEGIN IMMEDIATE), serialized with every other call in this
    * process and, through SQLite's lock, with other processes on the same profile (CLI next to the app).
-   * All-or-nothing: a crash or throw leaves the protocol state as it was before.
+   * All-or-nothing: a crash or throw leaves the protocol state as it was before. Every write of the
+   * client goes through here, so one caller's rollback never takes another caller's write with it.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = async () => {
+    if (this.inTransaction.getStore()) return fn();
+    const run = () => this.inTransaction.run(true, async () => {
       this.db.exec('BEGIN IMMEDIATE');
-      this.txDepth++;
       try {
         const out = await fn();
         this.db.exec('COMMIT');
@@ -176,10 +179,8 @@ export class LocalStore {
       } catch (err) {
         this.db.exec('ROLLBACK');
         throw err;
-      } finally {
-        this.txDepth--;
       }
-    };
+    });
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
@@ -274,10 +275,7 @@ export class LocalStore {
       ON CONFLICT(id) DO UPDATE SET title = excluded.title`).run([c.id, c.kind, c.peerUserId, c.title, now]);
   }
   listConversations(): Conversation[] {
-    return (this.db.prepare('SELECT * FROM conversations ORDER BY last_message_at DESC').all() as Row[]).map((r) => ({
-      id: String(r.id), kind: String(r.kind), peerUserId: r.peer_user_id === null ? null : String(r.peer_user_id),
-      title: String(r.title), lastMessageAt: Number(r.last_message_at), unread: Number(r.unread),
-    }));
+    return (this.db.prepare('SELECT * FROM conversations ORDER BY last_message_at DESC').all() as Row[]).map(toConversation);
   }
 
   /** Adds a message unless one with the same id exists; returns false for a duplicate. */
@@ -291,8 +289,19 @@ export class LocalStore {
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
     return true;
   }
-  setMessageStatus(id: string, status: string): void {
-    this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run([status, id]);
+  advanceStatus(id: string, from: string, to: string): void {
+    this.db.prepare('UPDATE messages SET status = ? WHERE id = ? AND status = ?').run([to, id, from]);
+  }
+  markRead(conversationId: string): void {
+    this.db.prepare('UPDATE conversations SET unread = 0 WHERE id = ?').run([conversationId]);
+  }
+  lastMessage(conversationId: string): StoredMessage | undefined {
+    const r = this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1').get([conversationId]) as Row | undefined;
+    return r ? toMessage(r) : undefined;
+  }
+  getConversation(id: string): Conversation | undefined {
+    const r = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get([id]) as Row | undefined;
+    return r ? toConversation(r) : undefined;
   }
   /** Marks our own sent messages in a conversation delivered; returns the ids that changed. */
   markDelivered(conversationId: string, messageIds: string[]): string[] {
@@ -327,7 +336,7 @@ export class LocalStore {
 
   /** A synchronous all-or-nothing step; inside exclusive() the outer transaction already covers it. */
   private atomically(fn: () => void): void {
-    if (this.txDepth > 0) fn();
+    if (this.inTransaction.getStore()) fn();
     else this.db.transaction(fn)();
   }
 }
@@ -336,6 +345,13 @@ function toContact(r: Row): Contact {
   return {
     userId: String(r.user_id), email: String(r.email), name: String(r.name),
     verified: r.verified_identity === null ? null : (JSON.parse(String(r.verified_identity)) as VerifiedIdentity),
+  };
+}
+
+function toConversation(r: Row): Conversation {
+  return {
+    id: String(r.id), kind: String(r.kind), peerUserId: r.peer_user_id === null ? null : String(r.peer_user_id),
+    title: String(r.title), lastMessageAt: Number(r.last_message_at), unread: Number(r.unread),
   };
 }
 
