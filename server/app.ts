@@ -3,7 +3,7 @@
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LIMITS, type ClientConfig } from './wire/schemas.ts';
+import { LIMITS, type ClientConfig, type MessagingPolicy } from './wire/schemas.ts';
 import { ApiError } from './errors.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
@@ -29,6 +29,8 @@ export interface ServerOptions {
   adminGroup?: string;
   /** Externally visible base URL (e.g. behind a reverse proxy); the dev IdP's issuer derives from it. */
   publicUrl?: string;
+  /** The messaging policy users accept at first run (plain text); a built-in default otherwise. */
+  policy?: { version: string; text: string };
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -63,6 +65,17 @@ function errorResponse(err: FastifyError | ApiError | Error): { status: number; 
     return { status, body: { error: 'bad_request', message: e.message || 'The request was not understood.' } };
   }
   return { status: status >= 500 && status < 600 ? status : 500, body: { error: 'internal_error', message: 'The server failed to handle this request.' } };
+}
+
+function defaultPolicy(organization: string): MessagingPolicy {
+  return {
+    version: '2026-11-default',
+    text: [
+      `${organization} provides Parley for work conversations.`,
+      'Messages are end-to-end encrypted: the company cannot read them on the server. Your account belongs to your employer; when you leave, your devices are signed out and their local data is erased.',
+      'Do not use Parley for content that breaks the law or company rules. An administrator can erase Parley\'s data on a lost or stolen device.',
+    ].join('\n\n'),
+  };
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -122,6 +135,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       limits: { envelopesPerSend: LIMITS.envelopesPerSend, preKeysPerUpload: LIMITS.preKeysPerUpload, bodyBytes: LIMITS.bodyBytes },
     };
   });
+  const policy = opts.policy ?? defaultPolicy(ctx.organization);
+  app.get('/v1/policy', async (): Promise<MessagingPolicy> => policy);
   deviceRoutes(app, ctx);
   keyRoutes(app, ctx);
   directoryRoutes(app, ctx);

@@ -1,8 +1,10 @@
 // parley-server: command-line entry point (launched by parley-server.js through tsx).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerOptions } from '../app.ts';
 
-const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL]';
+const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE]';
 
 function fail(message: string): never {
   process.stderr.write(`parley-server: ${message} (try --help)\n`);
@@ -26,6 +28,7 @@ function parseOptions(argv: string[]): ServerOptions {
         organization: { type: 'string' },
         'admin-group': { type: 'string' },
         'public-url': { type: 'string' },
+        'policy-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -54,7 +57,16 @@ function parseOptions(argv: string[]): ServerOptions {
     ...(values.organization ? { organization: values.organization } : {}),
     ...(values['admin-group'] ? { adminGroup: values['admin-group'] } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    ...(values['policy-file'] ? { policy: readPolicy(values['policy-file']) } : {}),
   };
+}
+
+/** A plain-text policy file; its version is a hash of the text, so any edit asks users to accept again. */
+function readPolicy(file: string): { version: string; text: string } {
+  let text: string;
+  try { text = readFileSync(file, 'utf8').trim(); } catch (err) { fail(`cannot read --policy-file: ${(err as Error).message}`); }
+  if (!text || text.length > 20_000) fail('--policy-file must hold 1 to 20000 characters of text');
+  return { version: createHash('sha256').update(text).digest('hex').slice(0, 16), text };
 }
 
 const options = parseOptions(process.argv.slice(2));

@@ -55,6 +55,13 @@ export const ClientConfig = Type.Object({
 });
 export type ClientConfig = Static<typeof ClientConfig>;
 
+/** The company's messaging policy; users accept a version before they can chat (GET /v1/policy). */
+export const MessagingPolicy = Type.Object({
+  version: Type.String({ minLength: 1, maxLength: 64 }),
+  text: Type.String({ minLength: 1, maxLength: 20_000 }),
+});
+export type MessagingPolicy = Static<typeof MessagingPolicy>;
+
 // ---- device registration ----
 /** A single-use nonce the client must put in its OIDC authorization request; bound into the ID token. */
 export const RegistrationNonce = Type.Object({
