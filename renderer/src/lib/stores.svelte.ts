@@ -1,0 +1,258 @@
+// The UI's state, as Svelte 5 runes. One instance (`app`) drives every screen.
+import { bridge, call, messageOf, onEvent } from './api.ts';
+import type { AppEvent, AppState, ConversationSummary, MessageView } from './api.ts';
+
+type Status = MessageView['status'];
+
+const PAGE = 100;
+/** Higher wins when two sources disagree about an outgoing message (events may overtake replies). */
+const RANK: Record<Status, number> = { sending: 0, failed: 1, sent: 2, delivered: 3, received: 0, system: 0 };
+
+function bySeq(a: MessageView, b: MessageView): number {
+  const ap = a.id.startsWith('local-') ? 1 : 0;
+  const bp = b.id.startsWith('local-') ? 1 : 0;
+  return ap - bp || a.seq - b.seq || a.sentAt - b.sentAt;
+}
+
+class AppStore {
+  /** False when neither the preload nor the browser bridge provided `window.parley`. */
+  available = $state(true);
+  state = $state<AppState | null>(null);
+  startError = $state<string | null>(null);
+
+  conversations = $state<ConversationSummary[]>([]);
+  conversationsLoaded = $state(false);
+  listError = $state<string | null>(null);
+
+  selectedId = $state<string | null>(null);
+  /** The summary `conversations.open` returned, until the list carries it. */
+  private opened = $state<ConversationSummary | null>(null);
+  messages = $state<MessageView[]>([]);
+  messagesLoading = $state(false);
+  hasOlder = $state(false);
+  chatError = $state<string | null>(null);
+  /** Incremented whenever messages are appended at the bottom (the chat view scrolls down). */
+  appended = $state(0);
+
+  selected = $derived<ConversationSummary | null>(
+    this.conversations.find((c) => c.id === this.selectedId) ?? (this.opened?.id === this.selectedId ? this.opened : null),
+  );
+
+  private unsubscribe: (() => void) | null = null;
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
+  private generation = 0;
+  private localCounter = 0;
+  /** Status events for messages not (yet) in the view, by message id. */
+  private pendingStatus = new Map<string, Status>();
+
+  async start(): Promise<void> {
+    if (!bridge()) {
+      this.available = false;
+      return;
+    }
+    this.unsubscribe?.();
+    this.unsubscribe = onEvent((e) => this.handle(e));
+    await this.reloadState();
+  }
+
+  async reloadState(): Promise<void> {
+    this.startError = null;
+    try {
+      this.setState(await call('state.get', {}));
+    } catch (err) {
+      this.startError = messageOf(err);
+    }
+  }
+
+  setState(next: AppState): void {
+    const wasReady = this.state?.phase === 'ready';
+    this.state = next;
+    if (next.phase === 'ready' && !wasReady) void this.refreshConversations();
+    if (next.phase !== 'ready' && wasReady) this.resetChat();
+  }
+
+  private resetChat(): void {
+    this.generation++;
+    this.conversations = [];
+    this.conversationsLoaded = false;
+    this.selectedId = null;
+    this.opened = null;
+    this.messages = [];
+    this.chatError = null;
+    this.pendingStatus.clear();
+  }
+
+  private handle(e: AppEvent): void {
+    switch (e.type) {
+      case 'state':
+        this.setState(e.state);
+        break;
+      case 'conversations':
+        void this.refreshConversations();
+        break;
+      case 'message':
+        this.receive(e.message);
+        void this.refreshConversations();
+        break;
+      case 'status':
+        this.applyStatus(e.conversationId, e.messageIds, e.status);
+        break;
+    }
+  }
+
+  /** Reloads the conversation list; concurrent requests collapse into one follow-up reload. */
+  refreshConversations(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          const list = await call('conversations.list', {});
+          if (this.state?.phase !== 'ready') return;
+          this.conversations = [...list].sort((a, b) => b.lastMessageAt - a.lastMessageAt);
+          this.conversationsLoaded = true;
+          this.listError = null;
+        } catch (err) {
+          this.listError = `Couldn't load conversations: ${messageOf(err)}`;
+        }
+      } while (this.refreshAgain);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  /** Opens (creating if needed) the conversation with a directory entry. */
+  async openWith(email: string): Promise<void> {
+    const summary = await call('conversations.open', { email });
+    this.opened = summary;
+    await this.select(summary.id);
+    void this.refreshConversations();
+  }
+
+  async select(id: string): Promise<void> {
+    if (id === this.selectedId && !this.chatError) return;
+    const gen = ++this.generation;
+    this.selectedId = id;
+    this.messages = [];
+    this.hasOlder = false;
+    this.chatError = null;
+    this.pendingStatus.clear();
+    this.messagesLoading = true;
+    try {
+      const page = await call('messages.list', { conversationId: id, limit: PAGE });
+      if (gen !== this.generation) return;
+      this.messages = this.merge([], page);
+      this.hasOlder = page.length >= PAGE;
+      this.appended++;
+      this.markRead(id);
+    } catch (err) {
+      if (gen === this.generation) this.chatError = `Couldn't load messages: ${messageOf(err)}`;
+    } finally {
+      if (gen === this.generation) this.messagesLoading = false;
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const id = this.selectedId;
+    const oldest = this.messages.find((m) => !m.id.startsWith('local-'));
+    if (!id || !oldest || this.messagesLoading) return;
+    const gen = this.generation;
+    this.messagesLoading = true;
+    try {
+      const page = await call('messages.list', { conversationId: id, beforeSeq: Math.max(1, oldest.seq), limit: PAGE });
+      if (gen !== this.generation) return;
+      this.messages = this.merge(this.messages, page);
+      this.hasOlder = page.length >= PAGE;
+    } catch (err) {
+      if (gen === this.generation) this.chatError = `Couldn't load earlier messages: ${messageOf(err)}`;
+    } finally {
+      if (gen === this.generation) this.messagesLoading = false;
+    }
+  }
+
+  private markRead(conversationId: string): void {
+    const summary = this.conversations.find((c) => c.id === conversationId);
+    if (summary && summary.unread > 0) {
+      this.conversations = this.conversations.map((c) => (c.id === conversationId ? { ...c, unread: 0 } : c));
+    }
+    call('conversations.markRead', { conversationId }).catch((err: unknown) => {
+      this.listError = `Couldn't mark the conversation as read: ${messageOf(err)}`;
+    });
+  }
+
+  /** Merges messages by id (keeping the more advanced outgoing status), oldest first. */
+  private merge(current: MessageView[], incoming: MessageView[]): MessageView[] {
+    const byId = new Map(current.map((m) => [m.id, m]));
+    for (const m of incoming) {
+      const pending = this.pendingStatus.get(m.id);
+      let next = m;
+      if (pending !== undefined) {
+        this.pendingStatus.delete(m.id);
+        if (RANK[pending] >= RANK[next.status]) next = { ...next, status: pending };
+      }
+      const old = byId.get(m.id);
+      if (old && old.direction === 'out' && RANK[old.status] > RANK[next.status]) next = { ...next, status: old.status };
+      byId.set(m.id, next);
+    }
+    return [...byId.values()].sort(bySeq);
+  }
+
+  private receive(m: MessageView): void {
+    if (m.conversationId !== this.selectedId) return;
+    let current = this.messages;
+    if (m.direction === 'out' && !current.some((x) => x.id === m.id)) {
+      // Our own message, announced before `messages.send` replied: drop its placeholder.
+      const local = current.find((x) => x.id.startsWith('local-') && x.text === m.text);
+      if (local) current = current.filter((x) => x !== local);
+    }
+    this.messages = this.merge(current, [m]);
+    this.appended++;
+    if (m.direction !== 'out') this.markRead(m.conversationId);
+  }
+
+  private applyStatus(conversationId: string, ids: string[], status: Status): void {
+    if (conversationId !== this.selectedId) return;
+    const wanted = new Set(ids);
+    this.messages = this.messages.map((m) => {
+      if (!wanted.has(m.id)) return m;
+      wanted.delete(m.id);
+      return { ...m, status };
+    });
+    // Not shown yet (e.g. `messages.send` has not replied): applied when the message arrives.
+    for (const id of wanted) this.pendingStatus.set(id, status);
+  }
+
+  /** Sends `text` to the selected conversation. Rejects with a readable Error (the caller keeps the draft). */
+  async send(text: string): Promise<void> {
+    const conversationId = this.selectedId;
+    if (!conversationId) throw new Error('Choose a conversation first.');
+    const gen = this.generation;
+    const localId = `local-${++this.localCounter}`;
+    const placeholder: MessageView = {
+      id: localId, conversationId, direction: 'out', text, senderName: this.state?.me?.name ?? '',
+      sentAt: Date.now(), status: 'sending', seq: Number.MAX_SAFE_INTEGER,
+    };
+    this.messages = [...this.messages, placeholder];
+    this.appended++;
+    try {
+      const sent = await call('messages.send', { conversationId, text });
+      if (gen !== this.generation) return;
+      this.messages = this.merge(this.messages.filter((m) => m.id !== localId), [sent]);
+      void this.refreshConversations();
+    } catch (err) {
+      if (gen === this.generation) this.messages = this.messages.filter((m) => m.id !== localId);
+      throw err;
+    }
+  }
+
+  dismissChatError(): void {
+    this.chatError = null;
+  }
+}
+
+export const app = new AppStore();
