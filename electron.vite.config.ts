@@ -1,0 +1,41 @@
+// electron-vite: three bundles into out/ — main (ESM, electron/shell/main.ts), preload (CommonJS, because a
+// sandboxed preload cannot be an ES module), renderer (renderer/, Svelte). Dependencies of main stay
+// external (node_modules at run time); @signalapp/sqlcipher is native and must never be bundled.
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      externalizeDeps: { include: ['@signalapp/sqlcipher'] },
+      rolldownOptions: {
+        input: { main: resolve(root, 'electron/shell/main.ts') },
+        external: ['@signalapp/sqlcipher', /^@signalapp\/sqlcipher\//],
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      rolldownOptions: {
+        input: { preload: resolve(root, 'electron/shell/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    plugins: [svelte()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rolldownOptions: {
+        input: resolve(root, 'renderer/index.html'),
+      },
+    },
+  },
+});
