@@ -669,6 +669,16 @@ export class Messenger {
     return this.store.listConversations();
   }
 
+  /** Creates (or finds) the direct chat with a known contact; returns its id. */
+  async openDirectConversation(userId: string): Promise<string> {
+    const contact = await this.contactFor(userId);
+    const id = directConversationId(this.account.userId, userId);
+    await this.store.exclusive(async () => {
+      this.store.ensureConversation({ id, kind: 'direct', peerUserId: userId, title: contact.name }, this.now());
+    });
+    return id;
+  }
+
   messages(conversationId: string, limit?: number) {
     return this.store.messages(conversationId, limit);
   }

@@ -69,6 +69,7 @@ export class ApiClient {
   }
 
   config() { return this.request('GET', '/v1/config', W.ClientConfig); }
+  policy() { return this.request('GET', '/v1/policy', W.MessagingPolicy); }
   nonce() { return this.request('POST', '/v1/devices/nonce', W.RegistrationNonce, {}); }
   register(req: W.RegisterDeviceRequest) { return this.request('POST', '/v1/devices', W.RegisterDeviceResponse, req); }
   whoami() { return this.request('GET', '/v1/devices/me', W.WhoAmI); }

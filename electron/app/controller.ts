@@ -1,0 +1,304 @@
+// The desktop app's core, shared by the Electron shell (IPC) and the browser shell (loopback bridge):
+// the app's phases, the background receive loop, and one handler per method of the typed API
+// (electron/api/contract.ts). Plain Node; never imports 'electron'.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
+import {
+  Methods, type AppEvent, type AppState, type ConversationSummary, type Input, type MessageView, type MethodName,
+  type Output, type SafetyNumberView, type Settings,
+} from '../api/contract.ts';
+import { loginNewDevice, Messenger, readProfileInfo, UsageError, type ReceivedMessage } from '../messenger.ts';
+import { ApiClient, ApiError, NetworkError } from '../net/api.ts';
+import { STORE_FILE, type StoredMessage } from '../store/local-store.ts';
+import type { SecretVault } from '../store/vault.ts';
+
+export interface AppControllerOptions {
+  profileDir: string;
+  serverUrl: string;
+  vault: SecretVault;
+  /** Opens the IdP in the user's browser (Electron: shell.openExternal; browser shell: a new tab). */
+  openExternal(url: string): Promise<void>;
+  notify?(title: string, body: string): void;
+  now?: () => number;
+}
+
+const DEFAULT_SETTINGS: Settings = { notifications: true };
+const RETRY_MS = [500, 1000, 2000, 5000];
+
+export class AppController {
+  private state: AppState;
+  private messenger: Messenger | undefined;
+  private readonly listeners = new Set<(e: AppEvent) => void>();
+  private receiving: AbortController | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: AppControllerOptions) {
+    this.state = { phase: 'signed-out', server: new URL(opts.serverUrl).origin, connection: 'offline' };
+  }
+
+  onEvent(listener: (e: AppEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: AppEvent): void {
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a broken listener must not stop delivery to the others */ }
+    }
+  }
+
+  private setState(patch: Partial<AppState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const key of Object.keys(patch) as (keyof AppState)[]) if (patch[key] === undefined) delete this.state[key];
+    this.emit({ type: 'state', state: this.state });
+  }
+
+  getState(): AppState {
+    return this.state;
+  }
+
+  /** Opens an existing profile (or shows sign-in) and starts receiving. */
+  async start(): Promise<void> {
+    const info = readProfileInfo(this.opts.profileDir);
+    if (!info || !existsSync(join(this.opts.profileDir, STORE_FILE))) {
+      this.setState({ phase: 'signed-out', server: this.state.server });
+      void this.loadOrganization();
+      return;
+    }
+    try {
+      this.messenger = await Messenger.open(this.opts.profileDir, { vault: this.opts.vault, ...(this.opts.now ? { now: this.opts.now } : {}) });
+    } catch (err) {
+      this.setState({ phase: 'problem', notice: (err as Error).message });
+      return;
+    }
+    await this.enterSignedIn();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.receiving?.abort();
+    this.messenger?.stopReceiving?.();
+    // Give the receive loop a moment to finish its current envelope before the store closes.
+    await new Promise((r) => setTimeout(r, 50));
+    this.messenger?.close();
+    this.messenger = undefined;
+  }
+
+  private async loadOrganization(): Promise<void> {
+    try {
+      const config = await new ApiClient(this.opts.serverUrl).config();
+      this.setState({ organization: config.organization });
+    } catch { /* shown as the server URL only */ }
+  }
+
+  private async enterSignedIn(): Promise<void> {
+    const m = this.messenger!;
+    const me = { userId: m.me.userId, deviceId: m.me.deviceId, email: m.me.email, name: m.me.name, orgAdmin: m.me.orgAdmin };
+    let policy: { version: string; text: string } | undefined;
+    try {
+      policy = await m.api.policy();
+    } catch { /* offline: the accepted version stays valid */ }
+    const accepted = m.store.getMeta('policyAccepted');
+    const mustAccept = policy !== undefined && policy.version !== accepted;
+    this.setState({
+      phase: mustAccept ? 'consent' : 'ready', me, organization: m.me.organization, server: m.me.server,
+      policy, error: undefined, notice: undefined,
+    });
+    if (!mustAccept) this.startReceiving();
+  }
+
+  private startReceiving(): void {
+    if (this.receiving || !this.messenger) return;
+    const ac = new AbortController();
+    this.receiving = ac;
+    void (async () => {
+      for (let attempt = 0; !ac.signal.aborted && !this.stopped; attempt++) {
+        const m = this.messenger;
+        if (!m) return;
+        this.setState({ connection: 'connecting' });
+        try {
+          await m.receive({
+            stopAfterDrainMs: Infinity,
+            signal: ac.signal,
+            onConnectionChange: (up) => { if (up) attempt = 0; this.setState({ connection: up ? 'online' : 'connecting' }); },
+            onMessage: (msg) => this.onIncoming(msg),
+            onDelivered: (d) => this.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
+          });
+        } catch (err) {
+          if (!(err instanceof NetworkError || err instanceof ApiError)) {
+            this.setState({ connection: 'offline', notice: (err as Error).message });
+          }
+        }
+        if (ac.signal.aborted || this.stopped) break;
+        this.setState({ connection: 'offline' });
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+      }
+    })();
+  }
+
+  private onIncoming(msg: ReceivedMessage): void {
+    const m = this.messenger;
+    if (!m) return;
+    const stored = m.store.messages(msg.conversationId, 1)[0];
+    if (stored) this.emit({ type: 'message', message: this.view(stored) });
+    this.emit({ type: 'conversations' });
+    if (!msg.outgoing && this.settings().notifications) this.opts.notify?.(msg.fromName, msg.text);
+  }
+
+  private requireReady(): Messenger {
+    if (this.state.phase !== 'ready' || !this.messenger) throw new UsageError('Parley is not ready: sign in and accept the messaging policy first.');
+    return this.messenger;
+  }
+
+  private settings(): Settings {
+    return this.messenger?.store.getJson<Settings>('settings') ?? DEFAULT_SETTINGS;
+  }
+
+  private view(s: StoredMessage): MessageView {
+    const m = this.messenger!;
+    const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.store.getContact(s.senderUserId)?.name ?? s.senderUserId);
+    const status = (['sending', 'sent', 'delivered', 'failed', 'received', 'system'] as const).find((x) => x === s.status) ?? 'received';
+    return { id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq };
+  }
+
+  private summary(id: string): ConversationSummary {
+    const m = this.messenger!;
+    const c = m.store.getConversation(id);
+    if (!c) throw new UsageError('no such conversation');
+    const last = m.store.lastMessage(id);
+    const contact = c.peerUserId ? m.store.getContact(c.peerUserId) : undefined;
+    return {
+      id: c.id, title: c.title, peerUserId: c.peerUserId, peerEmail: contact?.email ?? null, lastMessageAt: c.lastMessageAt,
+      preview: last ? last.body.slice(0, 120) : '', unread: c.unread,
+      verification: c.peerUserId ? m.verificationStatus(c.peerUserId) : 'unverified',
+    };
+  }
+
+  // ---- handlers, one per API method ----
+
+  readonly handlers: { [M in MethodName]: (input: Input<M>) => Promise<Output<M>> } = {
+    'state.get': async () => this.state,
+
+    'auth.signIn': async () => {
+      if (this.state.phase !== 'signed-out') throw new UsageError('already signed in');
+      let resolveUrl!: (url: string) => void;
+      let rejectUrl!: (err: Error) => void;
+      const urlKnown = new Promise<string>((resolve, reject) => { resolveUrl = resolve; rejectUrl = reject; });
+      this.setState({ phase: 'signing-in', error: undefined });
+      loginNewDevice(this.opts.profileDir, this.opts.serverUrl, {
+        kind: 'browser',
+        openBrowser: async (url) => { resolveUrl(url); await this.opts.openExternal(url); },
+      }, { vault: this.opts.vault, ...(this.opts.now ? { now: this.opts.now } : {}) }).then(async (m) => {
+        this.messenger = m;
+        await this.enterSignedIn();
+      }, (err: Error) => {
+        rejectUrl(err);
+        this.setState({ phase: 'signed-out', error: err.message });
+      });
+      return { url: await urlKnown };
+    },
+
+    'policy.accept': async ({ version }) => {
+      const m = this.messenger;
+      if (!m || this.state.phase !== 'consent' || !this.state.policy) throw new UsageError('there is no policy to accept');
+      if (version !== this.state.policy.version) throw new UsageError('the policy changed; read the current version');
+      await m.store.exclusive(async () => m.store.setMeta('policyAccepted', version));
+      this.setState({ phase: 'ready' });
+      this.startReceiving();
+      return this.state;
+    },
+
+    'conversations.list': async () => {
+      const m = this.requireReady();
+      return m.conversations().map((c) => this.summary(c.id));
+    },
+
+    'conversations.open': async ({ email }) => {
+      const m = this.requireReady();
+      const { contact } = await m.resolveContact(email);
+      if (contact.userId === m.me.userId) throw new UsageError('that is you');
+      const id = await m.openDirectConversation(contact.userId);
+      this.emit({ type: 'conversations' });
+      return this.summary(id);
+    },
+
+    'conversations.markRead': async ({ conversationId }) => {
+      const m = this.requireReady();
+      await m.store.exclusive(async () => m.store.markRead(conversationId));
+      return null;
+    },
+
+    'messages.list': async ({ conversationId, beforeSeq, limit }) => {
+      const m = this.requireReady();
+      return m.store.messages(conversationId, limit ?? 200, beforeSeq).map((s) => this.view(s));
+    },
+
+    'messages.send': async ({ conversationId, text }) => {
+      const m = this.requireReady();
+      const c = m.store.getConversation(conversationId);
+      const contact = c?.peerUserId ? m.store.getContact(c.peerUserId) : undefined;
+      if (!c || !contact) throw new UsageError('no such conversation');
+      const sent = await m.sendText(contact.email, text);
+      const stored = m.store.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
+      this.emit({ type: 'conversations' });
+      return this.view(stored);
+    },
+
+    'directory.search': async ({ query }) => {
+      const m = this.requireReady();
+      const { results } = await m.api.search(query);
+      return results.filter((r) => r.devices.length > 0).map((r) => ({ userId: r.userId, email: r.email, name: r.name }));
+    },
+
+    'safety.get': async ({ userId }) => this.safety(userId, false),
+    'safety.markVerified': async ({ userId }) => this.safety(userId, true),
+
+    'settings.get': async () => {
+      this.requireReady();
+      return this.settings();
+    },
+    'settings.set': async (settings) => {
+      const m = this.requireReady();
+      await m.store.exclusive(async () => m.store.setJson('settings', settings));
+      return this.settings();
+    },
+  };
+
+  private async safety(userId: string, markVerified: boolean): Promise<SafetyNumberView> {
+    const m = this.requireReady();
+    const contact = m.store.getContact(userId);
+    if (!contact) throw new UsageError('unknown contact');
+    if (markVerified) await m.markVerified(contact.email);
+    const sn = await m.safetyNumber(contact.email);
+    this.emit({ type: 'conversations' });
+    return { userId, email: contact.email, name: contact.name, safetyNumber: sn.safetyNumber, status: sn.status };
+  }
+}
+
+export class BadCallError extends Error {
+  override name = 'BadCallError';
+}
+
+const validators = new Map<TSchema, ReturnType<typeof Compile>>();
+function check(schema: TSchema, value: unknown): boolean {
+  let v = validators.get(schema);
+  if (!v) { v = Compile(schema); validators.set(schema, v); }
+  return v.Check(value);
+}
+
+/**
+ * The single entry point for every transport: unknown methods and inputs that do not match the method's
+ * schema are refused before any handler runs, so nothing changes in the store.
+ */
+export function createDispatcher(c: AppController): (method: string, input: unknown) => Promise<unknown> {
+  return async (method, input) => {
+    if (typeof method !== 'string' || !Object.hasOwn(Methods, method)) throw new BadCallError(`unknown method: ${String(method).slice(0, 60)}`);
+    const spec = Methods[method as MethodName];
+    const args = input === undefined ? {} : input;
+    if (!check(spec.input, args)) throw new BadCallError(`invalid input for ${method}`);
+    const handler = c.handlers[method as MethodName] as (i: unknown) => Promise<unknown>;
+    return handler(args);
+  };
+}
