@@ -1,0 +1,129 @@
+// The browser shell's bridge refuses what a hostile page or process would send, and nothing changes in the
+// store when it does: wrong types, unknown methods, a forged token, a foreign Origin or Host.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { RunningServer } from '../../server/app.ts';
+import { AppController, createDispatcher } from '../../electron/app/controller.ts';
+import { resolveStaticPath, startBrowserShell, type BrowserShell } from '../../electron/browser-shell/server.ts';
+import { defaultVault, loginNewDevice } from '../../electron/messenger.ts';
+import { startDevServer, tempDir } from './harness.ts';
+
+let server: RunningServer;
+let root: string;
+let shell: BrowserShell;
+let controller: AppController;
+const rendererDir = () => join(root, 'renderer');
+
+before(async () => {
+  root = tempDir('shell');
+  server = await startDevServer(join(root, 'server'));
+  mkdirSync(rendererDir());
+  writeFileSync(join(rendererDir(), 'index.html'), '<!doctype html><title>Parley</title>');
+  writeFileSync(join(root, 'secret.txt'), 'outside the renderer');
+  const profile = join(root, 'alice');
+  (await loginNewDevice(profile, server.url, { kind: 'dev-user', username: 'alice' })).close();
+  controller = new AppController({ profileDir: profile, serverUrl: server.url, vault: defaultVault(profile), openExternal: async () => {} });
+  await controller.start();
+  shell = await startBrowserShell({ controller, rendererDir: rendererDir() });
+});
+after(async () => {
+  await shell?.close();
+  await controller?.stop();
+  await server?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function call(method: unknown, input: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${shell.origin}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: shell.origin, 'x-parley-token': shell.token, ...headers },
+    body: JSON.stringify({ method, input }),
+  });
+  return { status: res.status, body: await res.json() as Record<string, unknown> };
+}
+
+test('a signed-in profile opens on the consent screen with the server\'s policy, then becomes ready', async () => {
+  const state = (await call('state.get', {})).body.result as Record<string, any>;
+  assert.equal(state.phase, 'consent');
+  assert.match(state.policy.text, /end-to-end encrypted/);
+  assert.equal((await call('policy.accept', { version: 'not-the-version' })).status, 422);
+  const ready = await call('policy.accept', { version: state.policy.version });
+  assert.equal((ready.body.result as Record<string, unknown>).phase, 'ready');
+});
+
+test('bad calls are refused with a JSON error and change nothing', async () => {
+  const before = (await call('settings.get', {})).body.result;
+  const cases: [unknown, unknown, Record<string, string>, number][] = [
+    ['settings.set', { notifications: 'yes' }, {}, 400], // wrong type
+    ['settings.set', { notifications: false, extra: 1 }, {}, 400], // unknown property
+    ['settings.get', [], {}, 400],
+    ['no.such.method', {}, {}, 400],
+    ['__proto__', {}, {}, 400],
+    [42, {}, {}, 400],
+    ['messages.send', { conversationId: '../../etc', text: 'x' }, {}, 400],
+    ['messages.send', { conversationId: 'dm_x', text: '' }, {}, 400],
+    ['settings.set', { notifications: false }, { 'x-parley-token': 'forged-token-forged-token-forged-token-xx' }, 401],
+    ['settings.set', { notifications: false }, { 'x-parley-token': '' }, 401],
+    ['settings.set', { notifications: false }, { origin: 'https://evil.example' }, 403],
+    ['settings.set', { notifications: false }, { origin: 'http://127.0.0.1:1' }, 403],
+  ];
+  for (const [method, input, headers, status] of cases) {
+    const r = await call(method, input, headers);
+    assert.equal(r.status, status, `${String(method)} ${JSON.stringify(input)} ${JSON.stringify(headers)}`);
+    assert.equal(typeof r.body.error, 'string');
+    assert.equal(typeof r.body.message, 'string');
+  }
+  assert.deepEqual((await call('settings.get', {})).body.result, before, 'settings unchanged');
+  assert.deepEqual((await call('conversations.list', {})).body.result, [], 'no conversation was created');
+  // A valid call with the real token and origin works (the checks above are not blanket refusals).
+  assert.deepEqual((await call('settings.set', { notifications: false })).body.result, { notifications: false });
+});
+
+test('malformed JSON, wrong content type, oversized body, missing Origin → 4xx JSON', async () => {
+  const post = (body: string | Buffer, headers: Record<string, string>) => fetch(`${shell.origin}/api/call`, { method: 'POST', headers, body });
+  const base = { origin: shell.origin, 'x-parley-token': shell.token };
+  assert.equal((await post('{not json', { ...base, 'content-type': 'application/json' })).status, 400);
+  assert.equal((await post('{}', { ...base, 'content-type': 'text/plain' })).status, 415);
+  assert.equal((await post(Buffer.alloc(70_000, 0x20), { ...base, 'content-type': 'application/json' })).status, 413);
+  assert.equal((await post('{"method":"state.get","input":{}}', { 'x-parley-token': shell.token, 'content-type': 'application/json' })).status, 403);
+});
+
+test('a wrong Host header (DNS rebinding) is refused', async () => {
+  const port = Number(new URL(shell.origin).port);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { host: `attacker.example:${port}`, 'x-parley-token': shell.token } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 421);
+});
+
+test('static files: served with the CSP; traversal attempts never leave the renderer folder', async () => {
+  const index = await fetch(`${shell.origin}/`);
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%5csecret.txt', '/%00', '/a/../../secret.txt']) {
+    const res = await fetch(`${shell.origin}${p}`);
+    assert.notEqual(res.status, 200, p);
+    assert.doesNotMatch(await res.text(), /outside the renderer/, p);
+  }
+  const r = rendererDir();
+  assert.equal(resolveStaticPath(r, '/'), join(r, 'index.html'));
+  assert.equal(resolveStaticPath(r, '/assets/app.js'), join(r, 'assets', 'app.js'));
+  for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/x/..%5c..%5csecret.txt', '/%00', '/%E0%A4%A', 'relative']) {
+    assert.equal(resolveStaticPath(r, p), null, p);
+  }
+});
+
+test('the dispatcher refuses unknown methods and bad input before any handler runs', async () => {
+  const dispatch = createDispatcher(controller);
+  await assert.rejects(dispatch('constructor', {}), /unknown method/);
+  await assert.rejects(dispatch('hasOwnProperty', {}), /unknown method/);
+  await assert.rejects(dispatch('directory.search', { query: 7 }), /invalid input/);
+});
