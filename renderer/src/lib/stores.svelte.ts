@@ -113,7 +113,10 @@ class AppStore {
         try {
           const list = await call('conversations.list', {});
           if (this.state?.phase !== 'ready') return;
-          this.conversations = [...list].sort((a, b) => b.lastMessageAt - a.lastMessageAt);
+          // The open conversation is being read: don't flash a badge while `markRead` is on its way.
+          this.conversations = list
+            .map((c) => (c.id === this.selectedId && c.unread > 0 ? { ...c, unread: 0 } : c))
+            .sort((a, b) => b.lastMessageAt - a.lastMessageAt);
           this.conversationsLoaded = true;
           this.listError = null;
         } catch (err) {
