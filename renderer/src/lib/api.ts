@@ -40,10 +40,12 @@ export function onEvent(listener: (event: AppEvent) => void): () => void {
 }
 
 export function messageOf(err: unknown): string {
-  if (err instanceof Error && err.message) return err.message;
-  if (typeof err === 'string' && err) return err;
-  if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') {
-    return (err as { message: string }).message;
+  let text = '';
+  if (typeof err === 'string') text = err;
+  else if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') {
+    text = (err as { message: string }).message;
   }
-  return 'Something went wrong. Please try again.';
+  // Electron's ipcRenderer.invoke wraps errors: "Error invoking remote method 'parley:call': SomeError: text".
+  text = text.replace(/^Error invoking remote method '[^']*':\s*/, '').replace(/^[A-Za-z]*Error:\s*/, '').trim();
+  return text || 'Something went wrong. Please try again.';
 }

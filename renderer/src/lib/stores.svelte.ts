@@ -53,7 +53,19 @@ class AppStore {
     }
     this.unsubscribe?.();
     this.unsubscribe = onEvent((e) => this.handle(e));
+    // Events can be missed while a transport reconnects: catch up whenever the window regains focus.
+    window.addEventListener('focus', () => void this.resync());
     await this.reloadState();
+  }
+
+  private async resync(): Promise<void> {
+    if (!this.state) return;
+    try {
+      this.setState(await call('state.get', {}));
+      if (this.state.phase === 'ready') await this.refreshConversations();
+    } catch {
+      // Nothing new to show: the next event or user action reports any lasting problem.
+    }
   }
 
   async reloadState(): Promise<void> {
