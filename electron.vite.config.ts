@@ -33,6 +33,11 @@ export default defineConfig({
     plugins: [svelte()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      target: 'es2022',
+      // Same as renderer/vite.config.ts: everything in files, since the CSP forbids inline scripts and styles.
+      assetsInlineLimit: 0,
+      modulePreload: { polyfill: false },
+      sourcemap: false,
       rolldownOptions: {
         input: resolve(root, 'renderer/index.html'),
       },

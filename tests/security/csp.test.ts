@@ -1,0 +1,22 @@
+// One Content-Security-Policy: the renderer's <meta> and the app:// response header (electron/shell) must be
+// the same strict policy; Electronegativity cannot see either (see build/electronegativity-baseline.json).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { securityHeaders } from '../../electron/shell/app-protocol.ts';
+import { CSP } from '../../electron/shell/window-options.ts';
+
+const indexHtml = fileURLToPath(new URL('../../renderer/index.html', import.meta.url));
+
+test('the app:// header carries the CSP', () => {
+  assert.equal(securityHeaders()['Content-Security-Policy'], CSP);
+});
+
+test('renderer/index.html has the same CSP in its <meta>', { skip: !existsSync(indexHtml) && 'renderer/index.html not present' }, () => {
+  const html = readFileSync(indexHtml, 'utf8');
+  const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/gi)].map((m) => m[1]);
+  assert.deepEqual(metas, [CSP]);
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline <script>');
+  assert.doesNotMatch(html, /<style[\s>]/i, 'no inline <style>');
+});
