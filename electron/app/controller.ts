@@ -32,6 +32,7 @@ export class AppController {
   private messenger: Messenger | undefined;
   private readonly listeners = new Set<(e: AppEvent) => void>();
   private receiving: AbortController | undefined;
+  private pendingSignInUrl: string | undefined;
   private stopped = false;
 
   constructor(private readonly opts: AppControllerOptions) {
@@ -182,6 +183,8 @@ export class AppController {
     'state.get': async () => this.state,
 
     'auth.signIn': async () => {
+      // Clicking again while the browser is out (say its tab was closed) hands back the same sign-in.
+      if (this.state.phase === 'signing-in' && this.pendingSignInUrl) return { url: this.pendingSignInUrl };
       if (this.state.phase !== 'signed-out') throw new UsageError('already signed in');
       let resolveUrl!: (url: string) => void;
       let rejectUrl!: (err: Error) => void;
@@ -189,11 +192,13 @@ export class AppController {
       this.setState({ phase: 'signing-in', error: undefined });
       loginNewDevice(this.opts.profileDir, this.opts.serverUrl, {
         kind: 'browser',
-        openBrowser: async (url) => { resolveUrl(url); await this.opts.openExternal(url); },
+        openBrowser: async (url) => { this.pendingSignInUrl = url; resolveUrl(url); await this.opts.openExternal(url); },
       }, { vault: this.opts.vault, ...(this.opts.now ? { now: this.opts.now } : {}) }).then(async (m) => {
+        this.pendingSignInUrl = undefined;
         this.messenger = m;
         await this.enterSignedIn();
       }, (err: Error) => {
+        this.pendingSignInUrl = undefined;
         rejectUrl(err);
         this.setState({ phase: 'signed-out', error: err.message });
       });
