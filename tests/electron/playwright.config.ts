@@ -9,5 +9,6 @@ export default defineConfig({
   fullyParallel: false,
   timeout: 60_000,
   reporter: [['list']],
+  outputDir: '../../test-results/electron',
   forbidOnly: !!process.env.CI,
 });
