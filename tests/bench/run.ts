@@ -1,11 +1,12 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
-// writes docs/benchmarks.md. Sections: protocol, latency, store (anchors are part of protocol and store).
+// writes docs/benchmarks.md. Sections: protocol, latency, store, ui (anchors are part of protocol, store and ui).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runLatency } from './latency.ts';
 import { runProtocol } from './protocol.ts';
 import { runStore } from './store.ts';
+import { runUi } from './ui.ts';
 import { now, type SectionResult, type Table } from './stats.ts';
 
 interface Section {
@@ -18,6 +19,7 @@ const SECTIONS: Section[] = [
   { id: 'protocol', title: '1. Signal protocol (crypto/signal.ts)', run: runProtocol },
   { id: 'latency', title: '2. Send → decrypted latency over loopback (real server, dev IdP, two client devices)', run: runLatency },
   { id: 'store', title: '3. Local store (SQLCipher, electron/store/local-store.ts)', run: runStore },
+  { id: 'ui', title: '4. Desktop UI start and chat view (real parley-app --browser-shell process, Debian Chromium via Playwright)', run: runUi },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
   const total = (now() - t0) / 1000;
   const anchors = results.flatMap((r) => r.result.anchors);
   if (anchors.length > 0) {
-    console.log('== 4. Anchors');
+    console.log('== 5. Anchors');
     for (const a of anchors) console.log(`- ${a}`);
     console.log('');
   }
@@ -108,7 +110,7 @@ async function main(): Promise<number> {
       `_Section time: ${seconds.toFixed(1)} s._`,
       '',
     ]),
-    '## 4. Anchors',
+    '## 5. Anchors',
     '',
     'Anchors are not Parley features: they are the same work done the plainest way, measured in the same run, so the figures above can be read against them.',
     '',

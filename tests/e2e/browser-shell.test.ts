@@ -83,11 +83,11 @@ test('bad calls are refused with a JSON error and change nothing', async () => {
 });
 
 test('malformed JSON, wrong content type, oversized body, missing Origin → 4xx JSON', async () => {
-  const post = (body: string | Buffer, headers: Record<string, string>) => fetch(`${shell.origin}/api/call`, { method: 'POST', headers, body });
+  const post = (body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) => fetch(`${shell.origin}/api/call`, { method: 'POST', headers, body });
   const base = { origin: shell.origin, 'x-parley-token': shell.token };
   assert.equal((await post('{not json', { ...base, 'content-type': 'application/json' })).status, 400);
   assert.equal((await post('{}', { ...base, 'content-type': 'text/plain' })).status, 415);
-  assert.equal((await post(Buffer.alloc(70_000, 0x20), { ...base, 'content-type': 'application/json' })).status, 413);
+  assert.equal((await post(new Uint8Array(70_000).fill(0x20), { ...base, 'content-type': 'application/json' })).status, 413);
   assert.equal((await post('{"method":"state.get","input":{}}', { 'x-parley-token': shell.token, 'content-type': 'application/json' })).status, 403);
 });
 

@@ -2,7 +2,7 @@
 // consent, directory search, live messages with delivery state, safety numbers — with a screenshot of every
 // screen (docs/screenshots/) and an axe check of each.
 import { test, expect, type Page, type Browser } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, type World } from './fixtures.ts';
