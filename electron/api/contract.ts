@@ -102,6 +102,8 @@ export const Methods = {
   'directory.search': { input: Type.Object({ query: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), output: Type.Array(DirectoryPerson) },
   'safety.get': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
   'safety.markVerified': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
+  /** From the `problem` state (e.g. the OS keychain changed): erase this device's data and sign in anew. */
+  'device.reset': { input: NoArgs, output: AppState },
   'settings.get': { input: NoArgs, output: Settings },
   'settings.set': { input: Settings, output: Settings },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;

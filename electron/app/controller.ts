@@ -1,7 +1,7 @@
 // The desktop app's core, shared by the Electron shell (IPC) and the browser shell (loopback bridge):
 // the app's phases, the background receive loop, and one handler per method of the typed API
 // (electron/api/contract.ts). Plain Node; never imports 'electron'.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
@@ -9,7 +9,7 @@ import {
   Methods, type AppEvent, type AppState, type ConversationSummary, type Input, type MessageView, type MethodName,
   type Output, type SafetyNumberView, type Settings,
 } from '../api/contract.ts';
-import { loginNewDevice, Messenger, readProfileInfo, UsageError, type ReceivedMessage } from '../messenger.ts';
+import { loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, type ReceivedMessage } from '../messenger.ts';
 import { ApiClient, ApiError, NetworkError } from '../net/api.ts';
 import { STORE_FILE, type StoredMessage } from '../store/local-store.ts';
 import type { SecretVault } from '../store/vault.ts';
@@ -259,6 +259,20 @@ export class AppController {
 
     'safety.get': async ({ userId }) => this.safety(userId, false),
     'safety.markVerified': async ({ userId }) => this.safety(userId, true),
+
+    'device.reset': async () => {
+      if (this.state.phase !== 'problem') throw new UsageError('only a device in trouble can be set up again');
+      this.receiving?.abort();
+      this.receiving = undefined;
+      this.messenger?.close();
+      this.messenger = undefined;
+      await this.opts.vault.destroy('store-key').catch(() => undefined);
+      for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`, PROFILE_FILE]) {
+        rmSync(join(this.opts.profileDir, f), { force: true });
+      }
+      this.setState({ phase: 'signed-out', notice: undefined, error: undefined, me: undefined, policy: undefined, connection: 'offline' });
+      return this.state;
+    },
 
     'settings.get': async () => {
       this.requireReady();

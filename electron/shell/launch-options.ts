@@ -10,6 +10,8 @@ export class LaunchOptionsError extends Error {
 export interface LaunchOptions {
   serverUrl: string;
   allowBasicText: boolean;
+  /** `--profile DIR` (parley-app / npm start); otherwise the app's userData folder. */
+  profileDir?: string;
 }
 
 function argValue(argv: readonly string[], name: string): string | undefined {
@@ -36,8 +38,11 @@ export function validServerUrl(raw: string): string {
 
 export function launchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LaunchOptions {
   const raw = argValue(argv, '--server') ?? env.PARLEY_SERVER ?? DEFAULT_SERVER;
+  const profileDir = argValue(argv, '--profile');
+  if (profileDir !== undefined && profileDir.trim() === '') throw new LaunchOptionsError('--profile needs a folder');
   return {
     serverUrl: validServerUrl(raw),
     allowBasicText: argv.includes('--allow-basic-text-keyring') || env.PARLEY_ALLOW_BASIC_TEXT_KEYRING === '1',
+    ...(profileDir !== undefined ? { profileDir } : {}),
   };
 }

@@ -2,7 +2,7 @@
 // Decisions live in pure modules next to it (window-options, app-protocol, url-policy, launch-options,
 // vault-policy); this file only wires them to Electron. See docs/architecture.md.
 import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, type WebContents } from 'electron';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppEvent } from '../api/contract.ts';
 import { AppController, createDispatcher } from '../app/controller.ts';
@@ -89,10 +89,11 @@ async function main(): Promise<void> {
     return new Response(r.body, { status: r.status, headers: r.headers });
   });
 
+  const profileDir = options.profileDir ? resolve(options.profileDir) : join(app.getPath('userData'), 'profile');
   const controller = new AppController({
-    profileDir: join(app.getPath('userData'), 'profile'),
+    profileDir,
     serverUrl: options.serverUrl,
-    vault: new SafeStorageVault(join(app.getPath('userData'), 'profile', 'vault'), safeStorage, {
+    vault: new SafeStorageVault(join(profileDir, 'vault'), safeStorage, {
       platform: process.platform,
       allowBasicText: options.allowBasicText,
     }),

@@ -1,0 +1,55 @@
+// The app controller's lifecycle on real parts: sign-in through the dev IdP (retry hands back the same
+// sign-in), and the explained, recoverable state when the store key is gone (e.g. the OS keychain changed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppController, createDispatcher } from '../../electron/app/controller.ts';
+import { devIdpAutoLogin } from '../../electron/auth/dev-login.ts';
+import { defaultVault } from '../../electron/messenger.ts';
+import { startDevServer, tempDir } from './harness.ts';
+
+async function until(cond: () => boolean, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('sign-in, retry while pending, consent; a lost store key is a recoverable problem', async () => {
+  const root = tempDir('controller');
+  const server = await startDevServer(join(root, 'server'));
+  const profile = join(root, 'erin');
+  const make = () => new AppController({ profileDir: profile, serverUrl: server.url, vault: defaultVault(profile), openExternal: async () => {} });
+  let c = make();
+  try {
+    const call = createDispatcher(c);
+    await c.start();
+    assert.equal(c.getState().phase, 'signed-out');
+    const first = await call('auth.signIn', {}) as { url: string };
+    assert.equal(c.getState().phase, 'signing-in');
+    const again = await call('auth.signIn', {}) as { url: string };
+    assert.equal(again.url, first.url, 'a second click returns the pending sign-in');
+    await devIdpAutoLogin('alice')(first.url);
+    await until(() => c.getState().phase === 'consent');
+    assert.equal(c.getState().me?.email, 'alice@acme.test');
+    await assert.rejects(call('device.reset', {}), /only a device in trouble/);
+    await c.stop();
+
+    // The key vanished (a changed OS keychain looks the same to the store): explained, not a crash.
+    await defaultVault(profile).destroy('store-key');
+    c = make();
+    await c.start();
+    assert.equal(c.getState().phase, 'problem');
+    assert.match(c.getState().notice ?? '', /set up again/);
+    const reset = await createDispatcher(c)('device.reset', {}) as { phase: string };
+    assert.equal(reset.phase, 'signed-out');
+    assert.equal(existsSync(join(profile, 'parley.db')), false);
+    assert.equal(existsSync(join(profile, 'profile.json')), false);
+  } finally {
+    await c.stop();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
