@@ -24,6 +24,8 @@ export const Me = Type.Object({
 });
 
 export const AppState = Type.Object({
+  /** Increases with every change, so a late reply never overwrites a newer state event. */
+  revision: Type.Integer({ minimum: 0 }),
   phase: Phase,
   server: Type.String(),
   organization: Type.Optional(Type.String()),

@@ -36,7 +36,7 @@ export class AppController {
   private stopped = false;
 
   constructor(private readonly opts: AppControllerOptions) {
-    this.state = { phase: 'signed-out', server: new URL(opts.serverUrl).origin, connection: 'offline' };
+    this.state = { revision: 0, phase: 'signed-out', server: new URL(opts.serverUrl).origin, connection: 'offline' };
   }
 
   onEvent(listener: (e: AppEvent) => void): () => void {
@@ -51,7 +51,7 @@ export class AppController {
   }
 
   private setState(patch: Partial<AppState>): void {
-    this.state = { ...this.state, ...patch };
+    this.state = { ...this.state, ...patch, revision: this.state.revision + 1 };
     for (const key of Object.keys(patch) as (keyof AppState)[]) if (patch[key] === undefined) delete this.state[key];
     this.emit({ type: 'state', state: this.state });
   }

@@ -78,6 +78,8 @@ class AppStore {
   }
 
   setState(next: AppState): void {
+    // A call's reply can arrive after a newer state event: keep whichever the core produced last.
+    if (this.state && next.revision < this.state.revision) return;
     const wasReady = this.state?.phase === 'ready';
     this.state = next;
     if (next.phase === 'ready' && !wasReady) void this.refreshConversations();
