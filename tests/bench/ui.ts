@@ -21,7 +21,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The same arguments as playwright.config.ts (not imported: that module calls defineConfig from the test runner).
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const VIEWPORT = { width: 1200, height: 780 };
-const RUNS = 4;
+const RUNS = 5;
 const HELP_RUNS = 3;
 const CONVERSATIONS = 100;
 const BIG_CHAT = 1_000;
@@ -182,7 +182,8 @@ const PAGE_PROBE = `(() => {
     const res = await orig(input, init);
     if (isList) {
       b.listStart = t;
-      res.clone().text().then((x) => { b.listEnd = performance.now(); b.listBytes = x.length; }, () => {});
+      b.listEnd = performance.now();
+      res.clone().text().then((x) => { b.listBytes = x.length; }, () => {});
     }
     return res;
   };
@@ -304,13 +305,19 @@ async function runOnce(browser: Browser, profile: Profile, serverUrl: string, ch
   }
 }
 
-/** Anchor: `parley-app --help` from spawn to exit (Node, tsx and the whole module graph, no store, no server). */
-async function helpRun(): Promise<number> {
+/** Anchors for the process start: spawn → exit of a Node process that does (almost) nothing. */
+const START_ANCHORS: { label: string; args: string[] }[] = [
+  { label: '`node -e 0` (bare Node start)', args: ['-e', '0'] },
+  { label: '`node --import tsx -e 0` (Node + the tsx loader)', args: ['--import', 'tsx', '-e', '0'] },
+  { label: '`parley-app --help` (Node + tsx + the app\'s whole module graph; no store, no server)', args: [APP, '--help'] },
+];
+
+async function spawnToExit(args: string[]): Promise<number> {
   const t0 = now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [APP, '--help'], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`parley-app --help exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node ${args.join(' ')} exited with ${code}`))));
   });
   return now() - t0;
 }
@@ -350,9 +357,14 @@ export async function runUi(log: (line: string) => void = () => {}): Promise<Sec
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     // Warm-up (untimed): first tsx compile of the app's modules, first Chromium renderer, disk cache.
     await runOnce(browser, profiles[1]!, server.url, children);
-    await helpRun();
-    const help: number[] = [];
-    for (let i = 0; i < HELP_RUNS; i++) help.push(await helpRun());
+    const starts = START_ANCHORS.map(() => [] as number[]);
+    for (let i = 0; i <= HELP_RUNS; i++) {
+      for (const [j, a] of START_ANCHORS.entries()) {
+        const t = await spawnToExit(a.args);
+        if (i > 0) starts[j]!.push(t); // the first round is warm-up
+      }
+    }
+    const help = starts[START_ANCHORS.length - 1]!;
 
     const results = new Map<Profile, RunResult[]>(profiles.map((p) => [p, []]));
     for (let run = 0; run < RUNS; run++) {
@@ -369,7 +381,7 @@ export async function runUi(log: (line: string) => void = () => {}): Promise<Sec
       return [p.messages === 0 ? `_anchor_: ${p.label}` : `**${p.label}**`, String(rs.length),
         ...fmtDist(rs.map((r) => r.total)), ...fmtDist(rs.map((r) => r.spawnToLine)), ...fmtDist(rs.map((r) => r.navToList))];
     });
-    startRows.push(['_anchor_: `parley-app --help`, spawn → exit (Node + tsx + module graph only)', String(help.length), ...fmtDist(help), '', '', '', '']);
+    for (const [j, a] of START_ANCHORS.entries()) startRows.push([`_anchor_: ${a.label}, spawn → exit`, String(starts[j]!.length), ...fmtDist(starts[j]!), '', '', '', '']);
     const pageRows = profiles.map((p) => {
       const rs = results.get(p)!;
       const shown = rs.map((r) => r.probe.firstItem ?? r.probe.empty);
@@ -395,8 +407,10 @@ export async function runUi(log: (line: string) => void = () => {}): Promise<Sec
     const e = byLabel(0);
     const k10 = byLabel(10_000);
     const k100 = byLabel(100_000);
-    const delta = (p: Profile) => `${ms(totalMed(p))} ms (${totalMed(p) - totalMed(e) >= 0 ? '+' : ''}${ms(totalMed(p) - totalMed(e))} ms: ` +
-      `${ms(lineMed(p) - lineMed(e))} before the line, ${ms(navMed(p) - navMed(e))} in the page)`;
+    const signed = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
+    const delta = (p: Profile) => `${ms(totalMed(p))} ms (${signed(totalMed(p) - totalMed(e))} ms; medians of the parts: ` +
+      `${signed(lineMed(p) - lineMed(e))} ms before the line, ${signed(navMed(p) - navMed(e))} ms in the page)`;
+    const spread = (p: Profile) => { const d = dist(results.get(p)!.map((r) => r.total)); return d.max - d.min; };
     const bigChatRendered = chatRows.map((r) => r[5]).join('/');
 
     const tables: Table[] = [
@@ -406,12 +420,13 @@ export async function runUi(log: (line: string) => void = () => {}): Promise<Sec
         rows: startRows,
         notes: [
           `"Parley UI:" is printed after the store is open (vault key, SQLCipher), the server was asked for the messaging policy and the browser-shell HTTP server listens; the app then starts receiving over the WebSocket. "First list item visible" is Playwright's wait for the first \`listitem\` of list "Conversations" (for the empty profile: the "No conversations yet" text); the page is navigated with \`waitUntil: 'commit'\`, so the wait covers loading the bundle, \`state.get\`, \`conversations.list\` and rendering.`,
-          `Compared with the empty profile, the median start is ${delta(k10)} with 10,000 messages and ${delta(k100)} with 100,000.`,
+          `Compared with the empty profile (median ${ms(totalMed(e))} ms), the median start is ${delta(k10)} with 10,000 messages and ${delta(k100)} with 100,000. ` +
+            `For scale, the empty profile's own runs spread over ${ms(spread(e))} ms (max − min): differences smaller than that are within the noise of this machine.`,
         ],
       },
       {
         title: 'Inside the page (medians, from the page\'s own clock: ms since navigation start)',
-        columns: ['profile', '`conversations.list` sent at', '`conversations.list` round trip', 'response size', 'response → first item in the DOM', 'first item in the DOM at', 'store file (db + WAL)'],
+        columns: ['profile', '`conversations.list` sent at', '`conversations.list` round trip (to the response headers)', 'response size', 'response → first item in the DOM (body, parse, render)', 'first item in the DOM at', 'store file (db + WAL)'],
         rows: pageRows,
         notes: ['Measured by a probe injected before any page script (a wrapped `fetch` and a MutationObserver); "in the DOM" is before paint, so it is a little earlier than Playwright\'s "visible".'],
       },
@@ -420,12 +435,12 @@ export async function runUi(log: (line: string) => void = () => {}): Promise<Sec
         columns: ['profile', 'n', 'click → newest visible ms (median)', 'range', 'in page: click event → newest in the DOM', 'message elements rendered', 'then "Load earlier messages" until gone, ms (median)'],
         rows: chatRows,
         notes: [
-          `The chat view does not load all ${BIG_CHAT.toLocaleString('en-US')} messages: \`app.select\` (renderer/src/lib/stores.svelte.ts) asks \`messages.list\` for the newest PAGE = 100, and "Load earlier messages" fetches 100 more each time. What was actually rendered on opening: ${bigChatRendered} \`li.message\` elements in the log. The last column clicks "Load earlier messages" until all ${BIG_CHAT.toLocaleString('en-US')} are rendered (each click waits for the new messages in the DOM).`,
+          `The chat view does not load all ${BIG_CHAT.toLocaleString('en-US')} messages: \`app.select\` (renderer/src/lib/stores.svelte.ts) asks \`messages.list\` for the newest PAGE = 100, and "Load earlier messages" fetches 100 more each time. What was actually rendered on opening: ${bigChatRendered} \`li.message\` elements in the log. The last column clicks "Load earlier messages" until all ${BIG_CHAT.toLocaleString('en-US')} are rendered (each click waits for the new messages in the DOM). The last click loads nothing: \`hasOlder\` is \`page.length >= PAGE\`, so after a full page the button stays even when no older message exists.`,
         ],
       },
     ];
     const anchors = [
-      `UI start to the conversation list: empty profile ${ms(totalMed(e))} ms (median) vs ${delta(k10)} with 10,000 stored messages, ${delta(k100)} with 100,000; of the empty profile's start, ${ms(dist(help).med)} ms is just starting Node with tsx and loading the app's modules (\`parley-app --help\`).`,
+      `UI start to the conversation list: empty profile ${ms(totalMed(e))} ms (median) vs ${delta(k10)} with 10,000 stored messages, ${delta(k100)} with 100,000; of the empty profile's start, ${ms(dist(help).med)} ms is just starting Node with tsx and loading the app's modules (\`parley-app --help\`; bare \`node -e 0\` ${ms(dist(starts[0]!).med)} ms, with the tsx loader ${ms(dist(starts[1]!).med)} ms).`,
     ];
     const method = [
       `UI (section 4): the server (dev IdP) runs in the bench process; three profiles are signed in with \`loginNewDevice\` (alice empty, bob 10,000 messages, dave 100,000), accept the policy version from \`GET /v1/policy\`, and are seeded through \`LocalStore.bulk\` in ${BATCH.toLocaleString('en-US')}-message transactions: ${CONVERSATIONS} conversations with contacts, one with exactly ${BIG_CHAT.toLocaleString('en-US')} messages (holding the newest message of all), the rest Zipf-like; English work-chat texts from templates, over the past year; ${UNREAD_TAIL} newest messages unread. Seeding took ${profiles.map((p) => `${(p.seedMs / 1000).toFixed(1)} s`).join(' / ')} (empty / 10k / 100k, sign-in included).`,
