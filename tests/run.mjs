@@ -19,6 +19,6 @@ const found = [];
 const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
 const r = spawnSync(process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...files],
   { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
