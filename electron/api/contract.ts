@@ -81,6 +81,28 @@ export type SafetyNumberView = Static<typeof SafetyNumberView>;
 export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
 export type Settings = Static<typeof Settings>;
 
+export const AdminDeviceView = Type.Object({
+  id: Type.String(), deviceId: Type.Integer(), name: Type.String(),
+  state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]),
+  createdAt: Type.Integer(), lastSeen: Type.Integer(),
+});
+export const AdminUserView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(), devices: Type.Array(AdminDeviceView),
+});
+export type AdminUserView = Static<typeof AdminUserView>;
+export const AuditEntryView = Type.Object({
+  id: Type.Integer(), at: Type.Integer(), actor: Type.String(), action: Type.String(), target: Type.String(),
+  reason: Type.String(), outcome: Type.String(),
+});
+export type AuditEntryView = Static<typeof AuditEntryView>;
+const AdminTarget = Type.Object({
+  /** Every device of this user… */
+  email: Type.Optional(Email),
+  /** …or exactly one device, as `<userId>.<deviceId>` (AdminDeviceView.id). */
+  device: Type.Optional(Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}\\.[1-9][0-9]{0,6}$' })),
+  reason: Type.String({ maxLength: 500 }),
+}, { additionalProperties: false });
+
 /** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
 export const Methods = {
   'state.get': { input: NoArgs, output: AppState },
@@ -106,6 +128,11 @@ export const Methods = {
   'safety.markVerified': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
   /** From the `problem` state (e.g. the OS keychain changed): erase this device's data and sign in anew. */
   'device.reset': { input: NoArgs, output: AppState },
+  // Org admins only (the server refuses everyone else with 403).
+  'admin.users': { input: NoArgs, output: Type.Array(AdminUserView) },
+  'admin.wipe': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
+  'admin.revoke': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
+  'admin.audit': { input: NoArgs, output: Type.Array(AuditEntryView) },
   'settings.get': { input: NoArgs, output: Settings },
   'settings.set': { input: Settings, output: Settings },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;

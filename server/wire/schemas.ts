@@ -74,6 +74,8 @@ export const RegisterDeviceRequest = Type.Object({
   idToken: Type.String({ minLength: 10, maxLength: LIMITS.idTokenChars }),
   registrationId: RegistrationId,
   name: Type.String({ minLength: 1, maxLength: LIMITS.deviceNameChars }),
+  /** The device's Ed25519 lifecycle key (raw 32 bytes): signs status checks and wipe receipts. */
+  lifecycleKey: Base64(44),
 }, { additionalProperties: false });
 export type RegisterDeviceRequest = Static<typeof RegisterDeviceRequest>;
 
@@ -92,6 +94,10 @@ export const RegisterDeviceResponse = Type.Object({
   email: Type.String(),
   name: Type.String(),
   orgAdmin: Type.Boolean(),
+  /** The server's Ed25519 key for offline leases (raw 32 bytes); the device pins it. */
+  leasePublicKey: Base64(44),
+  offlineLockHours: Type.Integer({ minimum: 1 }),
+  offlineWipeDays: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
 });
 export type RegisterDeviceResponse = Static<typeof RegisterDeviceResponse>;
 
@@ -224,6 +230,8 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('envelope'), envelope: IncomingEnvelope }),
   /** Sent once after the stored queue has been pushed: everything older than now was delivered. */
   Type.Object({ type: Type.Literal('queue-empty') }),
+  /** An admin wiped this device: run the wipe now (the socket closes with 4001 right after). */
+  Type.Object({ type: Type.Literal('wipe') }),
   Type.Object({ type: Type.Literal('error'), error: Type.String(), message: Type.String() }),
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;

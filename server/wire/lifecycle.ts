@@ -1,0 +1,129 @@
+// Wire contract of the device lifecycle: remote wipe, revocation, offline leases, and the admin API.
+// Status checks and wipe receipts are signed with the device's lifecycle key (Ed25519), which the client
+// keeps in its vault apart from the store key: it must still work before the store is unlocked and after
+// the store was crypto-shredded.
+import { Type, type Static } from 'typebox';
+import { Base64, DeviceId, UserId } from './schemas.ts';
+
+/** Raw 32-byte Ed25519 public key, standard base64. */
+export const Ed25519PublicKey = Base64(44);
+/** 64-byte Ed25519 signature, standard base64. */
+export const Ed25519Signature = Base64(88);
+
+/** What each signature covers: fixed prefixes keep one kind of signature from passing as another. */
+export const signedText = {
+  status: (userId: string, deviceId: number, timestamp: number) => `parley-status\n${userId}\n${deviceId}\n${timestamp}`,
+  lease: (userId: string, deviceId: number, issuedAt: number, lockAfter: number, wipeAfter: number | null) =>
+    `parley-lease\n${userId}\n${deviceId}\n${issuedAt}\n${lockAfter}\n${wipeAfter ?? ''}`,
+  receipt: (userId: string, deviceId: number, wipedAt: number, steps: string[]) =>
+    `parley-wipe-receipt\n${userId}\n${deviceId}\n${wipedAt}\n${steps.join(',')}`,
+};
+
+export const OfflinePolicy = Type.Object({
+  offlineLockHours: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
+  /** null: devices that stay offline are locked, never wiped. */
+  offlineWipeDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()]),
+});
+export type OfflinePolicy = Static<typeof OfflinePolicy>;
+
+/** A server-signed promise: this device may open its store until lockAfter (and must wipe after wipeAfter). */
+export const Lease = Type.Object({
+  issuedAt: Type.Integer(),
+  lockAfter: Type.Integer(),
+  wipeAfter: Type.Union([Type.Integer(), Type.Null()]),
+  signature: Ed25519Signature,
+});
+export type Lease = Static<typeof Lease>;
+
+export const DeviceStatusRequest = Type.Object({
+  userId: UserId,
+  deviceId: DeviceId,
+  /** Client clock, ms; the server accepts ±5 minutes. */
+  timestamp: Type.Integer({ minimum: 0 }),
+  signature: Ed25519Signature,
+}, { additionalProperties: false });
+export type DeviceStatusRequest = Static<typeof DeviceStatusRequest>;
+
+export const LifecycleStatus = Type.Union([Type.Literal('active'), Type.Literal('wipe'), Type.Literal('revoked')]);
+export type LifecycleStatus = Static<typeof LifecycleStatus>;
+
+export const DeviceStatusResponse = Type.Object({
+  status: LifecycleStatus,
+  organization: Type.String(),
+  serverTime: Type.Integer(),
+  /** Present with status 'wipe'. */
+  wipe: Type.Optional(Type.Object({ requestedAt: Type.Integer(), reason: Type.String() })),
+  /** Present with status 'active'. */
+  lease: Type.Optional(Lease),
+});
+export type DeviceStatusResponse = Static<typeof DeviceStatusResponse>;
+
+export const WipeReceipt = Type.Object({
+  userId: UserId,
+  deviceId: DeviceId,
+  wipedAt: Type.Integer({ minimum: 0 }),
+  /** The wipe steps the device completed, in order (e.g. 'key-destroyed', 'store-deleted', …). */
+  steps: Type.Array(Type.String({ pattern: '^[a-z-]{1,40}$' }), { minItems: 1, maxItems: 20 }),
+  signature: Ed25519Signature,
+}, { additionalProperties: false });
+export type WipeReceipt = Static<typeof WipeReceipt>;
+
+// ---- admin API (org admins only: the IdP groups claim contains the admin group) ----
+
+export const DeviceState = Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]);
+
+export const AdminDevice = Type.Object({
+  /** `<userId>.<deviceId>`: what `parley admin wipe --device` takes. */
+  id: Type.String(),
+  deviceId: DeviceId,
+  name: Type.String(),
+  state: DeviceState,
+  createdAt: Type.Integer(),
+  lastSeen: Type.Integer(),
+});
+export type AdminDevice = Static<typeof AdminDevice>;
+
+export const AdminUser = Type.Object({
+  userId: UserId,
+  email: Type.String(),
+  name: Type.String(),
+  orgAdmin: Type.Boolean(),
+  devices: Type.Array(AdminDevice),
+});
+export type AdminUser = Static<typeof AdminUser>;
+
+export const AdminUsersQuery = Type.Object({ email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })) }, { additionalProperties: false });
+export const AdminUsersResponse = Type.Object({ users: Type.Array(AdminUser) });
+
+/** Exactly one target: every device of a user (by email or userId), or one device. */
+export const AdminActionRequest = Type.Object({
+  email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
+  userId: Type.Optional(UserId),
+  deviceId: Type.Optional(DeviceId),
+  reason: Type.Optional(Type.String({ maxLength: 500 })),
+}, { additionalProperties: false });
+export type AdminActionRequest = Static<typeof AdminActionRequest>;
+
+export const AdminActionResponse = Type.Object({
+  devices: Type.Array(Type.Object({ userId: UserId, deviceId: DeviceId })),
+  auditId: Type.Integer(),
+});
+export type AdminActionResponse = Static<typeof AdminActionResponse>;
+
+export const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  at: Type.Integer(),
+  actor: Type.Object({ userId: Type.Union([UserId, Type.Null()]), email: Type.String() }),
+  action: Type.Union([
+    Type.Literal('wipe requested'), Type.Literal('wipe confirmed'), Type.Literal('device revoked'), Type.Literal('wipe receipt refused'),
+  ]),
+  target: Type.Object({ userId: UserId, email: Type.String(), deviceId: Type.Union([DeviceId, Type.Null()]) }),
+  reason: Type.String(),
+  outcome: Type.String(),
+  /** sha256 over the previous entry's hash and this entry: the log is append-only and tamper-evident. */
+  hash: Type.String(),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+
+export const AuditQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
+export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry) });
