@@ -15,6 +15,7 @@ import { ApiClient, ApiError, NetworkError, type DeliverySocket } from './net/ap
 import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type Payload, type TextPayload } from './payload.ts';
 import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
 import { FileVault, type SecretVault } from './store/vault.ts';
+import { DeviceWipedError, LIFECYCLE_KEY, newLifecycleKey, readWiped, type LifecycleInfo } from './lifecycle.ts';
 
 export const PROFILE_FILE = 'profile.json';
 const PREKEY_BATCH = 100;
@@ -22,17 +23,28 @@ const PREKEY_LOW_WATER = 20;
 const SEND_ATTEMPTS = 4;
 
 /** Non-secret facts about a profile, readable before the store is unlocked (server, who, which device). */
-export interface ProfileInfo {
+export interface ProfileInfo extends LifecycleInfo {
   version: 1;
-  server: string;
-  userId: string;
-  deviceId: number;
   email: string;
   vault: string;
 }
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The server says this device must be wiped (live push, close code, or a refused credential). */
+export class WipeRequestedError extends Error {
+  override name = 'WipeRequestedError';
+  constructor(readonly revoked = false) { super(revoked ? 'this device was revoked' : 'this device must be wiped'); }
+}
+
+/** Maps the server's refusal of a wiped or revoked device to WipeRequestedError. */
+export function asWipeRequest(err: unknown): unknown {
+  if (err instanceof ApiError && err.status === 401 && (err.code === 'device_wiped' || err.code === 'device_revoked')) {
+    return new WipeRequestedError(err.code === 'device_revoked');
+  }
+  return err;
 }
 
 export class SafetyNumberChangedError extends Error {
@@ -103,6 +115,8 @@ export function readProfileInfo(profileDir: string): ProfileInfo | undefined {
 export async function loginNewDevice(
   profileDir: string, serverUrl: string, method: LoginMethod, opts: MessengerOptions = {},
 ): Promise<Messenger> {
+  const wiped = readWiped(profileDir);
+  if (wiped) throw new DeviceWipedError(wiped);
   if (existsSync(join(profileDir, STORE_FILE)) || readProfileInfo(profileDir)) {
     throw new UsageError(`profile ${profileDir} is already signed in; use another --profile`);
   }
@@ -121,13 +135,18 @@ export async function loginNewDevice(
   }
 
   const identity = await createIdentity();
-  const registration = await api.register({ idToken, registrationId: identity.registrationId, name: deviceName() });
+  const lifecycle = newLifecycleKey();
+  const registration = await api.register({
+    idToken, registrationId: identity.registrationId, name: deviceName(), lifecycleKey: b64(lifecycle.publicRaw),
+  });
   api.setCredential(registration.credential);
 
   const now = opts.now ?? Date.now;
   const vault = opts.vault ?? defaultVault(profileDir);
   if (vault.warning) opts.warn?.(`warning: ${vault.warning}`);
   const store = await LocalStore.open(profileDir, vault);
+  // Kept apart from the store key: it signs status checks before unlock and the receipt after a wipe.
+  await vault.save(LIFECYCLE_KEY, lifecycle.privateDer);
   const signed = await createSignedPreKey(identity.keyPair, 1);
   const preKeys = await createPreKeys(1, PREKEY_BATCH);
   await store.exclusive(async () => {
@@ -148,6 +167,8 @@ export async function loginNewDevice(
   });
   writeProfileInfo(profileDir, {
     version: 1, server: api.baseUrl, userId: registration.userId, deviceId: registration.deviceId, email: registration.email, vault: vault.kind,
+    organization: config.organization, leasePublicKey: registration.leasePublicKey, offlineLockHours: registration.offlineLockHours,
+    offlineWipeDays: registration.offlineWipeDays, registeredAt: now(), maxSeenTime: now(),
   });
   return new Messenger(store, api, opts);
 }
@@ -591,6 +612,7 @@ export class Messenger {
     let chain: Promise<void> = Promise.resolve();
     let socket: DeliverySocket | undefined;
     let failure: Error | undefined;
+    let wipe: WipeRequestedError | undefined;
     let settle!: (how: 'finished' | 'lost') => void;
     const settled = new Promise<'finished' | 'lost'>((resolve) => { settle = resolve; });
 
@@ -623,9 +645,17 @@ export class Messenger {
               const deadline = onDrained(Date.now());
               if (Number.isFinite(deadline)) setTimeout(() => settle('finished'), Math.max(0, deadline - Date.now())).unref();
             });
+          } else if (frame.type === 'wipe') {
+            wipe = new WipeRequestedError();
+            settle('finished');
           } else if (frame.type === 'error') this.warn(`server: ${frame.message}`);
         },
         onClose: (code, reason) => {
+          if (code === 4001 || code === 4003) {
+            wipe ??= new WipeRequestedError(code === 4003);
+            settle('finished');
+            return;
+          }
           if (code === 4000) { // the server gave this device's queue to a newer connection: don't fight over it
             this.warn('another connection of this device took over delivery');
             settle('finished');
@@ -638,14 +668,15 @@ export class Messenger {
       });
     } catch (err) {
       if (err instanceof NetworkError) return { kind: 'lost', error: err, connected: false };
-      throw err;
+      throw asWipeRequest(err);
     }
     handlers.onConnectionChange?.(true);
     void stop.then(() => settle('finished'));
     const how = await settled;
     await chain;
-    await this.flushReceipts();
+    if (!wipe) await this.flushReceipts();
     await socket.close();
+    if (wipe) throw wipe;
     // A failure while storing (disk, store) is not a network problem: never retry it silently.
     if (failure && !(failure instanceof NetworkError)) throw failure;
     return how === 'finished' ? { kind: 'finished' } : { kind: 'lost', error: failure ?? new NetworkError('delivery socket closed'), connected: true };

@@ -9,7 +9,8 @@ import {
   Methods, type AppEvent, type AppState, type ConversationSummary, type Input, type MessageView, type MethodName,
   type Output, type SafetyNumberView, type Settings,
 } from '../api/contract.ts';
-import { loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, type ReceivedMessage } from '../messenger.ts';
+import { asWipeRequest, loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, WipeRequestedError, type ReceivedMessage } from '../messenger.ts';
+import { prepareLaunch, runWipe, wipedSentence, type LaunchDecision } from '../lifecycle.ts';
 import { ApiClient, ApiError, NetworkError } from '../net/api.ts';
 import { STORE_FILE, type StoredMessage } from '../store/local-store.ts';
 import type { SecretVault } from '../store/vault.ts';
@@ -21,6 +22,8 @@ export interface AppControllerOptions {
   /** Opens the IdP in the user's browser (Electron: shell.openExternal; browser shell: a new tab). */
   openExternal(url: string): Promise<void>;
   notify?(title: string, body: string): void;
+  /** Electron: erase every Chromium storage of the app during a wipe. */
+  clearBrowserData?(): Promise<void>;
   now?: () => number;
 }
 
@@ -62,8 +65,25 @@ export class AppController {
 
   /** Opens an existing profile (or shows sign-in) and starts receiving. */
   async start(): Promise<void> {
+    // Before the store is unlocked: finish a pending wipe, ask the server, or judge the offline lease.
+    let decision: LaunchDecision;
+    try {
+      decision = await prepareLaunch(this.opts.profileDir, this.opts.vault, this.wipeOptions());
+    } catch (err) {
+      this.setState({ phase: 'problem', notice: (err as Error).message });
+      return;
+    }
+    if (decision.kind === 'wiped') {
+      this.setState({ phase: 'wiped', notice: decision.notice, organization: decision.wipe.organization, connection: 'offline' });
+      return;
+    }
+    if (decision.kind === 'locked') {
+      this.setState({ phase: 'locked', notice: decision.notice, connection: 'offline' });
+      this.retryWhenLocked();
+      return;
+    }
     const info = readProfileInfo(this.opts.profileDir);
-    if (!info || !existsSync(join(this.opts.profileDir, STORE_FILE))) {
+    if (decision.kind === 'signed-out' || !info || !existsSync(join(this.opts.profileDir, STORE_FILE))) {
       this.setState({ phase: 'signed-out', server: this.state.server });
       void this.loadOrganization();
       return;
@@ -77,7 +97,36 @@ export class AppController {
     await this.enterSignedIn();
   }
 
+  private wipeOptions() {
+    return {
+      ...(this.opts.clearBrowserData ? { clearBrowserData: this.opts.clearBrowserData } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+    };
+  }
+
+  private lockedTimer: NodeJS.Timeout | undefined;
+  /** A locked device keeps asking; the moment the server answers, the store may open again. */
+  private retryWhenLocked(): void {
+    clearTimeout(this.lockedTimer);
+    this.lockedTimer = setTimeout(() => { if (!this.stopped && this.state.phase === 'locked') void this.start(); }, 30_000);
+    this.lockedTimer.unref();
+  }
+
+  /** Runs the wipe now (pushed by the server while running): crypto-shred, close, delete, receipt. */
+  private async wipeNow(): Promise<void> {
+    if (this.state.phase === 'wiped') return;
+    this.receiving?.abort();
+    this.receiving = undefined;
+    const m = this.messenger;
+    const notice = await runWipe(this.opts.profileDir, this.opts.vault, 'wiped by an administrator', {
+      ...this.wipeOptions(),
+      closeStore: () => { m?.close(); this.messenger = undefined; },
+    });
+    this.setState({ phase: 'wiped', notice: wipedSentence(notice), organization: notice.organization, connection: 'offline', me: undefined, policy: undefined });
+  }
+
   async stop(): Promise<void> {
+    clearTimeout(this.lockedTimer);
     this.stopped = true;
     this.receiving?.abort();
     this.messenger?.stopReceiving?.();
@@ -128,6 +177,11 @@ export class AppController {
             onDelivered: (d) => this.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
           });
         } catch (err) {
+          const wipe = asWipeRequest(err);
+          if (wipe instanceof WipeRequestedError) {
+            await this.wipeNow();
+            return;
+          }
           if (!(err instanceof NetworkError || err instanceof ApiError)) {
             this.setState({ connection: 'offline', notice: (err as Error).message });
           }
@@ -180,7 +234,10 @@ export class AppController {
   // ---- handlers, one per API method ----
 
   readonly handlers: { [M in MethodName]: (input: Input<M>) => Promise<Output<M>> } = {
-    'state.get': async () => this.state,
+    'state.get': async () => {
+      if (this.state.phase === 'locked') void this.start(); // "Try again": check with the server now
+      return this.state;
+    },
 
     'auth.signIn': async () => {
       // Clicking again while the browser is out (say its tab was closed) hands back the same sign-in.
@@ -245,7 +302,7 @@ export class AppController {
       const c = m.store.getConversation(conversationId);
       const contact = c?.peerUserId ? m.store.getContact(c.peerUserId) : undefined;
       if (!c || !contact) throw new UsageError('no such conversation');
-      const sent = await m.sendText(contact.email, text);
+      const sent = await this.guard(() => m.sendText(contact.email, text));
       const stored = m.store.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
       this.emit({ type: 'conversations' });
       return this.view(stored);
@@ -274,6 +331,22 @@ export class AppController {
       return this.state;
     },
 
+    'admin.users': async () => {
+      const m = this.requireReady();
+      const { users } = await this.guard(() => m.api.adminUsers());
+      return users;
+    },
+    'admin.wipe': async (input) => ({ devices: (await this.adminAction('wipe', input)).devices.length }),
+    'admin.revoke': async (input) => ({ devices: (await this.adminAction('revoke', input)).devices.length }),
+    'admin.audit': async () => {
+      const m = this.requireReady();
+      const { entries } = await this.guard(() => m.api.adminAudit(500));
+      return entries.map((e) => ({
+        id: e.id, at: e.at, actor: e.actor.email, action: e.action,
+        target: `${e.target.email}${e.target.deviceId === null ? '' : ` (device ${e.target.deviceId})`}`, reason: e.reason, outcome: e.outcome,
+      }));
+    },
+
     'settings.get': async () => {
       this.requireReady();
       return this.settings();
@@ -284,6 +357,31 @@ export class AppController {
       return this.settings();
     },
   };
+
+  private async adminAction(kind: 'wipe' | 'revoke', input: Input<'admin.wipe'>) {
+    const m = this.requireReady();
+    if ((input.email === undefined) === (input.device === undefined)) throw new UsageError('choose either a user (email) or one device');
+    const target = input.device
+      ? { userId: input.device.split('.')[0]!, deviceId: Number(input.device.split('.')[1]) }
+      : { email: input.email! };
+    const req = { ...target, reason: input.reason };
+    return this.guard(() => (kind === 'wipe' ? m.api.adminWipe(req) : m.api.adminRevoke(req)));
+  }
+
+  /** Server refusals become readable errors; a refusal because this very device was wiped runs the wipe. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const wipe = asWipeRequest(err);
+      if (wipe instanceof WipeRequestedError) {
+        await this.wipeNow();
+        throw new UsageError('this device was wiped');
+      }
+      if (err instanceof ApiError && err.status === 403) throw new UsageError('only organization admins may do this');
+      throw err;
+    }
+  }
 
   private async safety(userId: string, markVerified: boolean): Promise<SafetyNumberView> {
     const m = this.requireReady();

@@ -2,7 +2,8 @@
 // Exit codes: 0 ok · 1 failed (network, server, store) · 2 bad usage or input · 3 (reserved) device wiped.
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { loginNewDevice, Messenger, readProfileInfo, SafetyNumberChangedError, UsageError, type ReceivedMessage } from '../messenger.ts';
+import { asWipeRequest, defaultVault, loginNewDevice, Messenger, readProfileInfo, SafetyNumberChangedError, UsageError, WipeRequestedError, type ReceivedMessage } from '../messenger.ts';
+import { DeviceWipedError, prepareLaunch, runWipe, wipedSentence } from '../lifecycle.ts';
 import { ApiError, NetworkError } from '../net/api.ts';
 import { SignInError } from '../auth/oidc.ts';
 import { StoreError } from '../store/local-store.ts';
@@ -14,7 +15,12 @@ const USAGE = `usage: parley --profile DIR <command>
   send EMAIL TEXT                                send an end-to-end encrypted message
   receive [--wait SECONDS] [--json]              fetch and show new messages
   whoami [--json]                                show the signed-in account and device
-  safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL`;
+  safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL
+  admin devices [--user EMAIL] [--json]          org admins: list users and their devices
+  admin wipe (--user EMAIL | --device ID) [--reason TEXT]   org admins: wipe devices remotely
+  admin revoke (--user EMAIL | --device ID) [--reason TEXT] org admins: revoke devices (signed out, wiped)
+  admin audit [--json]                           org admins: the audit log, newest first
+exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 this device was wiped, 4 locked (reconnect to continue)`;
 
 const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   login: { options: ['server', 'user', 'browser'], positionals: 0 },
@@ -22,6 +28,10 @@ const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   receive: { options: ['wait', 'json'], positionals: 0 },
   whoami: { options: ['json'], positionals: 0 },
   'safety-number': { options: ['mark-verified', 'json'], positionals: 1 },
+  'admin devices': { options: ['user', 'json'], positionals: 0 },
+  'admin wipe': { options: ['user', 'device', 'reason'], positionals: 0 },
+  'admin revoke': { options: ['user', 'device', 'reason'], positionals: 0 },
+  'admin audit': { options: ['json'], positionals: 0 },
 };
 
 class ExitError extends Error {
@@ -43,6 +53,8 @@ function parse(argv: string[]) {
         wait: { type: 'string' },
         json: { type: 'boolean' },
         'mark-verified': { type: 'boolean' },
+        device: { type: 'string' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -51,8 +63,12 @@ function parse(argv: string[]) {
   }
   const { values, positionals } = parsed;
   if (values.help) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
-  const [command, ...args] = positionals;
+  let [command, ...args] = positionals;
   if (!command) throw new ExitError(2, 'no command given (see parley --help)');
+  if (command === 'admin') {
+    if (!args[0]) throw new ExitError(2, 'admin needs a subcommand: devices, wipe, revoke or audit');
+    command = `admin ${args.shift()}`;
+  }
   const spec = COMMANDS[command];
   if (!spec) throw new ExitError(2, `unknown command "${command}" (see parley --help)`);
   for (const key of Object.keys(values)) {
@@ -105,9 +121,49 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
 
-  const m = await Messenger.open(profile, { warn });
+  // The launch sequence runs before the store is unlocked: a wiped or locked device never opens it.
+  const vault = defaultVault(profile);
+  const decision = await prepareLaunch(profile, vault);
+  if (decision.kind === 'wiped') throw new ExitError(3, decision.notice);
+  if (decision.kind === 'locked') throw new ExitError(4, decision.notice);
+  const m = await Messenger.open(profile, { warn, vault });
   try {
     switch (command) {
+      case 'admin devices': {
+        const { users } = await m.api.adminUsers(values.user);
+        if (values.json) { process.stdout.write(`${JSON.stringify(users)}\n`); return; }
+        for (const u of users) {
+          process.stdout.write(`${u.name} <${u.email}>${u.orgAdmin ? ' (org admin)' : ''}\n`);
+          if (u.devices.length === 0) process.stdout.write('  (no devices)\n');
+          for (const d of u.devices) {
+            process.stdout.write(`  ${d.id}  ${d.state.padEnd(12)} ${d.name}  last seen ${new Date(d.lastSeen).toISOString().slice(0, 16).replace('T', ' ')}\n`);
+          }
+        }
+        return;
+      }
+      case 'admin wipe':
+      case 'admin revoke': {
+        if ((values.user === undefined) === (values.device === undefined)) throw new ExitError(2, `${command} needs exactly one of --user EMAIL or --device ID`);
+        let target: { email: string } | { userId: string; deviceId: number };
+        if (values.device !== undefined) {
+          const match = /^(u_[A-Za-z0-9_-]{22})\.([1-9][0-9]{0,6})$/.exec(values.device);
+          if (!match) throw new ExitError(2, `not a device ID (expected USERID.N as shown by admin devices): ${values.device}`);
+          target = { userId: match[1]!, deviceId: Number(match[2]) };
+        } else target = { email: values.user! };
+        const req = { ...target, reason: values.reason ?? '' };
+        const r = command === 'admin wipe' ? await m.api.adminWipe(req) : await m.api.adminRevoke(req);
+        const n = r.devices.length;
+        process.stdout.write(`${command === 'admin wipe' ? 'wipe requested for' : 'revoked'} ${n} device${n === 1 ? '' : 's'}: ${r.devices.map((d) => `${d.userId}.${d.deviceId}`).join(', ')}\n`);
+        return;
+      }
+      case 'admin audit': {
+        const { entries } = await m.api.adminAudit();
+        if (values.json) { process.stdout.write(`${JSON.stringify(entries)}\n`); return; }
+        for (const e of entries) {
+          process.stdout.write(`${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}  ${e.action.padEnd(20)} ${e.target.email}${e.target.deviceId === null ? '' : ` device ${e.target.deviceId}`}  by ${e.actor.email}  ${e.reason ? `"${e.reason}" ` : ''}→ ${e.outcome}\n`);
+        }
+        return;
+      }
       case 'whoami': {
         const info = readProfileInfo(profile)!;
         const me = { ...m.me, vault: info.vault };
@@ -153,14 +209,22 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
     }
+  } catch (err) {
+    const wipe = asWipeRequest(err);
+    if (wipe instanceof WipeRequestedError) {
+      const notice = await runWipe(profile, vault, wipe.revoked ? 'device revoked' : 'wiped by an administrator', { closeStore: () => m.close() });
+      throw new ExitError(3, wipedSentence(notice));
+    }
+    throw err;
   } finally {
-    m.close();
+    try { m.close(); } catch { /* already closed by the wipe */ }
   }
 }
 
 function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ExitError) return { code: err.code, message: err.message };
   if (err instanceof UsageError) return { code: 2, message: err.message };
+  if (err instanceof DeviceWipedError) return { code: 3, message: err.message };
   if (err instanceof SafetyNumberChangedError) return { code: 1, message: err.message };
   if (err instanceof ApiError) return { code: err.status >= 400 && err.status < 500 && err.status !== 401 ? 2 : 1, message: `server: ${err.message}` };
   if (err instanceof NetworkError || err instanceof SignInError || err instanceof StoreError || err instanceof VaultError) return { code: 1, message: err.message };

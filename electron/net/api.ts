@@ -5,6 +5,7 @@ import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
 import WebSocket from 'ws';
 import * as W from '../../server/wire/schemas.ts';
+import * as L from '../../server/wire/lifecycle.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
@@ -82,6 +83,13 @@ export class ApiClient {
   search(q: string) { return this.request('GET', `/v1/directory/search?q=${encodeURIComponent(q)}`, W.DirectorySearchResult); }
   user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
   send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req); }
+
+  adminUsers(email?: string) {
+    return this.request('GET', `/v1/admin/users${email ? `?email=${encodeURIComponent(email)}` : ''}`, L.AdminUsersResponse);
+  }
+  adminWipe(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/wipe', L.AdminActionResponse, req); }
+  adminRevoke(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/revoke', L.AdminActionResponse, req); }
+  adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
 
   /** Opens the delivery socket; frames are validated before they reach `onFrame`. */
   connect(handlers: { onFrame(frame: W.ServerFrame): void; onClose(code: number, reason: string): void; onError(err: Error): void }): Promise<DeliverySocket> {

@@ -98,6 +98,11 @@ async function main(): Promise<void> {
       allowBasicText: options.allowBasicText,
     }),
     openExternal,
+    // A wipe erases every Chromium storage of the app too (cookies, caches, IndexedDB, service workers…).
+    clearBrowserData: async () => {
+      await session.defaultSession.clearStorageData();
+      await session.defaultSession.clearCache();
+    },
     notify: (title: string, body: string) => {
       if (!Notification.isSupported() || mainWindow?.isFocused()) return;
       const n = new Notification({ title, body });

@@ -121,7 +121,11 @@ export class LocalStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, STORE_FILE);
     const key = await getStoreKey(vault, path);
-    return LocalStore.openWithKey(path, key);
+    try {
+      return LocalStore.openWithKey(path, key);
+    } finally {
+      key.fill(0); // SQLCipher keeps its own copy; ours must not linger in memory
+    }
   }
 
   static openWithKey(path: string, key: Uint8Array): LocalStore {
