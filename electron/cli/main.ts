@@ -82,6 +82,10 @@ function parse(argv: string[]) {
   return { command, args, values, profile };
 }
 
+// Test hook for the crash tests: the process kills itself right after the named wipe step.
+const KILL_AFTER = process.env.PARLEY_TEST_KILL_AFTER_WIPE_STEP;
+const wipeHooks = KILL_AFTER ? { afterStep: (step: string) => { if (step === KILL_AFTER) process.kill(process.pid, 'SIGKILL'); } } : {};
+
 const warn = (line: string) => process.stderr.write(`parley: ${line}\n`);
 
 function openInBrowser(url: string): Promise<void> {
@@ -123,7 +127,7 @@ async function run(argv: string[]): Promise<void> {
 
   // The launch sequence runs before the store is unlocked: a wiped or locked device never opens it.
   const vault = defaultVault(profile);
-  const decision = await prepareLaunch(profile, vault);
+  const decision = await prepareLaunch(profile, vault, wipeHooks);
   if (decision.kind === 'wiped') throw new ExitError(3, decision.notice);
   if (decision.kind === 'locked') throw new ExitError(4, decision.notice);
   const m = await Messenger.open(profile, { warn, vault });
@@ -212,7 +216,7 @@ async function run(argv: string[]): Promise<void> {
   } catch (err) {
     const wipe = asWipeRequest(err);
     if (wipe instanceof WipeRequestedError) {
-      const notice = await runWipe(profile, vault, wipe.revoked ? 'device revoked' : 'wiped by an administrator', { closeStore: () => m.close() });
+      const notice = await runWipe(profile, vault, wipe.revoked ? 'device revoked' : 'wiped by an administrator', { ...wipeHooks, closeStore: () => m.close() });
       throw new ExitError(3, wipedSentence(notice));
     }
     throw err;
