@@ -15,6 +15,9 @@ import { keyRoutes } from './routes/keys.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { wsRoutes } from './routes/ws.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { loadOrCreateLeaseKey } from './lease-key.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -31,6 +34,10 @@ export interface ServerOptions {
   publicUrl?: string;
   /** The messaging policy users accept at first run (plain text); a built-in default otherwise. */
   policy?: { version: string; text: string };
+  /** Org offline policy: a device that has not reached the server for this long locks its store (default 72). */
+  offlineLockHours?: number;
+  /** …and after this many days erases it; null (the default) = never wipe for being offline. */
+  offlineWipeDays?: number | null;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -83,6 +90,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.devIdp ? external : !(opts.issuer && opts.clientId)) {
     throw new Error('startServer: give exactly one of devIdp: true, or both issuer and clientId');
   }
+  const offlineLockHours = opts.offlineLockHours ?? 72;
+  const offlineWipeDays = opts.offlineWipeDays ?? null;
+  if (!Number.isInteger(offlineLockHours) || offlineLockHours < 1 || offlineLockHours > 24 * 365) {
+    throw new Error('startServer: offlineLockHours must be an integer from 1 to 8760');
+  }
+  if (offlineWipeDays !== null && (!Number.isInteger(offlineWipeDays) || offlineWipeDays < 1 || offlineWipeDays > 3650)) {
+    throw new Error('startServer: offlineWipeDays must be null or an integer from 1 to 3650');
+  }
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? true;
   const app: App = Fastify({
@@ -99,6 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = new SqliteStore(opts.dataDir);
+  const leaseKey = loadOrCreateLeaseKey(opts.dataDir);
   const hub = new DeliveryHub(store, app.log);
   const ctx: AppContext = {
     store, hub, now,
@@ -107,6 +123,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     devIdp: Boolean(opts.devIdp),
     identity: undefined,
     authenticate: authenticator(store, now),
+    leaseKey,
+    offlinePolicy: { offlineLockHours, offlineWipeDays },
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -142,6 +160,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   directoryRoutes(app, ctx);
   messageRoutes(app, ctx);
   wsRoutes(app, ctx);
+  lifecycleRoutes(app, ctx);
+  adminRoutes(app, ctx);
 
   app.addHook('onClose', async () => {
     hub.shutdown();

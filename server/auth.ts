@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, unauthorized } from './errors.ts';
+import { ApiError, deviceRefused, unauthorized } from './errors.ts';
 import type { DeviceRecord, ServerStore } from './store/types.ts';
 
 const CREDENTIAL = /^(u_[A-Za-z0-9_-]{22})\.([1-9][0-9]{0,6})\.([A-Za-z0-9_-]{43})$/;
@@ -47,6 +47,8 @@ export function authenticator(store: ServerStore, now: () => number) {
     const presented = hashSecret(secret);
     const expected = device ? Buffer.from(device.credentialHash) : Buffer.alloc(presented.length);
     if (!device || expected.length !== presented.length || !timingSafeEqual(expected, presented)) throw unauthorized();
+    // Only after the secret matched, so that strangers learn nothing about a device's state.
+    if (device.state !== 'active') throw deviceRefused(device.state);
     const t = now();
     if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) await store.touchDevice(userId, device.deviceId, t);
     authByRequest.set(req, { userId, deviceId: device.deviceId, device });

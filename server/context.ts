@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IdTokenVerifier } from './auth.ts';
 import type { DeliveryHub } from './delivery.ts';
 import type { ServerStore } from './store/types.ts';
+import type { LeaseKey } from './lease-key.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -17,4 +18,7 @@ export interface AppContext {
   devIdp: boolean;
   identity: { issuer: string; clientId: string; verifier: IdTokenVerifier } | undefined;
   authenticate: (req: import('fastify').FastifyRequest) => Promise<void>;
+  /** Signs offline leases; its public half is pinned by devices at registration. */
+  leaseKey: LeaseKey;
+  offlinePolicy: { offlineLockHours: number; offlineWipeDays: number | null };
 }

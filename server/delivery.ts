@@ -14,6 +14,10 @@ import type { ServerStore, StoredEnvelope } from './store/types.ts';
 const BATCH = 100;
 /** Close code sent to an older connection when the same device connects again. */
 export const CLOSE_REPLACED = 4000;
+/** Close code after `{type:'wipe'}`: an administrator wiped this device. */
+export const CLOSE_WIPED = 4001;
+/** Close code when an administrator revoked this device. */
+export const CLOSE_REVOKED = 4003;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
@@ -117,6 +121,25 @@ export class DeliveryHub {
   /** Called after envelopes were stored for these devices. */
   notify(devices: Iterable<{ userId: string; deviceId: number }>): void {
     for (const d of devices) this.#connections.get(key(d.userId, d.deviceId))?.schedule();
+  }
+
+  /**
+   * Ends the connection of a device an administrator just wiped or revoked: no further envelope is pushed;
+   * a wiped device gets `{type:'wipe'}` first, then the socket closes with 4001 (wipe) or 4003 (revoke).
+   */
+  evict(userId: string, deviceId: number, why: 'wipe' | 'revoke'): void {
+    const k = key(userId, deviceId);
+    const conn = this.#connections.get(k);
+    if (!conn) return;
+    this.#connections.delete(k);
+    conn.closed = true;
+    if (why === 'wipe') {
+      // ws sends in order: the frame goes out before the close frame.
+      conn.socket.send(JSON.stringify({ type: 'wipe' } satisfies ServerFrame), () => {});
+      conn.socket.close(CLOSE_WIPED, 'device wiped by an administrator');
+    } else {
+      conn.socket.close(CLOSE_REVOKED, 'device revoked by an administrator');
+    }
   }
 
   /** Stop pumping before the store closes. */

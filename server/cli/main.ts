@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerOptions } from '../app.ts';
 
-const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE]';
+const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N]';
 
 function fail(message: string): never {
   process.stderr.write(`parley-server: ${message} (try --help)\n`);
@@ -29,6 +29,8 @@ function parseOptions(argv: string[]): ServerOptions {
         'admin-group': { type: 'string' },
         'public-url': { type: 'string' },
         'policy-file': { type: 'string' },
+        'offline-lock-hours': { type: 'string' },
+        'offline-wipe-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -49,8 +51,18 @@ function parseOptions(argv: string[]): ServerOptions {
   if (values.issuer) {
     try { new URL(values.issuer); } catch { fail(`invalid --issuer ${values.issuer}`); }
   }
+  const lockHours = values['offline-lock-hours'];
+  if (lockHours !== undefined && !/^[1-9][0-9]{0,3}$/.test(lockHours) || Number(lockHours) > 8760) {
+    fail(`invalid --offline-lock-hours ${lockHours} (1 to 8760)`);
+  }
+  const wipeDays = values['offline-wipe-days'];
+  if (wipeDays !== undefined && !/^[1-9][0-9]{0,3}$/.test(wipeDays) || Number(wipeDays) > 3650) {
+    fail(`invalid --offline-wipe-days ${wipeDays} (1 to 3650)`);
+  }
   return {
     dataDir: values.data, port, devIdp,
+    ...(lockHours !== undefined ? { offlineLockHours: Number(lockHours) } : {}),
+    ...(wipeDays !== undefined ? { offlineWipeDays: Number(wipeDays) } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(values.issuer ? { issuer: values.issuer } : {}),
     ...(values['client-id'] ? { clientId: values['client-id'] } : {}),

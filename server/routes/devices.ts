@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError } from '../errors.ts';
+import { decodeEd25519PublicKey } from '../lease-key.ts';
 import type { App, AppContext } from '../context.ts';
 
 const NONCE_TTL_MS = 10 * 60_000;
@@ -25,6 +26,9 @@ export function deviceRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/devices', { schema: { ...NoInput, body: RegisterDeviceRequest } }, async (req): Promise<RegisterDeviceResponse> => {
     const identity = ctx.identity;
     if (!identity) throw new ApiError(503, 'starting', 'The server is still starting.');
+    // Checked before the token is consumed, so a client bug does not burn the user's sign-in.
+    const lifecycleKey = decodeEd25519PublicKey(req.body.lifecycleKey);
+    if (!lifecycleKey) throw new ApiError(400, 'invalid_key', 'lifecycleKey must be a raw 32-byte Ed25519 public key (base64).');
     const claims = await identity.verifier.verify(req.body.idToken);
     // Nonce (consumed) or, for nonce-less device-grant tokens, freshness + single use: see admitRegistrationToken.
     await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
@@ -37,13 +41,16 @@ export function deviceRoutes(app: App, ctx: AppContext): void {
     }, ctx.now());
     const secret = newSecret();
     const device = await ctx.store.createDevice(
-      { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret) },
+      { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey },
       ctx.now(),
     );
     req.log.info({ userId: user.userId, deviceId: device.deviceId }, 'device registered');
     return {
       userId: user.userId, deviceId: device.deviceId, credential: formatCredential(user.userId, device.deviceId, secret),
       email: user.email, name: user.name, orgAdmin: groups.includes(ctx.adminGroup),
+      leasePublicKey: ctx.leaseKey.publicKey,
+      offlineLockHours: ctx.offlinePolicy.offlineLockHours,
+      offlineWipeDays: ctx.offlinePolicy.offlineWipeDays,
     };
   });
 

@@ -4,8 +4,9 @@ import Database from '@signalapp/sqlcipher';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { auditHash, GENESIS_HASH } from '../audit.ts';
 import type {
-  ActiveDevice, DeviceRecord, KeyUpload, KeyUploadResult, NewEnvelope, NewUser, ServerStore,
+  ActiveDevice, AuditRecord, DeviceRecord, DeviceState, LifecycleChange, NewAuditRecord, KeyUpload, KeyUploadResult, NewEnvelope, NewUser, ServerStore,
   StoredBundle, StoredEnvelope, StoredPreKey, UserRecord,
 } from './types.ts';
 
@@ -77,6 +78,33 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX used_id_tokens_expiry ON used_id_tokens (expires_at);
   `,
+  // Device lifecycle: remote wipe, revocation, and the append-only audit log.
+  `
+  ALTER TABLE devices ADD COLUMN lifecycle_key BLOB;
+  ALTER TABLE devices ADD COLUMN state TEXT NOT NULL DEFAULT 'active'
+    CHECK (state IN ('active', 'wipe-pending', 'wiped', 'revoked'));
+  ALTER TABLE devices ADD COLUMN state_changed_at INTEGER;
+  ALTER TABLE devices ADD COLUMN wipe_requested_at INTEGER;
+  ALTER TABLE devices ADD COLUMN wipe_reason TEXT;
+
+  CREATE TABLE audit_log (
+    id               INTEGER PRIMARY KEY,
+    at               INTEGER NOT NULL,
+    actor_user_id    TEXT,
+    actor_email      TEXT NOT NULL,
+    action           TEXT NOT NULL,
+    target_user_id   TEXT NOT NULL,
+    target_email     TEXT NOT NULL,
+    target_device_id INTEGER,
+    reason           TEXT NOT NULL,
+    outcome          TEXT NOT NULL,
+    hash             TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  `,
 ];
 
 const bytes = (v: unknown): Uint8Array => {
@@ -107,6 +135,20 @@ function toDevice(r: Row): DeviceRecord {
     signedPreKey: r.spk_public == null ? null
       : { keyId: num(r.spk_id), publicKey: bytes(r.spk_public), signature: bytes(r.spk_signature) },
     createdAt: num(r.created_at), lastSeen: num(r.last_seen),
+    lifecycleKey: r.lifecycle_key == null ? null : bytes(r.lifecycle_key),
+    state: str(r.state) as DeviceState,
+    wipeRequestedAt: r.wipe_requested_at == null ? null : num(r.wipe_requested_at),
+    wipeReason: r.wipe_reason == null ? null : str(r.wipe_reason),
+  };
+}
+
+function toAudit(r: Row): AuditRecord {
+  return {
+    id: num(r.id), at: num(r.at),
+    actor: { userId: r.actor_user_id == null ? null : str(r.actor_user_id), email: str(r.actor_email) },
+    action: str(r.action) as AuditRecord['action'],
+    target: { userId: str(r.target_user_id), email: str(r.target_email), deviceId: r.target_device_id == null ? null : num(r.target_device_id) },
+    reason: str(r.reason), outcome: str(r.outcome), hash: str(r.hash),
   };
 }
 
@@ -118,7 +160,8 @@ function toEnvelope(r: Row): StoredEnvelope {
   };
 }
 
-const ACTIVE = 'identity_key IS NOT NULL AND spk_public IS NOT NULL';
+/** Listed in the directory and expected in sends: keys published and not wiped or revoked. */
+const ACTIVE = "identity_key IS NOT NULL AND spk_public IS NOT NULL AND state = 'active'";
 
 export class SqliteStore implements ServerStore {
   readonly #db: Database;
@@ -219,16 +262,19 @@ export class SqliteStore implements ServerStore {
   }
 
   async createDevice(
-    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array }, now: number,
+    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
   ): Promise<DeviceRecord> {
     return this.#db.transaction(() => {
       const next = num(this.#get(
         'SELECT coalesce(max(device_id), 0) + 1 AS next FROM devices WHERE user_id = $userId', { userId: d.userId },
       )!.next);
       this.#run(
-        `INSERT INTO devices (user_id, device_id, registration_id, name, credential_hash, created_at, last_seen)
-         VALUES ($userId, $deviceId, $registrationId, $name, $hash, $now, $now)`,
-        { userId: d.userId, deviceId: next, registrationId: d.registrationId, name: d.name, hash: copy(d.credentialHash), now },
+        `INSERT INTO devices (user_id, device_id, registration_id, name, credential_hash, created_at, last_seen, lifecycle_key, state)
+         VALUES ($userId, $deviceId, $registrationId, $name, $hash, $now, $now, $lk, 'active')`,
+        {
+          userId: d.userId, deviceId: next, registrationId: d.registrationId, name: d.name, hash: copy(d.credentialHash), now,
+          lk: copy(d.lifecycleKey),
+        },
       );
       return toDevice(this.#get('SELECT * FROM devices WHERE user_id = $userId AND device_id = $deviceId', { userId: d.userId, deviceId: next })!);
     })();
@@ -251,8 +297,9 @@ export class SqliteStore implements ServerStore {
 
   async uploadKeys(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult> {
     return this.#db.transaction((): KeyUploadResult => {
-      const dev = this.#get('SELECT identity_key, spk_public FROM devices WHERE user_id = $userId AND device_id = $deviceId', { userId, deviceId });
-      if (!dev) return { ok: false, reason: 'unknown_device' };
+      const dev = this.#get('SELECT identity_key, spk_public, state FROM devices WHERE user_id = $userId AND device_id = $deviceId', { userId, deviceId });
+      // A wiped or revoked device never publishes keys again (the authenticator refuses it first; this closes the race).
+      if (!dev || dev.state !== 'active') return { ok: false, reason: 'unknown_device' };
       const current = dev.identity_key == null ? null : bytes(dev.identity_key);
       // Validate everything before writing anything: a rejected upload must change nothing.
       if (!current && !keys.identityKey) return { ok: false, reason: 'identity_required' };
@@ -314,17 +361,21 @@ export class SqliteStore implements ServerStore {
 
   async storeEnvelopes(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
     return this.#db.transaction(() => {
+      // Nothing is queued for a device that was wiped or revoked after the sender's device check.
       const insert = this.#db.prepare(
         `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp)
-         VALUES ($destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts)`,
+         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts
+         WHERE NOT EXISTS (SELECT 1 FROM devices WHERE user_id = $destUser AND device_id = $destDevice AND state != 'active')`,
       );
-      return envelopes.map((e) => {
-        const { lastInsertRowid } = insert.run({
+      const stored: StoredEnvelope[] = [];
+      for (const e of envelopes) {
+        const { changes, lastInsertRowid } = insert.run({
           destUser: e.destUser, destDevice: e.destDevice, sourceUser: e.sourceUser, sourceDevice: e.sourceDevice,
           type: e.type, content: copy(e.content), ts: e.serverTimestamp,
         });
-        return { ...e, id: lastInsertRowid };
-      });
+        if (changes === 1) stored.push({ ...e, id: Number(lastInsertRowid) });
+      }
+      return stored;
     })();
   }
 
@@ -339,6 +390,69 @@ export class SqliteStore implements ServerStore {
     return this.#run(
       'DELETE FROM envelopes WHERE id = $id AND dest_user = $userId AND dest_device = $deviceId', { id, userId, deviceId },
     ) === 1;
+  }
+
+  async listUsers(email?: string): Promise<Array<{ user: UserRecord; devices: DeviceRecord[] }>> {
+    const users = (email === undefined
+      ? this.#all('SELECT * FROM users ORDER BY lower(email), user_id')
+      : this.#all('SELECT * FROM users WHERE lower(email) = lower($email) ORDER BY updated_at DESC, user_id', { email })).map(toUser);
+    return users.map((user) => ({
+      user,
+      devices: this.#all('SELECT * FROM devices WHERE user_id = $userId ORDER BY device_id', { userId: user.userId }).map(toDevice),
+    }));
+  }
+
+  async listDevices(userId: string): Promise<DeviceRecord[]> {
+    return this.#all('SELECT * FROM devices WHERE user_id = $userId ORDER BY device_id', { userId }).map(toDevice);
+  }
+
+  async changeDeviceState(change: LifecycleChange, audit: NewAuditRecord): Promise<{ device: DeviceRecord; audit: AuditRecord }> {
+    return this.#db.transaction(() => {
+      const { userId, deviceId, state, at } = change;
+      const params = { userId, deviceId };
+      if (change.state === 'wipe-pending') {
+        this.#run(
+          `UPDATE devices SET state = 'wipe-pending', state_changed_at = $at, wipe_requested_at = $at, wipe_reason = $reason
+           WHERE user_id = $userId AND device_id = $deviceId`,
+          { ...params, at, reason: change.reason ?? '' },
+        );
+      } else {
+        this.#run('UPDATE devices SET state = $state, state_changed_at = $at WHERE user_id = $userId AND device_id = $deviceId',
+          { ...params, state, at });
+      }
+      if (change.purge) {
+        // The device will never fetch its queue again, and nobody may start a session with it.
+        this.#run('DELETE FROM envelopes WHERE dest_user = $userId AND dest_device = $deviceId', params);
+        this.#run('DELETE FROM prekeys WHERE user_id = $userId AND device_id = $deviceId', params);
+      }
+      const device = toDevice(this.#get('SELECT * FROM devices WHERE user_id = $userId AND device_id = $deviceId', params)!);
+      return { device, audit: this.#appendAudit(audit) };
+    })();
+  }
+
+  #appendAudit(a: NewAuditRecord): AuditRecord {
+    const last = this.#get('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+    const id = last ? num(last.id) + 1 : 1;
+    const entry = { id, ...a };
+    const hash = auditHash(last ? str(last.hash) : GENESIS_HASH, entry);
+    this.#run(
+      `INSERT INTO audit_log (id, at, actor_user_id, actor_email, action, target_user_id, target_email, target_device_id, reason, outcome, hash)
+       VALUES ($id, $at, $actorUserId, $actorEmail, $action, $targetUserId, $targetEmail, $targetDeviceId, $reason, $outcome, $hash)`,
+      {
+        id, at: a.at, actorUserId: a.actor.userId, actorEmail: a.actor.email, action: a.action,
+        targetUserId: a.target.userId, targetEmail: a.target.email, targetDeviceId: a.target.deviceId,
+        reason: a.reason, outcome: a.outcome, hash,
+      },
+    );
+    return { ...entry, hash };
+  }
+
+  async appendAudit(a: NewAuditRecord): Promise<AuditRecord> {
+    return this.#db.transaction(() => this.#appendAudit(a))();
+  }
+
+  async listAudit(limit: number): Promise<AuditRecord[]> {
+    return this.#all('SELECT * FROM audit_log ORDER BY id DESC LIMIT $limit', { limit }).map(toAudit);
   }
 
   async close(): Promise<void> {

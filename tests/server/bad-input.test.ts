@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LIMITS } from '../../server/wire/schemas.ts';
 import {
-  activeDevice, api, devLogin, fakePublicKey, startTestServer, type Registered, type TestServer,
+  activeDevice, api, devLogin, fakePublicKey, lifecycleKeyPair, startTestServer, type Registered, type TestServer,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -87,7 +87,7 @@ test('every route answers bad input with a 4xx JSON error and keeps serving', as
 
 test('the data directory holds no ID token, credential secret or message text', async () => {
   const { idToken } = await devLogin(server.url, 'carol');
-  const reg = await api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 9, name: 'carol pc' } });
+  const reg = await api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 9, name: 'carol pc', lifecycleKey: lifecycleKeyPair().publicKey } });
   assert.equal(reg.status, 200);
   const secret = reg.body.credential.split('.')[2] as string;
   const marker = 'PLAINTEXT-MARKER-0123456789';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { signInWithDeviceCode, type DeviceCodePrompt } from '../../electron/auth/oidc.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
-import { api, CookieJar, devLogin, getNonce, startTestServer, type TestServer } from './helpers.ts';
+import { api, CookieJar, devLogin, getNonce, lifecycleKeyPair, startTestServer, type TestServer } from './helpers.ts';
 
 let skewMs = 0;
 let server: TestServer;
@@ -19,7 +19,7 @@ before(async () => { server = await startTestServer({ now: () => Date.now() + sk
 after(async () => { await server.cleanup(); });
 
 const register = (serverUrl: string, idToken: string, registrationId = 42) =>
-  api(serverUrl, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'cli' } });
+  api(serverUrl, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'cli', lifecycleKey: lifecycleKeyPair().publicKey } });
 
 function assertInvalidToken(res: { status: number; body: any }, messagePart: RegExp) {
   assert.equal(res.status, 401, JSON.stringify(res.body));

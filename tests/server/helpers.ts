@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import {
   allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, calculatePKCECodeChallenge, discovery, None,
   randomPKCECodeVerifier, randomState,
@@ -123,21 +123,40 @@ export async function devLogin(
   throw new Error('devLogin: too many redirects');
 }
 
-export interface Registered extends RegisterDeviceResponse { auth: { authorization: string }; registrationId: number }
+/** A device's Ed25519 lifecycle key pair: `publicKey` is the raw 32 bytes in base64 (RegisterDeviceRequest.lifecycleKey). */
+export interface LifecycleKeyPair { publicKey: string; privateKey: KeyObject; sign(text: string): string }
+
+export function lifecycleKeyPair(): LifecycleKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const x = publicKey.export({ format: 'jwk' }).x!;
+  return {
+    publicKey: Buffer.from(x, 'base64url').toString('base64'),
+    privateKey,
+    sign: (text) => sign(null, Buffer.from(text, 'utf8'), privateKey).toString('base64'),
+  };
+}
+
+export interface Registered extends RegisterDeviceResponse {
+  auth: { authorization: string };
+  registrationId: number;
+  /** The device's lifecycle key pair (signs status checks and wipe receipts). */
+  lifecycle: LifecycleKeyPair;
+}
 
 export async function registerDevice(
   serverUrl: string, username: string, opts: { registrationId?: number; name?: string } = {},
 ): Promise<Registered> {
   const { idToken } = await devLogin(serverUrl, username);
   const registrationId = opts.registrationId ?? 1 + Math.floor(Math.random() * 16000);
+  const lifecycle = lifecycleKeyPair();
   const res = await fetch(`${serverUrl}/v1/devices`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ idToken, registrationId, name: opts.name ?? `${username}'s laptop` }),
+    body: JSON.stringify({ idToken, registrationId, name: opts.name ?? `${username}'s laptop`, lifecycleKey: lifecycle.publicKey }),
   });
   if (res.status !== 200) throw new Error(`register: HTTP ${res.status} ${await res.text()}`);
   const body = (await res.json()) as RegisterDeviceResponse;
-  return { ...body, registrationId, auth: { authorization: `Bearer ${body.credential}` } };
+  return { ...body, registrationId, lifecycle, auth: { authorization: `Bearer ${body.credential}` } };
 }
 
 /** A syntactically valid libsignal-style public key (0x05 + 32 random bytes), base64. */

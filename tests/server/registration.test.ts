@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, generateKeyPair, decodeJwt, decodeProtectedHeader } from 'jose';
 import { Value } from 'typebox/value';
 import { ClientConfig, RegisterDeviceResponse, RegistrationNonce, WhoAmI } from '../../server/wire/schemas.ts';
-import { api, devLogin, getNonce, registerDevice, startTestServer, type TestServer } from './helpers.ts';
+import { api, devLogin, getNonce, lifecycleKeyPair, registerDevice, startTestServer, type TestServer } from './helpers.ts';
 
 let skewMs = 0;
 let server: TestServer;
@@ -12,7 +12,7 @@ before(async () => { server = await startTestServer({ now: () => Date.now() + sk
 after(async () => { await server.cleanup(); });
 
 const register = (idToken: string, registrationId = 42) =>
-  api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'test device' } });
+  api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'test device', lifecycleKey: lifecycleKeyPair().publicKey } });
 
 function assertInvalidToken(res: { status: number; body: any }, messagePart?: RegExp) {
   assert.equal(res.status, 401, JSON.stringify(res.body));
@@ -124,7 +124,7 @@ test('token attacks are rejected with 401 invalid_token and create no device', a
     const relay = await startTestServer({ issuer: server.issuer, clientId: 'some-other-app' });
     try {
       const { idToken } = await devLogin(server.url, 'alice', { nonce: await getNonce(relay.url) });
-      const res = await api(relay.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 1, name: 'x' } });
+      const res = await api(relay.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 1, name: 'x', lifecycleKey: lifecycleKeyPair().publicKey } });
       assertInvalidToken(res, /aud/);
     } finally {
       await relay.cleanup();

@@ -1,0 +1,111 @@
+// The admin API: org admins (the IdP groups claim, as of their latest registration, contains the admin
+// group) list users and devices, wipe or revoke devices, and read the audit log.
+//   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import {
+  AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
+} from '../wire/lifecycle.ts';
+import { authOf } from '../auth.ts';
+import { ApiError, forbidden, unknownUser } from '../errors.ts';
+import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
+import type { App, AppContext } from '../context.ts';
+
+const NoQuery = Type.Object({}, { additionalProperties: false });
+const DEFAULT_AUDIT_LIMIT = 100;
+const MAX_AUDIT_LIMIT = 1000;
+
+type Action = 'wipe' | 'revoke';
+
+/** What an action does to a device in each state: the new state (or none) and the audit outcome. */
+function transition(action: Action, state: DeviceState): { to: DeviceState | null; outcome: string } {
+  if (action === 'wipe') {
+    switch (state) {
+      case 'active': return { to: 'wipe-pending', outcome: 'pending: device will confirm' };
+      // A revoked device that checks in later still gets wiped.
+      case 'revoked': return { to: 'wipe-pending', outcome: 'pending: device will confirm (was revoked)' };
+      case 'wipe-pending': return { to: null, outcome: 'unchanged: wipe already pending' };
+      case 'wiped': return { to: null, outcome: 'unchanged: already wiped' };
+    }
+  }
+  switch (state) {
+    case 'active': return { to: 'revoked', outcome: 'revoked' };
+    case 'revoked': return { to: null, outcome: 'unchanged: already revoked' };
+    // Revoking never cancels a wipe.
+    case 'wipe-pending': return { to: null, outcome: 'unchanged: wipe pending' };
+    case 'wiped': return { to: null, outcome: 'unchanged: already wiped' };
+  }
+}
+
+export function adminRoutes(app: App, ctx: AppContext): void {
+  /** onRequest, like authentication, so that non-admins get 403 whatever they send. */
+  async function requireAdmin(req: FastifyRequest): Promise<void> {
+    const user = await ctx.store.getUser(authOf(req).userId);
+    if (!user || !user.groups.includes(ctx.adminGroup)) throw forbidden();
+  }
+  const admin = { onRequest: [ctx.authenticate, requireAdmin] };
+
+  const adminUser = (user: UserRecord, devices: DeviceRecord[]): AdminUser => ({
+    userId: user.userId, email: user.email, name: user.name, orgAdmin: user.groups.includes(ctx.adminGroup),
+    devices: devices.map((d) => ({
+      id: `${d.userId}.${d.deviceId}`, deviceId: d.deviceId, name: d.name, state: d.state, createdAt: d.createdAt, lastSeen: d.lastSeen,
+    })),
+  });
+
+  app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery } }, async (req) => {
+    const rows = await ctx.store.listUsers(req.query.email);
+    return { users: rows.map(({ user, devices }) => adminUser(user, devices)) };
+  });
+
+  async function targets(body: AdminActionRequest): Promise<{ user: UserRecord; devices: DeviceRecord[] }> {
+    const { email, userId, deviceId } = body;
+    const byEmail = email !== undefined && userId === undefined && deviceId === undefined;
+    const byUser = email === undefined && userId !== undefined;
+    if (!byEmail && !byUser) {
+      throw new ApiError(400, 'invalid_target', 'Give exactly one target: email, or userId (every device), or userId and deviceId (one device).');
+    }
+    const user = byEmail ? await ctx.store.findUserByEmail(email!) : await ctx.store.getUser(userId!);
+    if (!user) throw unknownUser();
+    if (deviceId !== undefined) {
+      const device = await ctx.store.getDevice(user.userId, deviceId);
+      if (!device) throw new ApiError(404, 'unknown_device', 'No such device.');
+      return { user, devices: [device] };
+    }
+    const devices = await ctx.store.listDevices(user.userId);
+    if (devices.length === 0) throw new ApiError(404, 'no_devices', 'This user has no registered devices.');
+    return { user, devices };
+  }
+
+  async function act(action: Action, req: FastifyRequest, body: AdminActionRequest): Promise<AdminActionResponse> {
+    const { user, devices } = await targets(body);
+    const actor = await ctx.store.getUser(authOf(req).userId);
+    const reason = body.reason?.trim() ?? '';
+    let auditId = 0;
+    for (const device of devices) {
+      const now = ctx.now();
+      const { to, outcome } = transition(action, device.state);
+      const audit = {
+        at: now, actor: { userId: actor!.userId, email: actor!.email },
+        action: action === 'wipe' ? 'wipe requested' as const : 'device revoked' as const,
+        target: { userId: user.userId, email: user.email, deviceId: device.deviceId }, reason, outcome,
+      };
+      if (to) {
+        const res = await ctx.store.changeDeviceState({ userId: user.userId, deviceId: device.deviceId, state: to, at: now, reason, purge: true }, audit);
+        auditId = res.audit.id;
+        ctx.hub.evict(user.userId, device.deviceId, action);
+      } else {
+        auditId = (await ctx.store.appendAudit(audit)).id;
+      }
+      req.log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome }, 'admin lifecycle action');
+    }
+    return { devices: devices.map((d) => ({ userId: user.userId, deviceId: d.deviceId })), auditId };
+  }
+
+  app.post('/v1/admin/wipe', { ...admin, schema: { querystring: NoQuery, body: AdminActionRequest } }, (req) => act('wipe', req, req.body));
+  app.post('/v1/admin/revoke', { ...admin, schema: { querystring: NoQuery, body: AdminActionRequest } }, (req) => act('revoke', req, req.body));
+
+  app.get('/v1/admin/audit', { ...admin, schema: { querystring: AuditQuery } }, async (req): Promise<{ entries: AuditEntry[] }> => {
+    const limit = Math.min(req.query.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(req.query.limit), MAX_AUDIT_LIMIT);
+    return { entries: await ctx.store.listAudit(limit) };
+  });
+}

@@ -1,0 +1,95 @@
+// The device side of the lifecycle, reachable without a bearer credential (a wiped device has none that
+// works, and the client checks before its store is unlocked): requests are signed with the device's
+// Ed25519 lifecycle key over `signedText` of the wire contract.
+//   POST /v1/lifecycle/status        → active + a fresh signed lease | wipe | revoked
+//   POST /v1/lifecycle/wipe-receipt  → the device reports a finished wipe
+import { Type } from 'typebox';
+import {
+  DeviceStatusRequest, WipeReceipt, signedText, type DeviceStatusResponse, type Lease,
+} from '../wire/lifecycle.ts';
+import { ApiError } from '../errors.ts';
+import { verifyEd25519 } from '../lease-key.ts';
+import type { DeviceRecord } from '../store/types.ts';
+import type { App, AppContext } from '../context.ts';
+
+/** Accepted clock difference between device and server. */
+export const MAX_SKEW_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+const unknownDevice = () => new ApiError(404, 'unknown_device', 'No such device.');
+const invalidSignature = () => new ApiError(401, 'invalid_signature', "The signature does not verify with this device's lifecycle key.");
+
+export function lifecycleRoutes(app: App, ctx: AppContext): void {
+  const verified = (device: DeviceRecord, text: string, signature: string) =>
+    device.lifecycleKey !== null && verifyEd25519(device.lifecycleKey, text, signature);
+
+  app.post('/v1/lifecycle/status', { schema: { querystring: NoQuery, body: DeviceStatusRequest } }, async (req): Promise<DeviceStatusResponse> => {
+    const { userId, deviceId, timestamp, signature } = req.body;
+    const device = await ctx.store.getDevice(userId, deviceId);
+    if (!device) throw unknownDevice();
+    if (!verified(device, signedText.status(userId, deviceId, timestamp), signature)) throw invalidSignature();
+    const now = ctx.now();
+    if (Math.abs(now - timestamp) > MAX_SKEW_MS) {
+      throw new ApiError(401, 'stale_request', `The request timestamp is more than ${MAX_SKEW_MS / 60_000} minutes away from the server clock.`,
+        { serverTime: now });
+    }
+    const base = { organization: ctx.organization, serverTime: now };
+    switch (device.state) {
+      case 'wipe-pending':
+      case 'wiped': // also after the receipt: a device that crashed mid-wipe still finishes
+        return { ...base, status: 'wipe', wipe: { requestedAt: device.wipeRequestedAt ?? now, reason: device.wipeReason ?? '' } };
+      case 'revoked':
+        return { ...base, status: 'revoked' };
+      case 'active': {
+        const { offlineLockHours, offlineWipeDays } = ctx.offlinePolicy;
+        const lockAfter = now + offlineLockHours * HOUR_MS;
+        const wipeAfter = offlineWipeDays === null ? null : now + offlineWipeDays * DAY_MS;
+        const lease: Lease = {
+          issuedAt: now, lockAfter, wipeAfter,
+          signature: ctx.leaseKey.sign(signedText.lease(userId, deviceId, now, lockAfter, wipeAfter)),
+        };
+        await ctx.store.touchDevice(userId, deviceId, now);
+        return { ...base, status: 'active', lease };
+      }
+    }
+  });
+
+  app.post('/v1/lifecycle/wipe-receipt', { schema: { querystring: NoQuery, body: WipeReceipt } }, async (req) => {
+    const { userId, deviceId, wipedAt, steps, signature } = req.body;
+    const device = await ctx.store.getDevice(userId, deviceId);
+    const user = device && await ctx.store.getUser(userId);
+    if (!device || !user) throw unknownDevice();
+    // Receipts only mean something for a requested wipe; anything else is refused before it can touch the log.
+    if (device.state !== 'wipe-pending' && device.state !== 'wiped') {
+      throw new ApiError(409, 'no_wipe_requested', 'No wipe was requested for this device.');
+    }
+    const now = ctx.now();
+    const target = { userId, email: user.email, deviceId };
+    const refuse = async (outcome: string, error: ApiError): Promise<never> => {
+      await ctx.store.appendAudit({
+        at: now, actor: { userId: null, email: 'unverified wipe receipt' }, action: 'wipe receipt refused', target,
+        reason: device.wipeReason ?? '', outcome,
+      });
+      req.log.warn({ userId, deviceId, outcome }, 'wipe receipt refused');
+      throw error;
+    };
+    if (!verified(device, signedText.receipt(userId, deviceId, wipedAt, steps), signature)) {
+      await refuse(`refused: the signature does not verify with the device's lifecycle key (claimed steps: ${steps.join(', ')})`, invalidSignature());
+    }
+    if (wipedAt > now + MAX_SKEW_MS) {
+      await refuse(`refused: wipedAt ${new Date(wipedAt).toISOString()} is in the future`,
+        new ApiError(400, 'invalid_timestamp', 'wipedAt lies in the future.'));
+    }
+    if (device.state === 'wipe-pending') {
+      await ctx.store.changeDeviceState({ userId, deviceId, state: 'wiped', at: now, purge: true }, {
+        at: now, actor: { userId, email: user.email }, action: 'wipe confirmed', target, reason: device.wipeReason ?? '',
+        outcome: `wiped at ${new Date(wipedAt).toISOString()}; verified steps: ${steps.join(', ')}`,
+      });
+      req.log.info({ userId, deviceId }, 'wipe confirmed');
+    }
+    // Already wiped: a retransmitted receipt is confirmed again without a second audit entry.
+    return { confirmed: true as const };
+  });
+}
