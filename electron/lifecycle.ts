@@ -3,13 +3,14 @@
 // It runs before the store is opened, so it only uses what lives outside the store: profile.json
 // (non-secret ids, pinned lease key, last lease) and the vault's lifecycle key.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { DeviceStatusResponse, signedText, type Lease } from '../server/wire/lifecycle.ts';
 import { STORE_FILE } from './store/local-store.ts';
 import { destroyStoreKey } from './store/local-store.ts';
 import type { SecretVault } from './store/vault.ts';
+import { writeFileDurably } from './store/durable-file.ts';
 
 export const LIFECYCLE_KEY = 'lifecycle-key';
 export const WIPE_MARKER = 'WIPE-PENDING.json';
@@ -99,14 +100,7 @@ export function updateInfo(profileDir: string, patch: Partial<LifecycleInfo>): v
   writeDurably(join(profileDir, PROFILE_INFO), `${JSON.stringify({ ...current, ...patch }, null, 2)}\n`);
 }
 
-/** Write-then-rename with fsync of the file and its folder: after return it survives a power cut. */
-function writeDurably(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try { writeSync(fd, text); fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, path);
-  try { const d = openSync(join(path, '..'), 'r'); try { fsyncSync(d); } finally { closeSync(d); } } catch { /* best effort */ }
-}
+const writeDurably = writeFileDurably;
 
 export function readWiped(profileDir: string): WipeNotice | undefined {
   const p = join(profileDir, WIPED_FILE);

@@ -4,9 +4,10 @@
 // is a 0600 JSON file <dir>/<name>.safestorage.json holding the ciphertext and the backend that made it
 // (see vault-policy.ts). safeStorage is passed in (main.ts passes Electron's), so this file has no runtime
 // 'electron' import and is tested with a fake.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaultError, type SecretVault } from '../store/vault.ts';
+import { removeDurably, writeFileDurably } from '../store/durable-file.ts';
 import {
   backendWarning, checkBackend, currentBackend, decodeRecord, encodeRecord, secretToText, textToSecret,
   VaultBackendError, type BackendPolicy, type SafeStorageLike,
@@ -92,28 +93,10 @@ export class SafeStorageVault implements SecretVault {
     await this.ensureAvailable();
     const ciphertext = await this.encrypt(secretToText(secret));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${p}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, encodeRecord(backend, ciphertext));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, p);
-    fsyncDir(this.dir);
+    writeFileDurably(p, encodeRecord(backend, ciphertext));
   }
 
   async destroy(name: string): Promise<void> {
-    rmSync(this.path(name), { force: true });
-    fsyncDir(this.dir);
+    removeDurably(this.path(name));
   }
-}
-
-function fsyncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  try {
-    const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-  } catch { /* best effort */ }
 }

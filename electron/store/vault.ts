@@ -1,8 +1,9 @@
 // SecretVault: where the local store's key lives, wrapped. The desktop app uses Electron safeStorage
 // (electron/shell/, issue "Desktop app"); the CLI and tests use FileVault below, which is NOT an OS
 // keychain: it relies on file permissions only, and says so.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDurably, writeFileDurably } from './durable-file.ts';
 
 export interface SecretVault {
   /** 'file' | 'safeStorage' | …: recorded so a changed backend is detected rather than misread. */
@@ -53,29 +54,10 @@ export class FileVault implements SecretVault {
 
   async save(name: string, secret: Uint8Array): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const p = this.path(name);
-    const tmp = `${p}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, Buffer.from(secret).toString('hex'));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, p);
-    fsyncDir(this.dir);
+    writeFileDurably(this.path(name), Buffer.from(secret).toString('hex'));
   }
 
   async destroy(name: string): Promise<void> {
-    rmSync(this.path(name), { force: true });
-    fsyncDir(this.dir);
+    removeDurably(this.path(name));
   }
-}
-
-function fsyncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  try {
-    const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-  } catch { /* directory fsync is best effort on exotic filesystems */ }
 }
