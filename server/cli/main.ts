@@ -7,7 +7,7 @@ import type { ServerOptions } from '../app.ts';
 const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N]';
 
 function fail(message: string): never {
-  process.stderr.write(`parley-server: ${message} (try --help)\n`);
+  process.stderr.write(`parley-server: ${message.replace(/\s*\n\s*/g, ' ')} (try --help)\n`);
   process.exit(2);
 }
 

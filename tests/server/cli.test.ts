@@ -5,12 +5,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerDevice } from './helpers.ts';
 
 const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 
 test('bad usage: one stderr line starting "parley-server: " and exit 2', async () => {
   const cases: string[][] = [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
-    ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example']];
+    ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example'],
+    ['--data', '/tmp/x', '--dev-idp', '--offline-lock-hours', '0'], ['--data', '/tmp/x', '--dev-idp', '--offline-lock-hours', '9000'],
+    ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', '-1']];
   await Promise.all(cases.map(async (args) => {
     const r = await run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -33,7 +36,8 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-'));
   try {
-    const child = spawn(process.execPath, [launcher, '--data', dataDir, '--port', '0', '--dev-idp', '--organization', 'Test Org'],
+    const child = spawn(process.execPath, [launcher, '--data', dataDir, '--port', '0', '--dev-idp', '--organization', 'Test Org',
+      '--offline-lock-hours', '24', '--offline-wipe-days', '30'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -47,6 +51,9 @@ test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async ()
     const config = await (await fetch(`${url}/v1/config`)).json() as { organization: string; issuer: string };
     assert.equal(config.organization, 'Test Org');
     assert.equal(config.issuer, `${url}/idp`);
+    const reg = await registerDevice(url, 'alice');
+    assert.equal(reg.offlineLockHours, 24);
+    assert.equal(reg.offlineWipeDays, 30);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
