@@ -15,6 +15,7 @@ import { ApiClient, ApiError, NetworkError, type DeliverySocket } from './net/ap
 import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type Payload, type TextPayload } from './payload.ts';
 import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
 import { FileVault, type SecretVault } from './store/vault.ts';
+import { writeFileDurably } from './store/durable-file.ts';
 import { DeviceWipedError, LIFECYCLE_KEY, newLifecycleKey, readWiped, type LifecycleInfo } from './lifecycle.ts';
 
 export const PROFILE_FILE = 'profile.json';
@@ -174,10 +175,7 @@ export async function loginNewDevice(
 }
 
 function writeProfileInfo(profileDir: string, info: ProfileInfo): void {
-  mkdirSync(profileDir, { recursive: true, mode: 0o700 });
-  const p = join(profileDir, PROFILE_FILE);
-  writeFileSync(`${p}.tmp`, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${p}.tmp`, p);
+  writeFileDurably(join(profileDir, PROFILE_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 function deviceName(): string {
