@@ -2,7 +2,8 @@
 import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../electron/api/contract.ts';
 
 export type {
-  AppEvent, AppState, ConversationSummary, DirectoryPerson, MessageView, SafetyNumberView, Settings,
+  AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryPerson, MessageView, SafetyNumberView,
+  Settings,
 } from '../../../electron/api/contract.ts';
 
 declare global {

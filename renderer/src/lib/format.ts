@@ -54,3 +54,26 @@ export function initials(name: string): string {
   const second = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
   return (first + second).toUpperCase();
 }
+
+const tableFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const tableShortFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const auditFmt = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+});
+
+/** Date and clock for tables ("23 Nov, 14:02"; the year only when it is not this one); "Never" for 0. */
+export function tableTime(ms: number, now = Date.now()): string {
+  if (!ms) return 'Never';
+  const d = new Date(ms);
+  return (d.getFullYear() === new Date(now).getFullYear() ? tableShortFmt : tableFmt).format(d);
+}
+
+/** Audit log times carry seconds: several entries often fall into the same minute. */
+export function auditTime(ms: number): string {
+  return auditFmt.format(new Date(ms));
+}
+
+/** "1 device", "3 devices". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -38,6 +38,9 @@ class AppStore {
     this.conversations.find((c) => c.id === this.selectedId) ?? (this.opened?.id === this.selectedId ? this.opened : null),
   );
 
+  /** False while another view (the admin console) covers the chat: nothing is marked read then. */
+  private chatVisible = true;
+
   private unsubscribe: (() => void) | null = null;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
@@ -229,7 +232,7 @@ class AppStore {
     }
     this.messages = this.merge(current, [m]);
     this.appended++;
-    if (m.direction !== 'out') this.markRead(m.conversationId);
+    if (m.direction !== 'out' && this.chatVisible) this.markRead(m.conversationId);
   }
 
   private applyStatus(conversationId: string, ids: string[], status: Status): void {
@@ -265,6 +268,13 @@ class AppStore {
       if (gen === this.generation) this.messages = this.messages.filter((m) => m.id !== localId);
       throw err;
     }
+  }
+
+  /** The chat is shown again (or hidden): catch up on what arrived meanwhile. */
+  setChatVisible(visible: boolean): void {
+    if (visible === this.chatVisible) return;
+    this.chatVisible = visible;
+    if (visible && this.selectedId && this.state?.phase === 'ready') this.markRead(this.selectedId);
   }
 
   dismissChatError(): void {
