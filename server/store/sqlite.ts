@@ -188,11 +188,12 @@ export class SqliteStore implements ServerStore {
     }
   }
 
-  #get(sql: string, params: Record<string, string | number | Uint8Array<ArrayBuffer> | null> = {}): Row | undefined {
-    return this.#db.prepare(sql).get(params);
+  // The driver refuses a named-parameter object for a statement without parameters.
+  #get(sql: string, params?: Record<string, string | number | Uint8Array<ArrayBuffer> | null>): Row | undefined {
+    return params ? this.#db.prepare(sql).get(params) : this.#db.prepare(sql).get();
   }
-  #all(sql: string, params: Record<string, string | number | Uint8Array<ArrayBuffer> | null> = {}): Row[] {
-    return this.#db.prepare(sql).all(params);
+  #all(sql: string, params?: Record<string, string | number | Uint8Array<ArrayBuffer> | null>): Row[] {
+    return params ? this.#db.prepare(sql).all(params) : this.#db.prepare(sql).all();
   }
   #run(sql: string, params: Record<string, string | number | Uint8Array<ArrayBuffer> | null> = {}): number {
     return this.#db.prepare(sql).run(params).changes;
