@@ -13,7 +13,7 @@ const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
 
 export function startDevServer(dataDir: string, port = 0): Promise<RunningServer> {
-  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: false });
+  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false });
 }
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
