@@ -1,5 +1,5 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
-// writes docs/benchmarks.md. Sections: protocol, latency, store, ui (anchors are part of protocol, store and ui).
+// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe (anchors are part of protocol, store, ui and wipe).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { runLatency } from './latency.ts';
 import { runProtocol } from './protocol.ts';
 import { runStore } from './store.ts';
 import { runUi } from './ui.ts';
+import { runWipeLaunch } from './wipe.ts';
 import { now, type SectionResult, type Table } from './stats.ts';
 
 interface Section {
@@ -20,6 +21,7 @@ const SECTIONS: Section[] = [
   { id: 'latency', title: '2. Send → decrypted latency over loopback (real server, dev IdP, two client devices)', run: runLatency },
   { id: 'store', title: '3. Local store (SQLCipher, electron/store/local-store.ts)', run: runStore },
   { id: 'ui', title: '4. Desktop UI start and chat view (real parley-app --browser-shell process, Debian Chromium via Playwright)', run: runUi },
+  { id: 'wipe', title: '5. Remote wipe at launch: crypto-shred and launch-to-wiped (real server, admin API, electron/lifecycle.ts)', run: runWipeLaunch },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -80,7 +82,7 @@ async function main(): Promise<number> {
   const total = (now() - t0) / 1000;
   const anchors = results.flatMap((r) => r.result.anchors);
   if (anchors.length > 0) {
-    console.log('== 5. Anchors');
+    console.log('== 6. Anchors');
     for (const a of anchors) console.log(`- ${a}`);
     console.log('');
   }
@@ -110,7 +112,7 @@ async function main(): Promise<number> {
       `_Section time: ${seconds.toFixed(1)} s._`,
       '',
     ]),
-    '## 5. Anchors',
+    '## 6. Anchors',
     '',
     'Anchors are not Parley features: they are the same work done the plainest way, measured in the same run, so the figures above can be read against them.',
     '',
