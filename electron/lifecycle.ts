@@ -16,6 +16,8 @@ export const LIFECYCLE_KEY = 'lifecycle-key';
 export const WIPE_MARKER = 'WIPE-PENDING.json';
 export const WIPED_FILE = 'wiped.json';
 export const PROFILE_INFO = 'profile.json';
+/** How often the launch sequence records a new lease or a later "seen" time (an hour of lease is the cost). */
+const RECORD_EVERY_MS = 3_600_000;
 
 /** The ordered steps of a wipe; the receipt names the ones that completed. */
 export const WIPE_STEPS = ['marker-written', 'key-destroyed', 'store-closed', 'files-deleted', 'receipt-sent', 'marker-removed'] as const;
@@ -227,11 +229,15 @@ export async function prepareLaunch(profileDir: string, vault: SecretVault, opts
   // Never let the clock go backwards below what this device has already seen.
   const seen = Math.max(now(), info.maxSeenTime ?? 0, status.kind === 'active' ? status.serverTime : 0);
   if (status.kind === 'active') {
-    const lease = status.lease && verifyLease(info, status.lease) ? status.lease : info.lease;
-    updateInfo(profileDir, { maxSeenTime: seen, organization: status.organization, ...(lease ? { lease } : {}) });
+    const fresh = status.lease && verifyLease(info, status.lease) ? status.lease : undefined;
+    // Renew the stored lease hourly, not at every launch: a CLI command should not rewrite the profile.
+    const stale = !info.lease || (fresh !== undefined && fresh.issuedAt - info.lease.issuedAt > RECORD_EVERY_MS);
+    if (stale || status.organization !== info.organization) {
+      updateInfo(profileDir, { maxSeenTime: seen, organization: status.organization, ...(fresh ? { lease: fresh } : {}) });
+    }
     return { kind: 'open', online: true };
   }
-  updateInfo(profileDir, { maxSeenTime: seen });
+  if (seen > (info.maxSeenTime ?? 0) + RECORD_EVERY_MS) updateInfo(profileDir, { maxSeenTime: seen });
   return offlineDecision(profileDir, vault, { ...info, maxSeenTime: seen }, seen, opts);
 }
 
