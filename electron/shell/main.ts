@@ -3,6 +3,8 @@
 // vault-policy); this file only wires them to Electron. See docs/architecture.md.
 import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, type WebContents } from 'electron';
 import { join, resolve } from 'node:path';
+import { effectiveSettings, loadManagedPolicy } from '../policy/managed-policy.ts';
+import { setUpUpdates } from './updater.ts';
 import { fileURLToPath } from 'node:url';
 import type { AppEvent } from '../api/contract.ts';
 import { AppController, createDispatcher } from '../app/controller.ts';
@@ -74,6 +76,11 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
   const options = launchOptions(process.argv, process.env);
+  // The admin-owned policy file wins over the command line and the environment; a bad file is refused
+  // whole and Parley starts on safe defaults (no basic_text keyring), saying why.
+  const policy = loadManagedPolicy();
+  if (policy.status === 'refused') console.error(`parley: ${policy.problem}`);
+  const managed = effectiveSettings(policy.policy, { argv: process.argv, env: process.env }).settings;
   await app.whenReady();
 
   const ses = session.defaultSession;
@@ -92,10 +99,10 @@ async function main(): Promise<void> {
   const profileDir = options.profileDir ? resolve(options.profileDir) : join(app.getPath('userData'), 'profile');
   const controller = new AppController({
     profileDir,
-    serverUrl: options.serverUrl,
+    serverUrl: managed.serverUrl,
     vault: new SafeStorageVault(join(profileDir, 'vault'), safeStorage, {
       platform: process.platform,
-      allowBasicText: options.allowBasicText,
+      allowBasicText: managed.allowBasicTextKeyring,
     }),
     openExternal,
     // A wipe erases every Chromium storage of the app too (cookies, caches, IndexedDB, service workers…).
@@ -134,6 +141,12 @@ async function main(): Promise<void> {
   app.on('activate', () => { if (mainWindow === null) mainWindow = createWindow(); });
 
   mainWindow = createWindow();
+  setUpUpdates({
+    feedUrl: process.env.PARLEY_UPDATE_URL,
+    channel: managed.updateChannel,
+    onRefused: (reason) => console.error(`parley: update refused: ${reason}`),
+    onReady: (version) => console.error(`parley: update ${version} verified; installing`),
+  });
   // The controller turns vault/keychain problems into an explained 'problem' state for the UI.
   await controller.start().catch((err: unknown) => console.error('parley: start failed:', err));
 }
