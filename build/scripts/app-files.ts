@@ -13,6 +13,7 @@ import { join } from 'node:path';
 export const APP_RUNTIME_DEPENDENCIES = Object.freeze([
   '@privacyresearch/libsignal-protocol-typescript',
   '@signalapp/sqlcipher',
+  'electron-updater',
   'openid-client',
   'typebox',
   'ws',
@@ -62,8 +63,9 @@ export function baseFilePatterns(serverOnlyPaths: readonly string[]): string[] {
     '!**/*.{ts,mts,cts,tsx}',
     '!**/tsconfig*.json',
     '!**/*.{test,spec}.{js,mjs,cjs}',
-    // Server-only production dependencies (dev IdP / relay), computed from package-lock.json.
-    ...serverOnlyPaths.map((p) => `!${p}{,/**}`),
+    // Server-only production dependencies (dev IdP / relay), computed from package-lock.json; at the top level
+    // and wherever electron-builder nests them.
+    ...serverOnlyPaths.flatMap((p) => [`!${p}{,/**}`, `!node_modules/**/${p}{,/**}`]),
   ];
 }
 
@@ -101,15 +103,18 @@ function closure(packages: Record<string, LockPackage>, roots: readonly string[]
   return seen;
 }
 
-/** Package paths (e.g. "node_modules/fastify") reachable from production dependencies but not from the app's
- * runtime dependencies. Nested paths under an excluded parent are folded into the parent. Sorted. */
+const nameOf = (key: string): string => key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+
+/** Package paths (e.g. "node_modules/fastify") for package NAMES reachable from production dependencies but not,
+ * in any version, from the app's runtime dependencies. By name, not by lockfile location: electron-builder lays
+ * out node_modules itself (it hoists nested versions, e.g. electron-updater's semver, to the top), so only a
+ * name nothing at run time needs is safe to drop. Sorted. */
 export function serverOnlyPackagePaths(lock: Lockfile, rootDependencies: readonly string[],
   runtime: readonly string[] = APP_RUNTIME_DEPENDENCIES): string[] {
   const packages = lock.packages ?? {};
-  const all = closure(packages, rootDependencies);
-  const needed = closure(packages, runtime, NOT_RUNTIME_PACKAGES);
-  const extra = [...all].filter((k) => !needed.has(k)).sort();
-  return extra.filter((k) => !extra.some((parent) => parent !== k && k.startsWith(`${parent}/`)));
+  const all = new Set([...closure(packages, rootDependencies)].map(nameOf));
+  const needed = new Set([...closure(packages, runtime, NOT_RUNTIME_PACKAGES)].map(nameOf));
+  return [...all].filter((n) => !needed.has(n)).sort().map((n) => `node_modules/${n}`);
 }
 
 /** Reads package.json + package-lock.json of the project; [] (nothing excluded) when there is no lockfile. */
