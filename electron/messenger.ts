@@ -1,7 +1,7 @@
 // The client core: one signed-in device. Used alike by the CLI, the desktop app (through IPC handlers)
 // and the browser shell. Plain Node; never imports 'electron'.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
