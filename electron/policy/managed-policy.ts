@@ -13,6 +13,7 @@
 // a symlink, not a regular file, larger than 64 KiB, not UTF-8 JSON, not an object, unknown keys, wrong
 // types or ranges, plain-http URLs (except to 127.0.0.1) and, on Linux/macOS, a file (or its folder) not
 // owned by root or writable by group/others. A missing file means "not managed": no policy, no problem.
+import { execFileSync } from 'node:child_process';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
@@ -60,6 +61,14 @@ export class PolicyError extends Error {
   override name = 'PolicyError';
 }
 
+/** macOS: what an MDM configuration profile for the domain com.acme.parley installs (root-owned plist). */
+export const MACOS_MANAGED_PREFERENCES = '/Library/Managed Preferences/com.acme.parley.plist';
+
+/** macOS's own converter: plist (XML or binary) → JSON, from stdin to stdout. */
+export function plutilToJson(bytes: Uint8Array): Uint8Array {
+  return execFileSync('/usr/bin/plutil', ['-convert', 'json', '-o', '-', '-'], { input: bytes, maxBuffer: MAX_POLICY_BYTES * 4, timeout: 5000 });
+}
+
 export function defaultPolicyPath(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return 'C:\\ProgramData\\Parley\\policy.json';
   if (platform === 'darwin') return '/Library/Application Support/Parley/policy.json';
@@ -90,6 +99,8 @@ export interface PolicyLoadOptions {
   lstat?: StatFn;
   /** Stat of the containing folder; default fs.statSync. */
   statDir?: StatFn;
+  /** Turns a .plist's bytes into JSON bytes; default plutil (macOS). Tests pass a stand-in. */
+  plistToJson?: (bytes: Uint8Array) => Uint8Array;
 }
 
 export type PolicyLoadResult =
@@ -196,7 +207,15 @@ function readPolicyFile(path: string, opts: PolicyLoadOptions): ManagedPolicy | 
       if (r === 0) break;
       n += r;
     }
-    return parsePolicy(buf.subarray(0, n));
+    let bytes: Uint8Array = buf.subarray(0, n);
+    if (path.endsWith('.plist')) {
+      try {
+        bytes = (opts.plistToJson ?? plutilToJson)(bytes);
+      } catch (err) {
+        throw new PolicyError(`it is not a readable property list (${(err as Error).message.split('\n')[0]})`);
+      }
+    }
+    return parsePolicy(bytes);
   } finally {
     closeSync(fd);
   }
@@ -207,7 +226,13 @@ function readPolicyFile(path: string, opts: PolicyLoadOptions): ManagedPolicy | 
  * one-line `problem` for the log and the UI.
  */
 export function loadManagedPolicy(opts: PolicyLoadOptions = {}): PolicyLoadResult {
-  const path = opts.path ?? defaultPolicyPath(opts.platform ?? process.platform);
+  const platform = opts.platform ?? process.platform;
+  // macOS: managed preferences (an MDM profile) take precedence over the JSON file.
+  if (!opts.path && platform === 'darwin') {
+    const managed = loadManagedPolicy({ ...opts, path: MACOS_MANAGED_PREFERENCES });
+    if (managed.status !== 'absent') return managed;
+  }
+  const path = opts.path ?? defaultPolicyPath(platform);
   try {
     const policy = readPolicyFile(path, opts);
     return policy === undefined ? { status: 'absent', path, policy: { ...NO_POLICY } } : { status: 'applied', path, policy };

@@ -184,3 +184,24 @@ test('precedence: policy > command line > environment > defaults', () => {
   assert.doesNotThrow(() => effectiveSettings({ updateChannel: 'beta' }, { argv: ['--update-channel', 'dev'], env: {} }));
   assert.throws(() => effectiveSettings({}, { argv: ['--server', 'ftp://x'], env: {} }), /must be http\(s\)/);
 });
+
+test('macOS managed preferences (.plist) go through the plist converter and the same checks', () => {
+  // Stand-in for /usr/bin/plutil (not on Linux): a clearly fake converter that accepts one known plist.
+  const FAKE_PLIST = '<?xml version="1.0"?><plist version="1.0"><dict><key>serverUrl</key><string>https://parley.acme.example</string></dict></plist>';
+  const fakePlutil = (bytes: Uint8Array) => {
+    if (Buffer.from(bytes).toString('utf8') !== FAKE_PLIST) throw new Error('Property List error: unexpected token');
+    return Buffer.from(JSON.stringify({ serverUrl: 'https://parley.acme.example' }));
+  };
+  const dir = join(root, 'managed-prefs');
+  mkdirSync(dir, { mode: 0o755 });
+  const good = join(dir, 'com.acme.parley.plist');
+  writeFileSync(good, FAKE_PLIST, { mode: 0o644 });
+  const r = loadManagedPolicy({ path: good, expectUid: me, platform: 'darwin', plistToJson: fakePlutil });
+  assert.equal(r.status, 'applied');
+  assert.equal(r.policy.serverUrl, 'https://parley.acme.example');
+  const bad = join(dir, 'broken.plist');
+  writeFileSync(bad, '<plist><dict><key>oops', { mode: 0o644 });
+  refusedWith(loadManagedPolicy({ path: bad, expectUid: me, platform: 'darwin', plistToJson: fakePlutil }), /not a readable property list/);
+  chmodSync(good, 0o666);
+  refusedWith(loadManagedPolicy({ path: good, expectUid: me, platform: 'darwin', plistToJson: fakePlutil }), /writable by group or others/);
+});
