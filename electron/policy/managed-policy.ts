@@ -18,7 +18,7 @@ import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_SERVER, validServerUrl } from '../shell/launch-options.ts';
+import { argValue, DEFAULT_SERVER, validServerUrl } from '../shell/launch-options.ts';
 
 export const MAX_POLICY_BYTES = 64 * 1024;
 
@@ -274,16 +274,6 @@ export interface SettingsDecision {
   managed: (keyof EffectiveSettings)[];
   /** User-supplied options ignored because the policy sets them, e.g. "--server", "PARLEY_SERVER". */
   ignored: string[];
-}
-
-function argValue(argv: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === name) found = argv[i + 1];
-    else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
-  }
-  return found;
 }
 
 /**

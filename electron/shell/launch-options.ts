@@ -14,7 +14,8 @@ export interface LaunchOptions {
   profileDir?: string;
 }
 
-function argValue(argv: readonly string[], name: string): string | undefined {
+/** The last `--name VALUE` or `--name=VALUE` on the command line. */
+export function argValue(argv: readonly string[], name: string): string | undefined {
   let found: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

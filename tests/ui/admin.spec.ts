@@ -2,53 +2,17 @@
 // console, finds bob's device and wipes it with a reason; bob's running app turns into the wiped screen; the
 // audit log shows the request and, once bob's device sent its signed receipt, the confirmation. bob (no admin)
 // has no console and the core refuses him the admin API. Screenshots 11–14 in docs/screenshots/, axe on each.
-import { test, expect, type Page, type Browser } from '@playwright/test';
-import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startWorld, type World } from './fixtures.ts';
+import { test, expect } from '@playwright/test';
+import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 let world: World;
 
-test.beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  world = await startWorld(['carol', 'bob']);
-});
+test.beforeAll(async () => { world = await startWorld(['carol', 'bob']); });
 test.afterAll(async () => { await world?.stop(); });
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function noSeriousA11yViolations(page: Page, where: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), `axe on ${where}`).toEqual([]);
-}
-
-async function signIn(browser: Browser, who: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(world.ui[who]!);
-  const signInButton = page.getByRole('button', { name: 'Sign in with your organization' });
-  await expect(signInButton).toBeVisible();
-  const popupPromise = page.waitForEvent('popup');
-  await signInButton.click();
-  const idp = await popupPromise;
-  await idp.getByRole('textbox', { name: 'Username' }).fill(who);
-  await idp.getByRole('button', { name: 'Sign in' }).click();
-  await expect(idp.getByText(/You can close this tab/)).toBeVisible();
-  await idp.close();
-  await page.getByRole('button', { name: 'Accept and continue' }).click();
-  await expect(page.getByRole('searchbox', { name: 'Search directory' })).toBeVisible();
-  await expect(page.getByRole('status', { name: 'Connection' })).toContainText(/online/i);
-  return page;
-}
-
 test('carol (org admin) wipes bob\'s device from the admin console; bob sees the wiped screen; the audit log records it', async ({ browser }) => {
-  const carol = await signIn(browser, 'carol');
-  const bob = await signIn(browser, 'bob');
+  const carol = await signIn(browser, world.ui.carol!, 'carol');
+  const bob = await signIn(browser, world.ui.bob!, 'bob');
 
   // bob is no org admin: no console, and the admin API refuses him.
   await expect(bob.getByRole('button', { name: 'Settings' })).toBeVisible();

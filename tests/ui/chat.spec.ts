@@ -1,60 +1,22 @@
 // Two people chat through the real UI in Debian's Chromium: sign-in through the real dev IdP in a new tab,
 // consent, directory search, live messages with delivery state, safety numbers — with a screenshot of every
 // screen (docs/screenshots/) and an axe check of each.
-import { test, expect, type Page, type Browser } from '@playwright/test';
-import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startWorld, type World } from './fixtures.ts';
+import { test, expect } from '@playwright/test';
+import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 let world: World;
 
-test.beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  world = await startWorld(['alice', 'bob']);
-});
+test.beforeAll(async () => { world = await startWorld(['alice', 'bob']); });
 test.afterAll(async () => { await world?.stop(); });
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function noSeriousA11yViolations(page: Page, where: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), `axe on ${where}`).toEqual([]);
-}
-
-async function signIn(browser: Browser, who: string, shots: boolean): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(world.ui[who]!);
-  const signInButton = page.getByRole('button', { name: 'Sign in with your organization' });
-  await expect(signInButton).toBeVisible();
-  if (shots) { await shot(page, '01-sign-in'); await noSeriousA11yViolations(page, 'sign-in'); }
-  const popupPromise = page.waitForEvent('popup');
-  await signInButton.click();
-  const idp = await popupPromise;
-  await expect(idp.getByRole('textbox', { name: 'Username' })).toBeVisible();
-  if (shots) await shot(idp, '02-company-login');
-  await idp.getByRole('textbox', { name: 'Username' }).fill(who);
-  await idp.getByRole('button', { name: 'Sign in' }).click();
-  await expect(idp.getByText(/You can close this tab/)).toBeVisible();
-  await idp.close();
-  const accept = page.getByRole('button', { name: 'Accept and continue' });
-  await expect(accept).toBeVisible();
-  await expect(page.getByText(/end-to-end encrypted/)).toBeVisible();
-  if (shots) { await shot(page, '03-consent'); await noSeriousA11yViolations(page, 'consent'); }
-  await accept.click();
-  await expect(page.getByRole('searchbox', { name: 'Search directory' })).toBeVisible();
-  await expect(page.getByRole('status', { name: 'Connection' })).toContainText(/online/i);
-  return page;
-}
+const SHOT_NAMES = { 'sign-in': '01-sign-in', 'company-login': '02-company-login', consent: '03-consent' } as const;
 
 test('alice and bob sign in, find each other, chat live, and compare safety numbers', async ({ browser }) => {
-  const alice = await signIn(browser, 'alice', true);
-  const bob = await signIn(browser, 'bob', false);
+  const alice = await signIn(browser, world.ui.alice!, 'alice', async (screen, page) => {
+    await shot(page, SHOT_NAMES[screen]);
+    if (screen !== 'company-login') await noSeriousA11yViolations(page, screen);
+  });
+  const bob = await signIn(browser, world.ui.bob!, 'bob');
   await shot(alice, '04-empty');
   await noSeriousA11yViolations(alice, 'empty main screen');
 

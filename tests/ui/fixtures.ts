@@ -49,3 +49,50 @@ export async function startWorld(people: string[]): Promise<World> {
     },
   };
 }
+
+// ---- shared steps of the UI specs ----
+import { expect, type Browser, type Page } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+
+export const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+export async function noSeriousA11yViolations(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), `axe on ${where}`).toEqual([]);
+}
+
+export type SignInScreen = 'sign-in' | 'company-login' | 'consent';
+
+/** Signs `who` in through the real dev IdP in a new tab, accepts the policy, waits until online. */
+export async function signIn(browser: Browser, url: string, who: string, atScreen?: (screen: SignInScreen, page: Page) => Promise<void>): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  const signInButton = page.getByRole('button', { name: 'Sign in with your organization' });
+  await expect(signInButton).toBeVisible();
+  await atScreen?.('sign-in', page);
+  const popupPromise = page.waitForEvent('popup');
+  await signInButton.click();
+  const idp = await popupPromise;
+  await expect(idp.getByRole('textbox', { name: 'Username' })).toBeVisible();
+  await atScreen?.('company-login', idp);
+  await idp.getByRole('textbox', { name: 'Username' }).fill(who);
+  await idp.getByRole('button', { name: 'Sign in' }).click();
+  await expect(idp.getByText(/You can close this tab/)).toBeVisible();
+  await idp.close();
+  const accept = page.getByRole('button', { name: 'Accept and continue' });
+  await expect(accept).toBeVisible();
+  await expect(page.getByText(/end-to-end encrypted/)).toBeVisible();
+  await atScreen?.('consent', page);
+  await accept.click();
+  await expect(page.getByRole('searchbox', { name: 'Search directory' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Connection' })).toContainText(/online/i);
+  return page;
+}
