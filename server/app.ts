@@ -17,6 +17,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { scimRoutes } from './routes/scim.ts';
 import { loadOrCreateLeaseKey } from './lease-key.ts';
 
 export interface ServerOptions {
@@ -38,6 +39,10 @@ export interface ServerOptions {
   offlineLockHours?: number;
   /** …and after this many days erases it; null (the default) = never wipe for being offline. */
   offlineWipeDays?: number | null;
+  /** SCIM 2.0 provisioning bearer token: /scim/v2 exists only when set (CLI --scim-token or PARLEY_SCIM_TOKEN). */
+  scimToken?: string;
+  /** ID-token claim matched against a SCIM user's externalId at device registration (default 'sub'; Entra: 'oid'). */
+  scimLinkClaim?: string;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -98,6 +103,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (offlineWipeDays !== null && (!Number.isInteger(offlineWipeDays) || offlineWipeDays < 1 || offlineWipeDays > 3650)) {
     throw new Error('startServer: offlineWipeDays must be null or an integer from 1 to 3650');
   }
+  if (opts.scimToken !== undefined && opts.scimToken.length < 16) {
+    throw new Error('startServer: scimToken must be at least 16 characters');
+  }
+  if (opts.scimLinkClaim !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(opts.scimLinkClaim)) {
+    throw new Error('startServer: scimLinkClaim must be a claim name');
+  }
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? true;
   const app: App = Fastify({
@@ -155,13 +166,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const policy = opts.policy ?? defaultPolicy(ctx.organization);
   app.get('/v1/policy', async (): Promise<MessagingPolicy> => policy);
-  deviceRoutes(app, ctx);
+  deviceRoutes(app, ctx, { linkClaim: opts.scimLinkClaim ?? 'sub' });
   keyRoutes(app, ctx);
   directoryRoutes(app, ctx);
   messageRoutes(app, ctx);
   wsRoutes(app, ctx);
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
+  if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 
   app.addHook('onClose', async () => {
     hub.shutdown();

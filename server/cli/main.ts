@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerOptions } from '../app.ts';
 
-const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N]';
+const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM]\n  PARLEY_SCIM_TOKEN may give the SCIM token instead of --scim-token (which shows in process lists).';
 
 function fail(message: string): never {
   process.stderr.write(`parley-server: ${message.replace(/\s*\n\s*/g, ' ')} (try --help)\n`);
@@ -31,6 +31,8 @@ function parseOptions(argv: string[]): ServerOptions {
         'policy-file': { type: 'string' },
         'offline-lock-hours': { type: 'string' },
         'offline-wipe-days': { type: 'string' },
+        'scim-token': { type: 'string' },
+        'scim-link-claim': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,8 +61,15 @@ function parseOptions(argv: string[]): ServerOptions {
   if (wipeDays !== undefined && !/^[1-9][0-9]{0,3}$/.test(wipeDays) || Number(wipeDays) > 3650) {
     fail(`invalid --offline-wipe-days ${wipeDays} (1 to 3650)`);
   }
+  const scimToken = values['scim-token'] ?? (process.env.PARLEY_SCIM_TOKEN || undefined);
+  if (scimToken !== undefined && (scimToken.length < 16 || /\s/.test(scimToken))) fail('the SCIM token must be at least 16 characters without spaces');
+  const linkClaim = values['scim-link-claim'];
+  if (linkClaim !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(linkClaim)) fail(`invalid --scim-link-claim ${linkClaim}`);
+  if (linkClaim !== undefined && scimToken === undefined) fail('--scim-link-claim needs --scim-token (or PARLEY_SCIM_TOKEN)');
   return {
     dataDir: values.data, port, devIdp,
+    ...(scimToken !== undefined ? { scimToken } : {}),
+    ...(linkClaim !== undefined ? { scimLinkClaim: linkClaim } : {}),
     ...(lockHours !== undefined ? { offlineLockHours: Number(lockHours) } : {}),
     ...(wipeDays !== undefined ? { offlineWipeDays: Number(wipeDays) } : {}),
     ...(values.host ? { host: values.host } : {}),

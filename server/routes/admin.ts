@@ -1,7 +1,7 @@
 // The admin API: org admins (the IdP groups claim, as of their latest registration, contains the admin
 // group) list users and devices, wipe or revoke devices, and read the audit log.
 //   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
@@ -15,7 +15,7 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
 const DEFAULT_AUDIT_LIMIT = 100;
 const MAX_AUDIT_LIMIT = 1000;
 
-type Action = 'wipe' | 'revoke';
+export type Action = 'wipe' | 'revoke';
 
 /** What an action does to a device in each state: the new state (or none) and the audit outcome. */
 function transition(action: Action, state: DeviceState): { to: DeviceState | null; outcome: string } {
@@ -35,6 +35,37 @@ function transition(action: Action, state: DeviceState): { to: DeviceState | nul
     case 'wipe-pending': return { to: null, outcome: 'unchanged: wipe pending' };
     case 'wiped': return { to: null, outcome: 'unchanged: already wiped' };
   }
+}
+
+/**
+ * Wipes or revokes these devices of `user`, one audited state change each (queued envelopes and one-time prekeys
+ * purged, the open socket told `{type:'wipe'}` and closed). The admin routes and SCIM deprovisioning (actor
+ * "scim") both go through here.
+ */
+export async function applyLifecycleAction(
+  ctx: AppContext, log: FastifyBaseLogger,
+  op: { action: Action; user: UserRecord; devices: DeviceRecord[]; actor: { userId: string | null; email: string }; reason: string },
+): Promise<AdminActionResponse> {
+  const { action, user, devices, actor, reason } = op;
+  let auditId = 0;
+  for (const device of devices) {
+    const now = ctx.now();
+    const { to, outcome } = transition(action, device.state);
+    const audit = {
+      at: now, actor,
+      action: action === 'wipe' ? 'wipe requested' as const : 'device revoked' as const,
+      target: { userId: user.userId, email: user.email, deviceId: device.deviceId }, reason, outcome,
+    };
+    if (to) {
+      const res = await ctx.store.changeDeviceState({ userId: user.userId, deviceId: device.deviceId, state: to, at: now, reason, purge: true }, audit);
+      auditId = res.audit.id;
+      ctx.hub.evict(user.userId, device.deviceId, action);
+    } else {
+      auditId = (await ctx.store.appendAudit(audit)).id;
+    }
+    log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome, actor: actor.email }, 'lifecycle action');
+  }
+  return { devices: devices.map((d) => ({ userId: user.userId, deviceId: d.deviceId })), auditId };
 }
 
 export function adminRoutes(app: App, ctx: AppContext): void {
@@ -79,26 +110,9 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   async function act(action: Action, req: FastifyRequest, body: AdminActionRequest): Promise<AdminActionResponse> {
     const { user, devices } = await targets(body);
     const actor = await ctx.store.getUser(authOf(req).userId);
-    const reason = body.reason?.trim() ?? '';
-    let auditId = 0;
-    for (const device of devices) {
-      const now = ctx.now();
-      const { to, outcome } = transition(action, device.state);
-      const audit = {
-        at: now, actor: { userId: actor!.userId, email: actor!.email },
-        action: action === 'wipe' ? 'wipe requested' as const : 'device revoked' as const,
-        target: { userId: user.userId, email: user.email, deviceId: device.deviceId }, reason, outcome,
-      };
-      if (to) {
-        const res = await ctx.store.changeDeviceState({ userId: user.userId, deviceId: device.deviceId, state: to, at: now, reason, purge: true }, audit);
-        auditId = res.audit.id;
-        ctx.hub.evict(user.userId, device.deviceId, action);
-      } else {
-        auditId = (await ctx.store.appendAudit(audit)).id;
-      }
-      req.log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome }, 'admin lifecycle action');
-    }
-    return { devices: devices.map((d) => ({ userId: user.userId, deviceId: d.deviceId })), auditId };
+    return applyLifecycleAction(ctx, req.log, {
+      action, user, devices, actor: { userId: actor!.userId, email: actor!.email }, reason: body.reason?.trim() ?? '',
+    });
   }
 
   app.post('/v1/admin/wipe', { ...admin, schema: { querystring: NoQuery, body: AdminActionRequest } }, (req) => act('wipe', req, req.body));

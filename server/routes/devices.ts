@@ -6,6 +6,7 @@ import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNo
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';
+import { AccountDeactivatedError } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 
 const NONCE_TTL_MS = 10 * 60_000;
@@ -15,7 +16,16 @@ function stringClaim(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-export function deviceRoutes(app: App, ctx: AppContext): void {
+const accountDeactivated = () =>
+  new ApiError(403, 'account_deactivated', 'Your organization deactivated this account; it cannot register devices.');
+
+/**
+ * `linkClaim`: the ID-token claim whose value links a person to a SCIM-provisioned user with that externalId
+ * (default `sub`; Entra ID deployments use `oid`). See ScimStore.resolveIdentity.
+ */
+export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: string } = {}): void {
+  const linkClaim = opts.linkClaim ?? 'sub';
+
   app.post('/v1/devices/nonce', { schema: NoInput }, async (): Promise<RegistrationNonce> => {
     const nonce = randomBytes(24).toString('base64url');
     const expiresAt = ctx.now() + NONCE_TTL_MS;
@@ -34,16 +44,28 @@ export function deviceRoutes(app: App, ctx: AppContext): void {
     await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
     const email = stringClaim(claims.email) ?? '';
     const groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
-    const user = await ctx.store.upsertUser({
+    const resolved = await ctx.store.scim.resolveIdentity({
       issuer: claims.iss, sub: claims.sub, email,
       name: stringClaim(claims.name) ?? stringClaim(claims.preferred_username) ?? email,
       groups,
-    }, ctx.now());
+    }, stringClaim(claims[linkClaim]), ctx.now());
+    if (!resolved.ok) {
+      req.log.info({ sub: claims.sub, reason: resolved.reason }, 'registration refused');
+      if (resolved.reason === 'deactivated') throw accountDeactivated();
+      throw new ApiError(409, 'identity_conflict', 'This sign-in matches a provisioned account that belongs to a different identity; ask your administrator.');
+    }
+    const { user } = resolved;
     const secret = newSecret();
-    const device = await ctx.store.createDevice(
-      { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey },
-      ctx.now(),
-    );
+    let device;
+    try {
+      device = await ctx.store.createDevice(
+        { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey },
+        ctx.now(),
+      );
+    } catch (err) {
+      if (err instanceof AccountDeactivatedError) throw accountDeactivated();
+      throw err;
+    }
     req.log.info({ userId: user.userId, deviceId: device.deviceId }, 'device registered');
     return {
       userId: user.userId, deviceId: device.deviceId, credential: formatCredential(user.userId, device.deviceId, secret),

@@ -5,9 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditHash, GENESIS_HASH } from '../audit.ts';
-import type {
-  ActiveDevice, AuditRecord, DeviceRecord, DeviceState, LifecycleChange, NewAuditRecord, KeyUpload, KeyUploadResult, NewEnvelope, NewUser, ServerStore,
+import {
+  AccountDeactivatedError, ScimStoreError,
+  type ActiveDevice, AuditRecord, DeviceRecord, DeviceState, LifecycleChange, NewAuditRecord, KeyUpload, KeyUploadResult, NewEnvelope, NewUser, ServerStore,
   StoredBundle, StoredEnvelope, StoredPreKey, UserRecord,
+  IdentityResolution, ScimGroupFilter, ScimGroupRow, ScimGroupWrite, ScimStore, ScimUserFilter, ScimUserRow, ScimUserWrite,
 } from './types.ts';
 
 export const DB_FILE = 'parley-server.db';
@@ -105,6 +107,50 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  // SCIM 2.0 provisioning: users (every existing user gets an unmanaged row mirroring its claims), groups, members.
+  `
+  CREATE TABLE scim_users (
+    id          TEXT PRIMARY KEY,
+    user_id     TEXT REFERENCES users (user_id),
+    external_id TEXT,
+    user_name   TEXT NOT NULL,
+    active      INTEGER NOT NULL CHECK (active IN (0, 1)),
+    attrs_json  TEXT NOT NULL,
+    managed     INTEGER NOT NULL CHECK (managed IN (0, 1)),
+    link_value  TEXT,
+    version     INTEGER NOT NULL DEFAULT 1,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    deleted_at  INTEGER
+  );
+  CREATE UNIQUE INDEX scim_users_user ON scim_users (user_id) WHERE user_id IS NOT NULL AND deleted_at IS NULL;
+  CREATE UNIQUE INDEX scim_users_external ON scim_users (external_id) WHERE external_id IS NOT NULL AND deleted_at IS NULL;
+  CREATE INDEX scim_users_user_name ON scim_users (lower(user_name)) WHERE deleted_at IS NULL;
+  INSERT INTO scim_users (id, user_id, external_id, user_name, active, attrs_json, managed, link_value, created_at, updated_at)
+    SELECT 's' || lower(hex(randomblob(16))), user_id, NULL, CASE WHEN email = '' THEN sub ELSE email END, 1,
+      json_object('userName', CASE WHEN email = '' THEN sub ELSE email END, 'displayName', name,
+        'emails', CASE WHEN email = '' THEN json_array() ELSE json_array(json_object('value', email, 'type', 'work', 'primary', json('true'))) END),
+      0, NULL, created_at, updated_at
+    FROM users;
+
+  CREATE TABLE scim_groups (
+    id           TEXT PRIMARY KEY,
+    external_id  TEXT,
+    display_name TEXT NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX scim_groups_display_name ON scim_groups (lower(display_name));
+
+  CREATE TABLE scim_group_members (
+    group_id  TEXT NOT NULL REFERENCES scim_groups (id) ON DELETE CASCADE,
+    member_id TEXT NOT NULL REFERENCES scim_users (id),
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (group_id, member_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX scim_group_members_member ON scim_group_members (member_id);
+  `,
 ];
 
 const bytes = (v: unknown): Uint8Array => {
@@ -163,8 +209,13 @@ function toEnvelope(r: Row): StoredEnvelope {
 /** Listed in the directory and expected in sends: keys published and not wiped or revoked. */
 const ACTIVE = "identity_key IS NOT NULL AND spk_public IS NOT NULL AND state = 'active'";
 
+/** SQL: 1 if SCIM deactivated the user `col` (it has SCIM rows, none of them live and active), else 0. */
+const DEACTIVATED = (col: string) => `(EXISTS (SELECT 1 FROM scim_users s WHERE s.user_id = ${col})
+  AND NOT EXISTS (SELECT 1 FROM scim_users s WHERE s.user_id = ${col} AND s.deleted_at IS NULL AND s.active = 1))`;
+
 export class SqliteStore implements ServerStore {
   readonly #db: Database;
+  readonly scim: SqliteScimStore;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -173,6 +224,7 @@ export class SqliteStore implements ServerStore {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
+    this.scim = new SqliteScimStore(this.#db);
   }
 
   #migrate(): void {
@@ -237,6 +289,7 @@ export class SqliteStore implements ServerStore {
            VALUES ($userId, $issuer, $sub, $email, $name, $groups, $now, $now)`,
           { userId, issuer: u.issuer, sub: u.sub, email: u.email, name: u.name, groups, now },
         );
+        this.scim.insertJitRow(userId, u, null, now);
       }
       return toUser(this.#get('SELECT * FROM users WHERE issuer = $issuer AND sub = $sub', { issuer: u.issuer, sub: u.sub })!);
     })();
@@ -249,7 +302,8 @@ export class SqliteStore implements ServerStore {
 
   async findUserByEmail(email: string): Promise<UserRecord | undefined> {
     const r = this.#get(
-      'SELECT * FROM users WHERE lower(email) = lower($email) ORDER BY updated_at DESC, rowid DESC LIMIT 1', { email },
+      `SELECT * FROM users WHERE lower(email) = lower($email) AND NOT ${DEACTIVATED('users.user_id')}
+       ORDER BY updated_at DESC, rowid DESC LIMIT 1`, { email },
     );
     return r && toUser(r);
   }
@@ -257,15 +311,21 @@ export class SqliteStore implements ServerStore {
   async searchUsers(query: string, limit: number): Promise<UserRecord[]> {
     // instr() rather than LIKE so that % and _ in the query are literal.
     return this.#all(
-      `SELECT * FROM users WHERE instr(lower(email), lower($q)) > 0 OR instr(lower(name), lower($q)) > 0
+      `SELECT * FROM users WHERE (instr(lower(email), lower($q)) > 0 OR instr(lower(name), lower($q)) > 0)
+         AND NOT ${DEACTIVATED('users.user_id')}
        ORDER BY lower(name), user_id LIMIT $limit`, { q: query, limit },
     ).map(toUser);
+  }
+
+  async isDeactivated(userId: string): Promise<boolean> {
+    return num(this.#get(`SELECT ${DEACTIVATED('$userId')} AS d`, { userId })!.d) === 1;
   }
 
   async createDevice(
     d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
   ): Promise<DeviceRecord> {
     return this.#db.transaction(() => {
+      if (num(this.#get(`SELECT ${DEACTIVATED('$userId')} AS d`, { userId: d.userId })!.d) === 1) throw new AccountDeactivatedError();
       const next = num(this.#get(
         'SELECT coalesce(max(device_id), 0) + 1 AS next FROM devices WHERE user_id = $userId', { userId: d.userId },
       )!.next);
@@ -464,4 +524,337 @@ export class SqliteStore implements ServerStore {
 /** The driver wants Uint8Array<ArrayBuffer>; Buffers from a pool may be views on a shared/larger buffer. */
 function copy(b: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(b);
+}
+
+// ---- SCIM 2.0 provisioning ----
+
+type Params = Record<string, string | number | Uint8Array<ArrayBuffer> | null>;
+const newScimId = () => randomBytes(16).toString('hex');
+
+function toScimUser(r: Row): ScimUserRow {
+  return {
+    id: str(r.id), userId: r.user_id == null ? null : str(r.user_id), externalId: r.external_id == null ? null : str(r.external_id),
+    userName: str(r.user_name), active: num(r.active) === 1, attrs: JSON.parse(str(r.attrs_json)) as Record<string, unknown>,
+    managed: num(r.managed) === 1, linkValue: r.link_value == null ? null : str(r.link_value), version: num(r.version),
+    createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+  };
+}
+
+/** What a SCIM user shows in the Parley directory: the primary (else first) email or userName, and a display name. */
+function directoryView(attrs: Record<string, unknown>): { email: string; name: string } {
+  const userName = String(attrs.userName ?? '');
+  const emails = Array.isArray(attrs.emails) ? attrs.emails as Array<{ value?: unknown; primary?: unknown }> : [];
+  const email = emails.find((e) => e.primary === true && typeof e.value === 'string')?.value
+    ?? emails.find((e) => typeof e.value === 'string')?.value ?? userName;
+  const n = (attrs.name ?? {}) as { formatted?: unknown; givenName?: unknown; familyName?: unknown };
+  const composed = [n.givenName, n.familyName].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
+  const name = [attrs.displayName, n.formatted, composed].find((x): x is string => typeof x === 'string' && x.trim() !== '') ?? userName;
+  return { email: String(email), name };
+}
+
+function jitAttrs(u: NewUser): Record<string, unknown> {
+  const userName = u.email || u.sub;
+  return {
+    userName, displayName: u.name || userName, active: true,
+    emails: u.email ? [{ value: u.email, type: 'work', primary: true }] : [],
+  };
+}
+
+class SqliteScimStore implements ScimStore {
+  constructor(private readonly db: Database) {}
+
+  #get(sql: string, params?: Params): Row | undefined {
+    return params ? this.db.prepare(sql).get(params) : this.db.prepare(sql).get();
+  }
+  #all(sql: string, params?: Params): Row[] {
+    return params ? this.db.prepare(sql).all(params) : this.db.prepare(sql).all();
+  }
+  #run(sql: string, params: Params = {}): number {
+    return this.db.prepare(sql).run(params).changes;
+  }
+
+  #user(id: string): ScimUserRow | undefined {
+    const r = this.#get('SELECT * FROM scim_users WHERE id = $id AND deleted_at IS NULL', { id });
+    return r && toScimUser(r);
+  }
+
+  /** The live row of a Parley user. */
+  #rowOfUser(userId: string): ScimUserRow | undefined {
+    const r = this.#get('SELECT * FROM scim_users WHERE user_id = $userId AND deleted_at IS NULL', { userId });
+    return r && toScimUser(r);
+  }
+
+  /** Called inside the caller's transaction: the unmanaged row of a user who signed in before being provisioned. */
+  insertJitRow(userId: string, u: NewUser, linkValue: string | null, now: number): void {
+    const attrs = jitAttrs(u);
+    this.#run(
+      `INSERT INTO scim_users (id, user_id, external_id, user_name, active, attrs_json, managed, link_value, created_at, updated_at)
+       VALUES ($id, $userId, NULL, $userName, 1, $attrs, 0, $link, $now, $now)`,
+      { id: newScimId(), userId, userName: String(attrs.userName), attrs: JSON.stringify(attrs), link: linkValue, now },
+    );
+  }
+
+  #checkUserUnique(write: ScimUserWrite, selfId: string | null): void {
+    const userName = String(write.attrs.userName);
+    if (this.#get('SELECT 1 FROM scim_users WHERE lower(user_name) = lower($userName) AND deleted_at IS NULL AND id IS NOT $self',
+      { userName, self: selfId })) {
+      throw new ScimStoreError('uniqueness', `A user with userName ${JSON.stringify(userName)} already exists.`);
+    }
+    if (write.externalId !== null && this.#get('SELECT 1 FROM scim_users WHERE external_id = $ext AND deleted_at IS NULL AND id IS NOT $self',
+      { ext: write.externalId, self: selfId })) {
+      throw new ScimStoreError('uniqueness', `A user with externalId ${JSON.stringify(write.externalId)} already exists.`);
+    }
+  }
+
+  /** A linked Parley user's directory entry follows its SCIM attributes. */
+  #syncParleyUser(row: ScimUserRow, now: number): void {
+    if (!row.userId || !row.managed) return;
+    const { email, name } = directoryView(row.attrs);
+    this.#run('UPDATE users SET email = $email, name = $name, updated_at = $now WHERE user_id = $userId', { email, name, now, userId: row.userId });
+  }
+
+  async listUsers(filter: ScimUserFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimUserRow[] }> {
+    let where = 'deleted_at IS NULL';
+    const params: Params = {};
+    if (filter) {
+      params.v = filter.value;
+      switch (filter.attr) {
+        case 'userName': where += ' AND lower(user_name) = lower($v)'; break;
+        case 'externalId': where += ' AND external_id = $v'; break;
+        case 'id': where += ' AND id = $v'; break;
+        case 'emails':
+          where += " AND EXISTS (SELECT 1 FROM json_each(scim_users.attrs_json, '$.emails') e WHERE lower(json_extract(e.value, '$.value')) = lower($v))";
+          break;
+      }
+    }
+    return this.db.transaction(() => {
+      const total = num(this.#get(`SELECT count(*) AS n FROM scim_users WHERE ${where}`, Object.keys(params).length ? params : undefined)!.n);
+      const rows = this.#all(`SELECT * FROM scim_users WHERE ${where} ORDER BY created_at, rowid LIMIT $limit OFFSET $offset`,
+        { ...params, limit, offset }).map(toScimUser);
+      return { total, rows };
+    })();
+  }
+
+  async getUser(id: string): Promise<ScimUserRow | undefined> {
+    return this.#user(id);
+  }
+
+  async createUser(write: ScimUserWrite, now: number): Promise<ScimUserRow> {
+    return this.db.transaction(() => {
+      this.#checkUserUnique(write, null);
+      const id = newScimId();
+      this.#run(
+        `INSERT INTO scim_users (id, user_id, external_id, user_name, active, attrs_json, managed, link_value, created_at, updated_at)
+         VALUES ($id, NULL, $ext, $userName, $active, $attrs, 1, NULL, $now, $now)`,
+        {
+          id, ext: write.externalId, userName: String(write.attrs.userName), active: write.attrs.active === false ? 0 : 1,
+          attrs: JSON.stringify(write.attrs), now,
+        },
+      );
+      return this.#user(id)!;
+    })();
+  }
+
+  async updateUser(id: string, update: (current: ScimUserRow) => ScimUserWrite, now: number): Promise<ScimUserRow | undefined> {
+    return this.db.transaction(() => {
+      const current = this.#user(id);
+      if (!current) return undefined;
+      const write = update(current);
+      this.#checkUserUnique(write, id);
+      this.#run(
+        `UPDATE scim_users SET external_id = $ext, user_name = $userName, active = $active, attrs_json = $attrs, managed = 1,
+           version = version + 1, updated_at = $now WHERE id = $id`,
+        {
+          id, ext: write.externalId, userName: String(write.attrs.userName), active: write.attrs.active === false ? 0 : 1,
+          attrs: JSON.stringify(write.attrs), now,
+        },
+      );
+      const row = this.#user(id)!;
+      this.#syncParleyUser(row, now);
+      return row;
+    })();
+  }
+
+  async deleteUser(id: string, now: number): Promise<ScimUserRow | undefined> {
+    return this.db.transaction(() => {
+      const row = this.#user(id);
+      if (!row) return undefined;
+      this.#run('DELETE FROM scim_group_members WHERE member_id = $id', { id });
+      this.#run('UPDATE scim_users SET deleted_at = $now, updated_at = $now WHERE id = $id', { id, now });
+      return row;
+    })();
+  }
+
+  async groupsOf(id: string): Promise<Array<{ id: string; displayName: string }>> {
+    return this.#all(
+      `SELECT g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+       WHERE m.member_id = $id ORDER BY lower(g.display_name), g.id`, { id },
+    ).map((r) => ({ id: str(r.id), displayName: str(r.display_name) }));
+  }
+
+  async displayOf(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const r = this.#get('SELECT attrs_json FROM scim_users WHERE id = $id', { id });
+      if (r) out.set(id, directoryView(JSON.parse(str(r.attrs_json)) as Record<string, unknown>).name);
+    }
+    return out;
+  }
+
+  #group(id: string): ScimGroupRow | undefined {
+    const r = this.#get('SELECT * FROM scim_groups WHERE id = $id', { id });
+    if (!r) return undefined;
+    const members = this.#all('SELECT member_id FROM scim_group_members WHERE group_id = $id ORDER BY position', { id }).map((m) => str(m.member_id));
+    return {
+      id: str(r.id), externalId: r.external_id == null ? null : str(r.external_id), displayName: str(r.display_name), members,
+      version: num(r.version), createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+    };
+  }
+
+  #writeGroup(id: string, write: ScimGroupWrite, now: number, create: boolean): void {
+    if (this.#get('SELECT 1 FROM scim_groups WHERE lower(display_name) = lower($name) AND id != $id', { name: write.displayName, id })) {
+      throw new ScimStoreError('uniqueness', `A group named ${JSON.stringify(write.displayName)} already exists.`);
+    }
+    const members = [...new Set(write.members)];
+    for (const m of members) {
+      if (!this.#get('SELECT 1 FROM scim_users WHERE id = $m AND deleted_at IS NULL', { m })) {
+        throw new ScimStoreError('unknown_member', `Member ${JSON.stringify(m.slice(0, 100))} is not a user of this service provider.`);
+      }
+    }
+    if (create) {
+      this.#run(
+        `INSERT INTO scim_groups (id, external_id, display_name, created_at, updated_at) VALUES ($id, $ext, $name, $now, $now)`,
+        { id, ext: write.externalId, name: write.displayName, now },
+      );
+    } else {
+      this.#run('UPDATE scim_groups SET external_id = $ext, display_name = $name, version = version + 1, updated_at = $now WHERE id = $id',
+        { id, ext: write.externalId, name: write.displayName, now });
+    }
+    const existing = new Set(this.#all('SELECT member_id FROM scim_group_members WHERE group_id = $id', { id }).map((r) => str(r.member_id)));
+    const keep = new Set(members);
+    for (const m of existing) if (!keep.has(m)) this.#run('DELETE FROM scim_group_members WHERE group_id = $id AND member_id = $m', { id, m });
+    let position = num(this.#get('SELECT coalesce(max(position), 0) AS p FROM scim_group_members WHERE group_id = $id', { id })!.p);
+    for (const m of members) {
+      if (!existing.has(m)) this.#run('INSERT INTO scim_group_members (group_id, member_id, position) VALUES ($id, $m, $p)', { id, m, p: ++position });
+    }
+  }
+
+  async listGroups(filter: ScimGroupFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimGroupRow[] }> {
+    let where = '1';
+    const params: Params = {};
+    if (filter) {
+      params.v = filter.value;
+      where = filter.attr === 'displayName' ? 'lower(display_name) = lower($v)' : filter.attr === 'externalId' ? 'external_id = $v' : 'id = $v';
+    }
+    return this.db.transaction(() => {
+      const total = num(this.#get(`SELECT count(*) AS n FROM scim_groups WHERE ${where}`, Object.keys(params).length ? params : undefined)!.n);
+      const ids = this.#all(`SELECT id FROM scim_groups WHERE ${where} ORDER BY created_at, rowid LIMIT $limit OFFSET $offset`,
+        { ...params, limit, offset }).map((r) => str(r.id));
+      return { total, rows: ids.map((id) => this.#group(id)!) };
+    })();
+  }
+
+  async getGroup(id: string): Promise<ScimGroupRow | undefined> {
+    return this.#group(id);
+  }
+
+  async createGroup(write: ScimGroupWrite, now: number): Promise<ScimGroupRow> {
+    return this.db.transaction(() => {
+      const id = newScimId();
+      this.#writeGroup(id, write, now, true);
+      return this.#group(id)!;
+    })();
+  }
+
+  async updateGroup(id: string, update: (current: ScimGroupRow) => ScimGroupWrite, now: number): Promise<ScimGroupRow | undefined> {
+    return this.db.transaction(() => {
+      const current = this.#group(id);
+      if (!current) return undefined;
+      this.#writeGroup(id, update(current), now, false);
+      return this.#group(id)!;
+    })();
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.#run('DELETE FROM scim_group_members WHERE group_id = $id', { id });
+      return this.#run('DELETE FROM scim_groups WHERE id = $id', { id }) === 1;
+    })();
+  }
+
+  async resolveIdentity(u: NewUser, linkValue: string | undefined, now: number): Promise<IdentityResolution> {
+    return this.db.transaction((): IdentityResolution => {
+      const groups = JSON.stringify(u.groups);
+      const bySub = this.#get('SELECT * FROM users WHERE issuer = $issuer AND sub = $sub', { issuer: u.issuer, sub: u.sub });
+      const linked = linkValue === undefined ? undefined
+        : this.#get('SELECT * FROM scim_users WHERE external_id = $v AND deleted_at IS NULL', { v: linkValue });
+      const link = linkValue ?? null;
+
+      if (linked) {
+        // A provisioned SCIM user whose externalId is this person's link claim: that SCIM user IS this person.
+        const row = toScimUser(linked);
+        if (!row.active) return { ok: false, reason: 'deactivated' };
+        let userId = row.userId;
+        if (userId === null) {
+          if (bySub) {
+            userId = str(bySub.user_id);
+            // The person signed in before being provisioned: the provisioned row replaces the just-in-time one.
+            const other = this.#rowOfUser(userId);
+            if (other && other.id !== row.id) {
+              if (other.managed && other.externalId !== null) return { ok: false, reason: 'identity_conflict' };
+              this.#run('DELETE FROM scim_group_members WHERE member_id = $id', { id: other.id });
+              this.#run('UPDATE scim_users SET deleted_at = $now WHERE id = $id', { id: other.id, now });
+            }
+          } else {
+            userId = `u_${randomBytes(16).toString('base64url')}`;
+            this.#run(
+              `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, created_at, updated_at)
+               VALUES ($userId, $issuer, $sub, $email, $name, $groups, $now, $now)`,
+              { userId, issuer: u.issuer, sub: u.sub, email: u.email, name: u.name, groups, now },
+            );
+          }
+        }
+        this.#run('UPDATE scim_users SET user_id = $userId, link_value = $link WHERE id = $id', { userId, link, id: row.id });
+        const { email, name } = directoryView(row.attrs);
+        this.#run('UPDATE users SET email = $email, name = $name, groups_json = $groups, updated_at = $now WHERE user_id = $userId',
+          { email, name, groups, now, userId });
+        return { ok: true, user: toUser(this.#get('SELECT * FROM users WHERE user_id = $userId', { userId })!), scimId: row.id };
+      }
+
+      if (bySub) {
+        const userId = str(bySub.user_id);
+        const row = this.#rowOfUser(userId);
+        const hadRows = this.#get('SELECT 1 FROM scim_users WHERE user_id = $userId', { userId }) !== undefined;
+        if (row ? !row.active : hadRows) return { ok: false, reason: 'deactivated' };
+        let scimId: string;
+        if (!row) {
+          this.insertJitRow(userId, u, link, now);
+          scimId = this.#rowOfUser(userId)!.id;
+        } else {
+          scimId = row.id;
+          if (!row.managed) {
+            const attrs = jitAttrs(u);
+            this.#run('UPDATE scim_users SET user_name = $userName, attrs_json = $attrs, link_value = $link, updated_at = $now WHERE id = $id',
+              { userName: String(attrs.userName), attrs: JSON.stringify(attrs), link, now, id: row.id });
+          } else {
+            this.#run('UPDATE scim_users SET link_value = coalesce(link_value, $link) WHERE id = $id', { link, id: row.id });
+          }
+        }
+        const view = row?.managed ? directoryView(row.attrs) : { email: u.email, name: u.name };
+        this.#run('UPDATE users SET email = $email, name = $name, groups_json = $groups, updated_at = $now WHERE user_id = $userId',
+          { email: view.email, name: view.name, groups, now, userId });
+        return { ok: true, user: toUser(this.#get('SELECT * FROM users WHERE user_id = $userId', { userId })!), scimId };
+      }
+
+      // Just in time: a new Parley user with an unmanaged SCIM row.
+      const userId = `u_${randomBytes(16).toString('base64url')}`;
+      this.#run(
+        `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, created_at, updated_at)
+         VALUES ($userId, $issuer, $sub, $email, $name, $groups, $now, $now)`,
+        { userId, issuer: u.issuer, sub: u.sub, email: u.email, name: u.name, groups, now },
+      );
+      this.insertJitRow(userId, u, link, now);
+      return { ok: true, user: toUser(this.#get('SELECT * FROM users WHERE user_id = $userId', { userId })!), scimId: this.#rowOfUser(userId)!.id };
+    })();
+  }
 }

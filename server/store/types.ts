@@ -91,6 +91,100 @@ export interface StoredEnvelope extends NewEnvelope { id: number }
 
 export interface NewUser { issuer: string; sub: string; email: string; name: string; groups: string[] }
 
+// ---- SCIM 2.0 provisioning (server/scim/) ----
+// Every Parley user has a SCIM user row (users who signed in before being provisioned get an "unmanaged" one
+// that mirrors their sign-in claims); a SCIM user row may exist before its person ever signs in (userId null).
+// A user whose rows are all deleted or inactive is DEACTIVATED: out of the directory, no new devices.
+
+export interface ScimUserRow {
+  /** The SCIM id (server-made, never the Parley userId). */
+  id: string;
+  /** The linked Parley user, once the person registered a device (or signed in before being provisioned). */
+  userId: string | null;
+  externalId: string | null;
+  userName: string;
+  active: boolean;
+  /** Canonical SCIM attributes (server/scim/schema.ts), extension attributes under their URN; no id/meta/schemas. */
+  attrs: Record<string, unknown>;
+  /** False while the row only mirrors a just-in-time user's sign-in claims; true once written through SCIM. */
+  managed: boolean;
+  /** The link-claim value the linked user presented at registration (null if unknown). */
+  linkValue: string | null;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a SCIM write stores; userName and active are taken from attrs. */
+export interface ScimUserWrite { attrs: Record<string, unknown>; externalId: string | null }
+
+export interface ScimGroupRow {
+  id: string;
+  externalId: string | null;
+  displayName: string;
+  /** SCIM user ids, in the order they were added. */
+  members: string[];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScimGroupWrite { displayName: string; externalId: string | null; members: string[] }
+
+export type ScimUserFilter = { attr: 'userName' | 'externalId' | 'id' | 'emails'; value: string };
+export type ScimGroupFilter = { attr: 'displayName' | 'externalId' | 'id'; value: string };
+
+/** A SCIM write the store refused: a uniqueness conflict or a member that is not a (live) SCIM user. */
+export class ScimStoreError extends Error {
+  constructor(readonly kind: 'uniqueness' | 'unknown_member', message: string) {
+    super(message);
+    this.name = 'ScimStoreError';
+  }
+}
+
+/** createDevice for a user who is deactivated (closes the race between registration and a SCIM deactivation). */
+export class AccountDeactivatedError extends Error {
+  constructor() {
+    super('account deactivated');
+    this.name = 'AccountDeactivatedError';
+  }
+}
+
+export type IdentityResolution =
+  | { ok: true; user: UserRecord; scimId: string }
+  | { ok: false; reason: 'deactivated' | 'identity_conflict' };
+
+export interface ScimStore {
+  listUsers(filter: ScimUserFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimUserRow[] }>;
+  getUser(id: string): Promise<ScimUserRow | undefined>;
+  /** One transaction; throws ScimStoreError on a userName/externalId conflict. */
+  createUser(write: ScimUserWrite, now: number): Promise<ScimUserRow>;
+  /**
+   * One transaction: reads the row, calls `update` (which may throw: nothing is written), checks uniqueness and
+   * writes. If the row is linked, the Parley user's email/name follow. Undefined if there is no such row.
+   */
+  updateUser(id: string, update: (current: ScimUserRow) => ScimUserWrite, now: number): Promise<ScimUserRow | undefined>;
+  /** Marks the row deleted and removes it from its groups; the Parley user stays (deactivated). */
+  deleteUser(id: string, now: number): Promise<ScimUserRow | undefined>;
+  /** SCIM groups the user belongs to. */
+  groupsOf(id: string): Promise<Array<{ id: string; displayName: string }>>;
+  /** Display names of these SCIM users (for group member lists). */
+  displayOf(ids: string[]): Promise<Map<string, string>>;
+
+  listGroups(filter: ScimGroupFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimGroupRow[] }>;
+  getGroup(id: string): Promise<ScimGroupRow | undefined>;
+  createGroup(write: ScimGroupWrite, now: number): Promise<ScimGroupRow>;
+  updateGroup(id: string, update: (current: ScimGroupRow) => ScimGroupWrite, now: number): Promise<ScimGroupRow | undefined>;
+  deleteGroup(id: string): Promise<boolean>;
+
+  /**
+   * Registration: which Parley user an ID token is. If a live SCIM user's externalId equals `linkValue`, that SCIM
+   * user is the person (an inactive one is refused); otherwise the user (issuer, sub) just in time, refused if
+   * SCIM deactivated or deleted it. Creates/updates the Parley user and the link in one transaction.
+   */
+  resolveIdentity(claims: NewUser, linkValue: string | undefined, now: number): Promise<IdentityResolution>;
+}
+
 export interface KeyUpload {
   identityKey?: Uint8Array;
   signedPreKey?: StoredSignedPreKey;
@@ -114,10 +208,17 @@ export interface ServerStore {
   /** Just-in-time provisioning: finds the user by (issuer, sub) or creates it; refreshes display attributes. */
   upsertUser(user: NewUser, now: number): Promise<UserRecord>;
   getUser(userId: string): Promise<UserRecord | undefined>;
-  /** Case-insensitive; if an address was recycled, the most recently updated user wins. */
+  /**
+   * The directory lookup: case-insensitive; deactivated users (SCIM active=false or deleted) are never returned;
+   * if an address was recycled, the most recently updated active user wins.
+   */
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
+  /** Directory search; deactivated users are left out. */
   searchUsers(query: string, limit: number): Promise<UserRecord[]>;
+  /** True if SCIM deactivated or deleted this user. */
+  isDeactivated(userId: string): Promise<boolean>;
 
+  /** Throws AccountDeactivatedError if the user is deactivated. */
   createDevice(
     d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
   ): Promise<DeviceRecord>;
@@ -149,6 +250,9 @@ export interface ServerStore {
   envelopesAfter(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes the envelope only if it is addressed to this device. */
   deleteEnvelope(userId: string, deviceId: number, id: number): Promise<boolean>;
+
+  /** SCIM 2.0 provisioning state. */
+  readonly scim: ScimStore;
 
   close(): Promise<void>;
 }

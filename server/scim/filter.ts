@@ -1,0 +1,36 @@
+// List filters: what Entra ID and Okta send (`userName eq "…"`, `externalId eq "…"`, `displayName eq "…"`),
+// parsed with scim2-parse-filter into an AST, then accepted only if it is ONE `eq` comparison of a supported
+// attribute with a string. Anything else (other operators, `and`/`or`, unknown attributes, non-string values,
+// text the parser rejects) is 400 invalidFilter. The value only ever reaches SQL as a bound parameter.
+import { parse } from 'scim2-parse-filter';
+import { URN } from '../wire/scim.ts';
+import { badRequest } from './errors.ts';
+import type { Kind } from './schema.ts';
+
+export type ListFilter =
+  | { attr: 'userName' | 'externalId' | 'id' | 'emails'; value: string }
+  | { attr: 'displayName' | 'externalId' | 'id'; value: string };
+
+const SUPPORTED: Record<Kind, Record<string, ListFilter['attr']>> = {
+  User: { username: 'userName', externalid: 'externalId', id: 'id', 'emails.value': 'emails', emails: 'emails' },
+  Group: { displayname: 'displayName', externalid: 'externalId', id: 'id' },
+};
+
+export function parseListFilter(kind: Kind, text: string | undefined): ListFilter | null {
+  if (text === undefined || text.trim() === '') return null;
+  const invalid = () => badRequest('invalidFilter', `Unsupported filter ${JSON.stringify(text.slice(0, 200))}: use ${
+    kind === 'User' ? 'userName eq "…" or externalId eq "…"' : 'displayName eq "…" or externalId eq "…"'}.`);
+  let ast;
+  try {
+    ast = parse(text);
+  } catch {
+    throw invalid();
+  }
+  if (ast.op !== 'eq' || !('compValue' in ast) || typeof ast.compValue !== 'string') throw invalid();
+  let path = ast.attrPath;
+  const core = kind === 'User' ? URN.user : URN.group;
+  if (path.toLowerCase().startsWith(`${core.toLowerCase()}:`)) path = path.slice(core.length + 1);
+  const attr = SUPPORTED[kind][path.toLowerCase()];
+  if (!attr) throw invalid();
+  return { attr, value: ast.compValue } as ListFilter;
+}
