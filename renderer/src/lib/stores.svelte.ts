@@ -164,10 +164,11 @@ class AppStore {
     this.pendingStatus.clear();
     this.messagesLoading = true;
     try {
-      const page = await call('messages.list', { conversationId: id, limit: PAGE });
+      // One more than a page tells whether older messages exist, without an empty extra page later.
+      const page = await call('messages.list', { conversationId: id, limit: PAGE + 1 });
       if (gen !== this.generation) return;
-      this.messages = this.merge([], page);
-      this.hasOlder = page.length >= PAGE;
+      this.hasOlder = page.length > PAGE;
+      this.messages = this.merge([], this.hasOlder ? page.slice(1) : page);
       this.appended++;
       this.markRead(id);
     } catch (err) {
@@ -184,10 +185,10 @@ class AppStore {
     const gen = this.generation;
     this.messagesLoading = true;
     try {
-      const page = await call('messages.list', { conversationId: id, beforeSeq: Math.max(1, oldest.seq), limit: PAGE });
+      const page = await call('messages.list', { conversationId: id, beforeSeq: Math.max(1, oldest.seq), limit: PAGE + 1 });
       if (gen !== this.generation) return;
-      this.messages = this.merge(this.messages, page);
-      this.hasOlder = page.length >= PAGE;
+      this.hasOlder = page.length > PAGE;
+      this.messages = this.merge(this.messages, this.hasOlder ? page.slice(1) : page);
     } catch (err) {
       if (gen === this.generation) this.chatError = `Couldn't load earlier messages: ${messageOf(err)}`;
     } finally {
