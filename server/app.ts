@@ -18,6 +18,7 @@ import { wsRoutes } from './routes/ws.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
+import { groupRoutes } from './routes/groups.ts';
 import { loadOrCreateLeaseKey } from './lease-key.ts';
 
 export interface ServerOptions {
@@ -173,6 +174,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   wsRoutes(app, ctx);
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
+  groupRoutes(app, ctx);
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 
   app.addHook('onClose', async () => {

@@ -4,7 +4,8 @@
 // Mounted only when a bearer token is configured (otherwise everything here is 404). Every answer is
 // application/scim+json; every failure is a SCIM error. Each write is one store transaction, validated in full
 // before anything is written. Deactivating (active=false) or deleting a user who registered devices wipes
-// them all through the admin wipe path (audit actor "scim", reason "account deactivated").
+// them all through the admin wipe path (audit actor "scim", reason "account deactivated") and removes them from
+// every Parley group; Parley groups linked to a SCIM group follow its membership (server/groups/directory.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE, SCIM_LIMITS, URN } from '../wire/scim.ts';
@@ -17,6 +18,7 @@ import {
   groupResource, groupWrite, normalizePatch, patchedGroupWrite, patchedUserWrite, project, userResource, userWrite,
 } from '../scim/resources.ts';
 import { applyLifecycleAction } from './admin.ts';
+import { removeLeaverFromGroups, syncScimGroup, unlinkScimGroup } from '../groups/directory.ts';
 import type { App, AppContext } from '../context.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
@@ -164,6 +166,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       if (row.userId === null || (row.active && !deleted)) return;
       const user = await ctx.store.getUser(row.userId);
       if (!user) return;
+      await removeLeaverFromGroups(ctx, log, user.userId);
       const devices = (await ctx.store.listDevices(user.userId)).filter((d) => d.state === 'active' || d.state === 'revoked');
       if (devices.length === 0) return;
       await applyLifecycleAction(ctx, log, { action: 'wipe', user, devices, actor: { ...SCIM_ACTOR }, reason: DEACTIVATION_REASON });
@@ -247,6 +250,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       const write = groupWrite(req.body);
       const row = await ctx.store.scim.updateGroup(req.params.id, () => write, ctx.now());
       if (!row) throw notFound('Group', req.params.id);
+      await syncScimGroup(ctx, req.log, row.id);
       return renderGroup(req, row);
     });
 
@@ -254,11 +258,13 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       const ops = normalizePatch('Group', req.body);
       const row = await ctx.store.scim.updateGroup(req.params.id, (current) => patchedGroupWrite(current, ops), ctx.now());
       if (!row) throw notFound('Group', req.params.id);
+      await syncScimGroup(ctx, req.log, row.id);
       return renderGroup(req, row);
     });
 
     scope.delete<{ Params: { id: string } }>('/Groups/:id', async (req, reply) => {
       if (!(await ctx.store.scim.deleteGroup(req.params.id))) throw notFound('Group', req.params.id);
+      await unlinkScimGroup(ctx, req.params.id);
       return reply.code(204).send();
     });
   }, { prefix: SCIM_PREFIX });

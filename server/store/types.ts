@@ -253,6 +253,61 @@ export interface ServerStore {
 
   /** SCIM 2.0 provisioning state. */
   readonly scim: ScimStore;
+  /** Admin-governed groups (server/groups/). */
+  readonly groups: GroupStore;
 
   close(): Promise<void>;
+}
+
+// ---- groups (server/groups/, wire: server/wire/groups.ts) ----
+// Every membership or settings change appends an event to the group's log in the same transaction.
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+export type GroupEventKind = 'created' | 'added' | 'removed' | 'left' | 'promoted' | 'demoted' | 'settings' | 'deactivated';
+/** A userId, or "scim" for the directory. */
+export type GroupActor = string;
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  announcement: boolean;
+  confidential: boolean;
+  scimGroupId: string | null;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+}
+
+export interface GroupMemberRecord { userId: string; role: GroupRole; viaScim: boolean; addedAt: number }
+export interface GroupEventRecord { seq: number; at: number; kind: GroupEventKind; actor: GroupActor; subject: string | null }
+export interface GroupSettingsChange { name?: string; announcement?: boolean; confidential?: boolean; scimGroupId?: string | null }
+
+export interface GroupStore {
+  /** Creates the group with its members; logs 'created' (actor = createdBy) and 'added' for every other member. */
+  create(group: Omit<GroupRecord, 'updatedAt'>, members: Array<Omit<GroupMemberRecord, 'addedAt'>>): Promise<GroupRecord>;
+  get(id: string): Promise<GroupRecord | undefined>;
+  /** The user's groups with their role, newest first. */
+  listOf(userId: string): Promise<Array<GroupRecord & { role: GroupRole }>>;
+  members(id: string): Promise<GroupMemberRecord[]>;
+  /** False (nothing logged) if already a member. */
+  addMember(id: string, member: Omit<GroupMemberRecord, 'addedAt'>, actor: GroupActor, now: number): Promise<boolean>;
+  /** False (nothing logged) if not a member. */
+  removeMember(id: string, userId: string, kind: 'removed' | 'left' | 'deactivated', actor: GroupActor, now: number): Promise<boolean>;
+  setRole(id: string, userId: string, role: 'admin' | 'member', actor: GroupActor, now: number): Promise<'promoted' | 'demoted' | 'unchanged' | 'not_member'>;
+  /** Logs 'settings' if anything changed. Unlinking (scimGroupId null) turns directory members into ordinary ones. */
+  update(id: string, change: GroupSettingsChange, actor: GroupActor, now: number): Promise<GroupRecord | undefined>;
+  events(id: string, afterSeq: number, limit: number): Promise<GroupEventRecord[]>;
+  /** Leaver: removes the user from every group with a 'deactivated' event; returns the group ids. */
+  removeEverywhere(userId: string, actor: GroupActor, now: number): Promise<string[]>;
+  /** Groups linked to this SCIM group. */
+  linkedTo(scimGroupId: string): Promise<GroupRecord[]>;
+  /** Parley users a SCIM group stands for: live, active, linked and not deactivated; undefined if no such SCIM group. */
+  directoryMembers(scimGroupId: string): Promise<string[] | undefined>;
+  /**
+   * Makes the viaScim members of a linked group equal `desired` (one transaction): adds the missing (as members,
+   * viaScim), removes viaScim members no longer desired; people added by hand are left alone.
+   */
+  syncDirectory(id: string, desired: string[], actor: GroupActor, now: number): Promise<{ added: string[]; removed: string[] }>;
+  /** Linked groups whose SCIM group lists this user but that do not have them yet (e.g. registered after the sync). */
+  pendingDirectoryGroups(userId: string): Promise<string[]>;
 }

@@ -1,0 +1,52 @@
+// The exact-device-set check of a fan-out send, shared shape with the 1:1 send (server/routes/messages.ts):
+// one envelope per active device of every recipient and every other device of the sender, else
+// 409 mismatched_devices / 410 stale_devices with the current device lists.
+import type { DeviceAddress, DeviceRef, OutgoingEnvelope } from '../wire/schemas.ts';
+import { decodeBase64 } from '../base64.ts';
+import { ApiError } from '../errors.ts';
+import type { NewEnvelope, ServerStore } from '../store/types.ts';
+
+const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
+
+export async function checkFanout(
+  store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
+): Promise<NewEnvelope[]> {
+  const contents = envelopes.map((e, i) => {
+    const bytes = decodeBase64(e.content);
+    if (!bytes) throw new ApiError(400, 'invalid_base64', `envelopes[${i}].content is not canonical base64.`);
+    return bytes;
+  });
+  const seen = new Set<string>();
+  for (const e of envelopes) {
+    if (seen.has(addr(e))) throw new ApiError(400, 'duplicate_device', `Two envelopes address ${addr(e)}.`);
+    seen.add(addr(e));
+  }
+
+  const devices: Record<string, DeviceRef[]> = {};
+  for (const userId of recipients) {
+    devices[userId] ??= (await store.activeDevices(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+  }
+  const expected = new Map<string, DeviceAddress & DeviceRef>();
+  for (const [userId, refs] of Object.entries(devices)) {
+    for (const ref of refs) {
+      if (userId === sender.userId && ref.deviceId === sender.deviceId) continue;
+      expected.set(addr({ userId, deviceId: ref.deviceId }), { userId, ...ref });
+    }
+  }
+  const missing = [...expected.values()].filter((d) => !seen.has(addr(d))).map(({ userId, deviceId }) => ({ userId, deviceId }));
+  const extra = envelopes.filter((e) => !expected.has(addr(e))).map(({ userId, deviceId }) => ({ userId, deviceId }));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new ApiError(409, 'mismatched_devices', 'The envelopes do not match the current members\' devices; refresh the device lists and retry.',
+      { missing, extra, stale: [], devices });
+  }
+  const stale = envelopes.filter((e) => expected.get(addr(e))!.registrationId !== e.registrationId)
+    .map(({ userId, deviceId }) => ({ userId, deviceId }));
+  if (stale.length > 0) {
+    throw new ApiError(410, 'stale_devices', 'Some devices were re-installed; fetch new key bundles for them and retry.',
+      { missing: [], extra: [], stale, devices });
+  }
+  return envelopes.map((e, i) => ({
+    destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId,
+    type: e.type, content: contents[i]!, serverTimestamp,
+  }));
+}

@@ -1,0 +1,187 @@
+// Admin-governed encrypted groups (contract and rules: server/wire/groups.ts, server/groups/policy.ts).
+// The server keeps who is in a group and relays pairwise-encrypted envelopes to exactly the current members.
+import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import {
+  AddMemberRequest, CreateGroupRequest, GROUP_LIMITS, GroupEventsQuery, GroupIdParams, GroupMemberParams, GroupSendRequest,
+  SetRoleRequest, UpdateGroupRequest, type GroupEvent, type GroupEvents, type GroupInfo, type GroupList, type GroupSummary,
+} from '../wire/groups.ts';
+import { authOf } from '../auth.ts';
+import { ApiError, forbidden, unknownUser } from '../errors.ts';
+import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';
+import type { App, AppContext } from '../context.ts';
+import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
+import { checkFanout } from '../groups/fanout.ts';
+import { joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
+
+const NoQuery = Type.Object({}, { additionalProperties: false });
+const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
+
+const unknownGroup = () => new ApiError(404, 'unknown_group', 'No such group.');
+const notAMember = () => new ApiError(403, 'not_a_member', 'You are not a member of this group.');
+const notManager = () => forbidden('Only group admins and organization administrators may do this.');
+const unknownMember = () => new ApiError(404, 'unknown_member', 'That user is not a member of this group.');
+const unknownScimGroup = () => new ApiError(404, 'unknown_scim_group', 'No such SCIM group.');
+const directoryManaged = () =>
+  new ApiError(409, 'directory_managed', 'This member belongs to the group through the company directory; change the directory group instead.');
+
+interface Loaded { group: GroupRecord; members: GroupMemberRecord[]; caller: Caller }
+
+export function groupRoutes(app: App, ctx: AppContext): void {
+  const auth = { onRequest: ctx.authenticate };
+
+  async function isOrgAdmin(userId: string): Promise<boolean> {
+    const user = await ctx.store.getUser(userId);
+    return Boolean(user && user.groups.includes(ctx.adminGroup));
+  }
+
+  /** A user who may join: exists and is not deactivated. */
+  async function requireLiveUser(userId: string): Promise<void> {
+    if (!(await ctx.store.getUser(userId)) || await ctx.store.isDeactivated(userId)) throw unknownUser();
+  }
+
+  /** The group as the caller may reach it: members and org admins; everyone else gets 403 not_a_member. */
+  async function load(req: FastifyRequest, id: string, opts: { membersOnly?: boolean } = {}): Promise<Loaded> {
+    let group = await ctx.store.groups.get(id);
+    if (!group) throw unknownGroup();
+    if (group.scimGroupId !== null) {
+      await syncLinkedGroup(ctx, req.log, group);
+      group = (await ctx.store.groups.get(id))!;
+    }
+    const { userId } = authOf(req);
+    const members = await ctx.store.groups.members(id);
+    const caller: Caller = { userId, orgAdmin: await isOrgAdmin(userId), member: members.find((m) => m.userId === userId) };
+    if (!caller.member && (opts.membersOnly || !caller.orgAdmin)) throw notAMember();
+    return { group, members, caller };
+  }
+
+  const summary = (g: GroupRecord, role: GroupRole | null): GroupSummary => ({
+    id: g.id, name: g.name, announcement: g.announcement, confidential: g.confidential,
+    ...(g.scimGroupId !== null ? { scimGroupId: g.scimGroupId } : {}), createdAt: g.createdAt, createdBy: g.createdBy, role,
+  });
+
+  const info = ({ group, members, caller }: Loaded): GroupInfo => ({
+    ...summary(group, caller.member?.role ?? null),
+    members: visibleMembers(group, caller, members).map(({ userId, role, viaScim, addedAt }) => ({ userId, role, viaScim, addedAt })),
+    memberCount: members.length,
+    canManage: canManage(caller),
+    canPost: canPost(group, caller),
+  });
+
+  async function reload(req: FastifyRequest, id: string): Promise<GroupInfo> {
+    return info(await load(req, id));
+  }
+
+  function requireManager(l: Loaded): void {
+    if (!canManage(l.caller)) throw notManager();
+  }
+
+  async function requireScimGroup(scimGroupId: string): Promise<void> {
+    if ((await ctx.store.groups.directoryMembers(scimGroupId)) === undefined) throw unknownScimGroup();
+  }
+
+  app.post('/v1/groups', { ...auth, schema: { querystring: NoQuery, body: CreateGroupRequest } }, async (req, reply) => {
+    const { userId } = authOf(req);
+    const body = req.body;
+    if (body.scimGroupId !== undefined) {
+      if (!(await isOrgAdmin(userId))) throw forbidden('Only organization administrators may link a group to the directory.');
+      await requireScimGroup(body.scimGroupId);
+    }
+    const others = [...new Set(body.members)].filter((u) => u !== userId);
+    for (const u of others) await requireLiveUser(u);
+    const now = ctx.now();
+    const group = await ctx.store.groups.create(
+      { id: newGroupId(), name: body.name.trim(), announcement: body.announcement ?? false, confidential: body.confidential ?? false,
+        scimGroupId: body.scimGroupId ?? null, createdAt: now, createdBy: userId },
+      [{ userId, role: 'owner', viaScim: false }, ...others.map((u) => ({ userId: u, role: 'member' as const, viaScim: false }))],
+    );
+    req.log.info({ groupId: group.id, members: others.length + 1 }, 'group created');
+    return reply.code(201).send(await reload(req, group.id));
+  });
+
+  app.get('/v1/groups', { ...auth, schema: { querystring: NoQuery } }, async (req): Promise<GroupList> => {
+    const { userId } = authOf(req);
+    await joinPendingDirectoryGroups(ctx, req.log, userId);
+    return { groups: (await ctx.store.groups.listOf(userId)).map((g) => summary(g, g.role)) };
+  });
+
+  app.get('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams } }, async (req) => reload(req, req.params.id));
+
+  app.patch('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: UpdateGroupRequest } }, async (req) => {
+    const l = await load(req, req.params.id);
+    requireManager(l);
+    const { scimGroupId, name, ...flags } = req.body;
+    if (scimGroupId !== undefined) {
+      if (!l.caller.orgAdmin) throw forbidden('Only organization administrators may link a group to the directory.');
+      if (scimGroupId !== null) await requireScimGroup(scimGroupId);
+    }
+    await ctx.store.groups.update(l.group.id, {
+      ...flags, ...(name !== undefined ? { name: name.trim() } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}),
+    }, l.caller.userId, ctx.now());
+    return reload(req, l.group.id);
+  });
+
+  app.post('/v1/groups/:id/members', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: AddMemberRequest } }, async (req) => {
+    const l = await load(req, req.params.id);
+    requireManager(l);
+    const { userId } = req.body;
+    await requireLiveUser(userId);
+    if (l.members.some((m) => m.userId === userId)) throw new ApiError(409, 'already_member', 'That user is already a member.');
+    if (l.members.length >= GROUP_LIMITS.membersPerGroup) {
+      throw new ApiError(409, 'group_full', `A group has at most ${GROUP_LIMITS.membersPerGroup} members.`);
+    }
+    await ctx.store.groups.addMember(l.group.id, { userId, role: 'member', viaScim: false }, l.caller.userId, ctx.now());
+    return reload(req, l.group.id);
+  });
+
+  app.delete('/v1/groups/:id/members/:userId', { ...auth, schema: { querystring: NoQuery, params: GroupMemberParams } }, async (req, reply) => {
+    const l = await load(req, req.params.id);
+    const self = req.params.userId === l.caller.userId;
+    if (!self) requireManager(l);
+    const target = l.members.find((m) => m.userId === req.params.userId);
+    if (!target) throw unknownMember();
+    if (target.viaScim && l.group.scimGroupId !== null) throw directoryManaged();
+    await ctx.store.groups.removeMember(l.group.id, target.userId, self ? 'left' : 'removed', l.caller.userId, ctx.now());
+    return reply.code(204).send();
+  });
+
+  app.post('/v1/groups/:id/roles', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: SetRoleRequest } }, async (req) => {
+    const l = await load(req, req.params.id);
+    requireManager(l);
+    const result = await ctx.store.groups.setRole(l.group.id, req.body.userId, req.body.role, l.caller.userId, ctx.now());
+    if (result === 'not_member') throw unknownMember();
+    return reload(req, l.group.id);
+  });
+
+  app.get('/v1/groups/:id/events', { ...auth, schema: { querystring: GroupEventsQuery, params: GroupIdParams } }, async (req): Promise<GroupEvents> => {
+    const l = await load(req, req.params.id, { membersOnly: true });
+    const after = req.query.after === undefined ? 0 : Number(req.query.after);
+    const page = await ctx.store.groups.events(l.group.id, after, GROUP_LIMITS.eventsPerPage + 1);
+    const more = page.length > GROUP_LIMITS.eventsPerPage;
+    const shown = page.slice(0, GROUP_LIMITS.eventsPerPage);
+    // Confidential: plain members learn only about themselves and the admins.
+    const admins = new Set(l.members.filter((m) => isGroupAdmin(m.role)).map((m) => m.userId));
+    const visible = (e: (typeof shown)[number]) =>
+      !l.group.confidential || canManage(l.caller) || e.subject === null || e.subject === l.caller.userId || admins.has(e.subject);
+    return {
+      events: shown.filter(visible) as GroupEvent[],
+      more,
+      next: shown.length > 0 ? shown[shown.length - 1]!.seq : after,
+    };
+  });
+
+  app.post('/v1/groups/:id/messages', {
+    ...auth, bodyLimit: GROUP_LIMITS.sendBodyBytes,
+    schema: { querystring: NoQuery, params: GroupIdParams, body: GroupSendRequest },
+  }, async (req) => {
+    const l = await load(req, req.params.id, { membersOnly: true });
+    const sender = l.caller.member!;
+    if (!canPost(l.group, l.caller)) throw new ApiError(403, 'announcement_only', 'Only group admins may post in this announcement group.');
+    const serverTimestamp = ctx.now();
+    const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp);
+    await ctx.store.storeEnvelopes(toStore);
+    ctx.hub.notify(req.body.envelopes);
+    return { serverTimestamp };
+  });
+}
