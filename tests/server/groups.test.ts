@@ -214,6 +214,10 @@ test('removal is real: a removed member gets nothing, and envelopes for them are
   assert.equal(res.body.error, 'duplicate_device');
   res = await call(alice, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: Array.from({ length: 1001 }, () => envelope(dave)) });
   assert.equal(res.status, 400);
+  // The group route takes bodies beyond the 1 MiB of the rest of the API (many recipients × devices).
+  const big = { ...envelope(dave), content: Buffer.alloc(60 * 1024, 1).toString('base64') };
+  res = await call(alice, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: Array.from({ length: 20 }, (_, i) => ({ ...big, deviceId: 100 + i })) });
+  assert.equal(res.status, 409, 'a ~1.6 MB group send reaches the device check');
 });
 
 async function scim(srv: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
