@@ -68,7 +68,7 @@ function errorResponse(err: FastifyError | ApiError | Error): { status: number; 
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: 'invalid_json', message: 'The request body is not valid JSON.' } };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: { error: 'body_too_large', message: `The request body exceeds ${LIMITS.bodyBytes} bytes.` } };
+      return { status: 413, body: { error: 'body_too_large', message: 'The request body is larger than this endpoint accepts.' } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { error: 'unsupported_media_type', message: 'Send the request body as application/json.' } };
   }
