@@ -12,7 +12,7 @@ import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
-import { checkFanout } from '../groups/fanout.ts';
+import { checkFanout } from '../fanout.ts';
 import { joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
 
 const NoQuery = Type.Object({}, { additionalProperties: false });

@@ -1,10 +1,10 @@
-// The exact-device-set check of a fan-out send, shared shape with the 1:1 send (server/routes/messages.ts):
+// The exact-device-set check of every send, 1:1 (routes/messages.ts) and group (routes/groups.ts):
 // one envelope per active device of every recipient and every other device of the sender, else
 // 409 mismatched_devices / 410 stale_devices with the current device lists.
-import type { DeviceAddress, DeviceRef, OutgoingEnvelope } from '../wire/schemas.ts';
-import { decodeBase64 } from '../base64.ts';
-import { ApiError } from '../errors.ts';
-import type { NewEnvelope, ServerStore } from '../store/types.ts';
+import type { DeviceAddress, DeviceRef, OutgoingEnvelope } from './wire/schemas.ts';
+import { decodeBase64 } from './base64.ts';
+import { ApiError } from './errors.ts';
+import type { NewEnvelope, ServerStore } from './store/types.ts';
 
 const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
 
@@ -36,7 +36,7 @@ export async function checkFanout(
   const missing = [...expected.values()].filter((d) => !seen.has(addr(d))).map(({ userId, deviceId }) => ({ userId, deviceId }));
   const extra = envelopes.filter((e) => !expected.has(addr(e))).map(({ userId, deviceId }) => ({ userId, deviceId }));
   if (missing.length > 0 || extra.length > 0) {
-    throw new ApiError(409, 'mismatched_devices', 'The envelopes do not match the current members\' devices; refresh the device lists and retry.',
+    throw new ApiError(409, 'mismatched_devices', 'The envelopes do not match the current devices; refresh the device lists and retry.',
       { missing, extra, stale: [], devices });
   }
   const stale = envelopes.filter((e) => expected.get(addr(e))!.registrationId !== e.registrationId)
