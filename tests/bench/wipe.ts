@@ -14,6 +14,7 @@ import { directConversationId } from '../../electron/payload.ts';
 import { STORE_FILE, type StoredMessage } from '../../electron/store/local-store.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { ms, now, prng, summarize, type SectionResult, type Table } from './stats.ts';
+import { messageText } from './corpus.ts';
 
 const RUNS = 5;
 const MESSAGES = 100_000;
@@ -23,23 +24,7 @@ const GOAL_MS = 200;
 const BOB = 'bob@acme.test';
 const DAY = 86_400_000;
 
-// ---- seeding (a minimal copy of tests/bench/ui.ts: same shape, same LocalStore calls) ----
-
-const TOPICS = ['the Q3 budget', 'the release notes', 'the customer call', 'the security audit', 'the onboarding plan', 'the board deck',
-  'the API migration', 'the hiring pipeline', 'the vendor contract', 'the incident report', 'the roadmap', 'the travel policy'];
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'tomorrow', 'next week', 'after lunch', 'end of day'];
-const SHORT = ['ok', 'Thanks!', 'Sounds good 👍', 'Sure', 'On it.', 'Will do', 'Great, thank you', 'Yes', 'No worries', 'Done ✅'];
-const TEMPLATES: ((r: () => number) => string)[] = [
-  (r) => `Can you have a look at ${pick(r, TOPICS)} before ${pick(r, DAYS)}?`,
-  (r) => `I pushed the changes to ${pick(r, TOPICS)}, let me know if anything looks off.`,
-  (r) => `Quick question about ${pick(r, TOPICS)}: do we need sign-off from legal, or is the team lead enough?`,
-  (r) => `Heads up: ${pick(r, TOPICS)} slipped to ${pick(r, DAYS)}. Nothing critical, but the customer should hear it from us first.`,
-  (r) => `Just got off the phone with them. They're happy with ${pick(r, TOPICS)} but want the dates in writing by ${pick(r, DAYS)}.`,
-  (r) => `I think we should split ${pick(r, TOPICS)} into two parts: what ships now, and what waits for the next quarter. ` +
-    `Otherwise we keep arguing about scope and nothing moves. Happy to write it up if you agree.`,
-];
-const pick = <T>(r: () => number, xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
-const messageText = (r: () => number): string => (r() < 0.3 ? pick(r, SHORT) : pick(r, TEMPLATES)(r));
+// ---- seeding (same shape and LocalStore calls as tests/bench/ui.ts) ----
 
 /** 100 conversations with contacts, `total` messages spread over them and over the past year. */
 function seed(m: Messenger, total: number): void {
