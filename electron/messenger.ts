@@ -684,11 +684,14 @@ export class Messenger {
   async refillPreKeys(): Promise<number> {
     const { count } = await this.api.preKeyCount();
     if (count >= PREKEY_LOW_WATER) return count;
-    const first = Number(this.store.getMeta('nextPreKeyId') ?? '1');
-    const keys = await createPreKeys(first, PREKEY_BATCH - count);
-    await this.store.exclusive(async () => {
-      this.store.putPreKeys(keys.map((k) => ({ keyId: k.keyId, publicKey: k.keyPair.publicKey, privateKey: k.keyPair.privateKey })));
-      this.store.setMeta('nextPreKeyId', String(first + keys.length));
+    // Read and advance the key id in one transaction: two processes on one profile (the app and a CLI)
+    // must never make different keys under the same id, or the server's copy would not match ours.
+    const keys = await this.store.exclusive(async () => {
+      const first = Number(this.store.getMeta('nextPreKeyId') ?? '1');
+      const made = await createPreKeys(first, PREKEY_BATCH - count);
+      this.store.putPreKeys(made.map((k) => ({ keyId: k.keyId, publicKey: k.keyPair.publicKey, privateKey: k.keyPair.privateKey })));
+      this.store.setMeta('nextPreKeyId', String(first + made.length));
+      return made;
     });
     const res = await this.api.uploadKeys({ preKeys: keys.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })) });
     return res.count;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
-import { byteSearch, jsonLines, ok, startDevServer, tempDir } from './harness.ts';
+import { byteSearch, jsonLines, ok, parley, startDevServer, tempDir } from './harness.ts';
 
 test('100 messages each way with offline periods and a server restart: exactly once, in order, nothing in the clear', { timeout: 900_000 }, async () => {
   const root = tempDir('hundred');
@@ -20,8 +20,12 @@ test('100 messages each way with offline periods and a server restart: exactly o
   const textA = (i: number) => `a2b-${tag}-${String(i).padStart(3, '0')} quarterly numbers`;
   const textB = (i: number) => `b2a-${tag}-${String(i).padStart(3, '0')} see attachment`;
   const got: Record<'alice' | 'bob', Record<string, unknown>[]> = { alice: [], bob: [] };
+  const warnings: string[] = [];
   const receive = async (who: 'alice' | 'bob', waitSeconds: number) => {
-    got[who].push(...jsonLines(await ok(['--profile', who === 'alice' ? alice : bob, 'receive', '--json', '--wait', String(waitSeconds)])));
+    const r = await parley(['--profile', who === 'alice' ? alice : bob, 'receive', '--json', '--wait', String(waitSeconds)]);
+    if (r.stderr.trim()) warnings.push(`${who}: ${r.stderr.trim()}`);
+    assert.equal(r.code, 0, r.stderr);
+    got[who].push(...jsonLines(r.stdout));
   };
   const sendRange = async (from: string, to: string, text: (i: number) => string, first: number, last: number) => {
     for (let i = first; i <= last; i++) await ok(['--profile', from, 'send', to, text(i)]);
@@ -66,8 +70,8 @@ test('100 messages each way with offline periods and a server restart: exactly o
 
     const expectA = Array.from({ length: 100 }, (_, i) => textA(i + 1));
     const expectB = Array.from({ length: 100 }, (_, i) => textB(i + 1));
-    assert.deepEqual(got.bob.map((m) => m.text), expectA, 'bob got alice\'s 100 messages once each, in order');
-    assert.deepEqual(got.alice.map((m) => m.text), expectB, 'alice got bob\'s 100 messages once each, in order');
+    assert.deepEqual(got.bob.map((m) => m.text), expectA, `bob got alice's 100 messages once each, in order\n${warnings.join('\n')}`);
+    assert.deepEqual(got.alice.map((m) => m.text), expectB, `alice got bob's 100 messages once each, in order\n${warnings.join('\n')}`);
     assert.ok(got.bob.every((m) => m.from === 'alice@acme.test') && got.alice.every((m) => m.from === 'bob@acme.test'));
 
     const hits = byteSearch(root, [...expectA, ...expectB, tag]);
