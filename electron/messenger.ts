@@ -9,10 +9,12 @@ import {
   type CiphertextType, type KeyPair, type LocalIdentity, type PeerAddress, type ProtocolState,
 } from '../crypto/signal.ts';
 import type * as W from '../server/wire/schemas.ts';
+import type * as G from '../server/wire/groups.ts';
 import { devIdpAutoLogin } from './auth/dev-login.ts';
 import { signInWithBrowser, signInWithDeviceCode, SignInError, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from './auth/oidc.ts';
 import { ApiClient, ApiError, NetworkError, type DeliverySocket } from './net/api.ts';
 import { decodePayload, directConversationId, encodePayload, MAX_TEXT_CHARS, PayloadError, type Payload, type TextPayload } from './payload.ts';
+import { groupEventText, type GroupEventNames } from './group-events.ts';
 import { LocalStore, STORE_FILE, type Contact, type StoredMessage, type VerifiedIdentity } from './store/local-store.ts';
 import { FileVault, type SecretVault } from './store/vault.ts';
 import { writeFileDurably } from './store/durable-file.ts';
@@ -22,6 +24,14 @@ export const PROFILE_FILE = 'profile.json';
 const PREKEY_BATCH = 100;
 const PREKEY_LOW_WATER = 20;
 const SEND_ATTEMPTS = 4;
+/** Parallel requests when a group send needs device lists or key bundles of many members. */
+const FETCH_PARALLEL = 8;
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /** Non-secret facts about a profile, readable before the store is unlocked (server, who, which device). */
 export interface ProfileInfo extends LifecycleInfo {
@@ -68,6 +78,23 @@ export interface ReceivedMessage {
   /** True for the copy of a message this user sent from another of their devices. */
   outgoing: boolean;
   to?: string;
+  /** A group message: the group's id (also its conversation id) and name. */
+  group?: string;
+  groupName?: string;
+}
+
+export interface GroupMemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: G.GroupRole;
+  viaScim: boolean;
+  you: boolean;
+}
+
+/** A group as this user may see it, members resolved to names (confidential: plain members see the admins). */
+export interface GroupView extends Omit<G.GroupInfo, 'members'> {
+  members: GroupMemberView[];
 }
 
 export interface RejectedEnvelope {
@@ -452,6 +479,10 @@ export class Messenger {
     const bundles = await this.api.bundles(peer.userId, peer.deviceId);
     const b = bundles.devices.find((d) => d.deviceId === peer.deviceId);
     if (!b) throw new ApiError(404, 'unknown_device', `device ${peer.deviceId} of ${peer.userId} has no keys`, null);
+    await this.startSessionFrom(peer, b);
+  }
+
+  private async startSessionFrom(peer: PeerAddress, b: W.DeviceBundle): Promise<void> {
     await this.party.startSession(peer, {
       registrationId: b.registrationId,
       identityKey: unb64(b.identityKey),
@@ -488,9 +519,14 @@ export class Messenger {
       if (payload.kind === 'receipt') {
         this.store.markEnvelopeProcessed(server, env.id, this.now());
         if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
-        const conversationId = directConversationId(this.account.userId, env.sourceUser);
+        const conversationId = payload.group ?? directConversationId(this.account.userId, env.sourceUser);
         const messageIds = this.store.markDelivered(conversationId, payload.messageIds);
         return { delivered: { conversationId, messageIds } };
+      }
+      if (payload.group !== undefined || env.group !== undefined) {
+        // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
+        if (payload.group !== env.group) return reject('a group message that the server did not relay for that group');
+        return this.storeGroupMessage(env, payload as TextPayload & { group: string }, fromSelf);
       }
       if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
       const peerUserId = fromSelf ? payload.to! : env.sourceUser;
@@ -529,6 +565,8 @@ export class Messenger {
     onRejected?: (r: RejectedEnvelope) => void;
     onDelivered?: (d: { conversationId: string; messageIds: string[] }) => void;
     onConnectionChange?: (connected: boolean) => void;
+    /** Group events became system messages (after the first drain, and when a message names a group not synced yet). */
+    onGroupsSynced?: (added: number) => void;
     /** Send delivery receipts for received messages (default true). */
     receipts?: boolean;
     stopAfterDrainMs?: number;
@@ -561,18 +599,36 @@ export class Messenger {
       }
     } finally {
       this.stopReceiving = undefined;
+      await this.groupSync;
       if (preKeyMessages > 0) await this.refillPreKeys().catch((err: Error) => this.warn(`could not refill prekeys: ${err.message}`));
     }
     return counts;
   }
 
+  private groupSync: Promise<void> = Promise.resolve();
+
+  /** Runs a group event sync behind any running one; failures are warnings (messages keep flowing). */
+  private scheduleGroupSync(onSynced?: (added: number) => void): void {
+    this.groupSync = this.groupSync.then(async () => {
+      try {
+        const added = await this.syncGroupEvents();
+        if (added > 0) onSynced?.(added);
+      } catch (err) {
+        const wipe = asWipeRequest(err);
+        if (!(wipe instanceof WipeRequestedError)) this.warn(`could not sync groups: ${(err as Error).message}`);
+      }
+    });
+  }
+
   private pendingReceipts = new Map<string, string[]>();
   private receiptFlush: Promise<void> = Promise.resolve();
 
-  private queueReceipt(userId: string, messageId: string): void {
-    const list = this.pendingReceipts.get(userId) ?? [];
+  /** Receipts are batched per sender and conversation (a group's receipts name the group). */
+  private queueReceipt(userId: string, messageId: string, group?: string): void {
+    const key = group ? `${userId} ${group}` : userId;
+    const list = this.pendingReceipts.get(key) ?? [];
     list.push(messageId);
-    this.pendingReceipts.set(userId, list);
+    this.pendingReceipts.set(key, list);
   }
 
   /** Sends queued delivery receipts; a failure is reported, never fatal to receiving. */
@@ -580,11 +636,14 @@ export class Messenger {
     this.receiptFlush = this.receiptFlush.then(async () => {
       const batch = [...this.pendingReceipts];
       this.pendingReceipts.clear();
-      for (const [userId, ids] of batch) {
+      for (const [key, ids] of batch) {
+        const [userId, group] = key.split(' ') as [string, string | undefined];
         const contact = this.store.getContact(userId);
         if (!contact) continue;
         for (let i = 0; i < ids.length; i += 100) {
-          const receipt: Payload = { v: 1, kind: 'receipt', receipt: 'delivered', messageIds: ids.slice(i, i + 100), sentAt: this.now() };
+          const receipt: Payload = {
+            v: 1, kind: 'receipt', receipt: 'delivered', messageIds: ids.slice(i, i + 100), sentAt: this.now(), ...(group ? { group } : {}),
+          };
           const bytes = encodePayload(receipt);
           try {
             await this.deliver(userId, contact.email, bytes, bytes);
@@ -623,7 +682,8 @@ export class Messenger {
         socket?.ack(env.id);
         if (out.message) {
           counts.received++;
-          if (!out.message.outgoing && handlers.receipts !== false) this.queueReceipt(out.message.fromUserId, out.message.messageId);
+          if (this.groupsToSync.size > 0) this.scheduleGroupSync(handlers.onGroupsSynced);
+          if (!out.message.outgoing && handlers.receipts !== false) this.queueReceipt(out.message.fromUserId, out.message.messageId, out.message.group);
           handlers.onMessage?.(out.message);
         }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
@@ -640,6 +700,7 @@ export class Messenger {
           if (frame.type === 'envelope') handle(frame.envelope);
           else if (frame.type === 'queue-empty') {
             void chain.then(() => {
+              this.scheduleGroupSync(handlers.onGroupsSynced);
               const deadline = onDrained(Date.now());
               if (Number.isFinite(deadline)) setTimeout(() => settle('finished'), Math.max(0, deadline - Date.now())).unref();
             });
@@ -695,6 +756,324 @@ export class Messenger {
     });
     const res = await this.api.uploadKeys({ preKeys: keys.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })) });
     return res.count;
+  }
+
+
+  /** Stores a group message (inside handleEnvelope's transaction). The conversation is the server-checked group. */
+  private async storeGroupMessage(env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean): Promise<EnvelopeOutcome> {
+    const server = this.account.server;
+    const conversationId = payload.group;
+    const receivedAt = this.now();
+    const sender = fromSelf ? undefined : await this.contactFor(env.sourceUser);
+    let conversation = this.store.getConversation(conversationId);
+    if (!conversation) {
+      // Added to a group we have not synced yet: learn its name now, its history with the next group sync.
+      const name = (await this.api.group(conversationId).catch(() => undefined))?.name ?? 'New group';
+      this.store.ensureConversation({ id: conversationId, kind: 'group', peerUserId: null, title: name }, receivedAt);
+      this.groupsToSync.add(conversationId);
+      conversation = this.store.getConversation(conversationId)!;
+    }
+    const fresh = this.store.addMessage({
+      id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
+      direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+    });
+    this.store.markEnvelopeProcessed(server, env.id, receivedAt);
+    if (!fresh) return { duplicate: true };
+    return {
+      message: {
+        messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
+        from: fromSelf ? this.account.email : sender!.email, fromName: fromSelf ? this.account.name : sender!.name,
+        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, group: conversationId, groupName: conversation.title,
+      },
+    };
+  }
+
+  // ---- groups ----
+
+  /** Groups a received message named that we have not synced yet (see storeGroupMessage). */
+  private readonly groupsToSync = new Set<string>();
+
+  private groupError(err: unknown): unknown {
+    if (err instanceof ApiError && err.status === 404 && err.code === 'unknown_group') return new UsageError('no such group');
+    if (err instanceof ApiError && err.status === 403 && err.code === 'not_a_member') return new UsageError('you are not a member of this group');
+    return err;
+  }
+
+  /** This user's groups (org admins: the groups they are a member of; see admin views for the rest). */
+  async listGroups(): Promise<G.GroupSummary[]> {
+    const { groups } = await this.api.groups();
+    await this.store.exclusive(async () => {
+      for (const g of groups) this.ensureGroupConversation(g.id, g.name);
+    });
+    return groups;
+  }
+
+  /** A group by id (`g_…`) or by its exact name (case-insensitive) among this user's groups. */
+  async resolveGroup(ref: string): Promise<G.GroupSummary> {
+    const trimmed = ref.trim();
+    if (trimmed.length === 0) throw new UsageError('no group given');
+    const groups = await this.listGroups();
+    const byId = groups.find((g) => g.id === trimmed);
+    if (byId) return byId;
+    if (/^g_[A-Za-z0-9_-]{22}$/.test(trimmed)) {
+      // An org admin may manage groups they are not a member of.
+      try { return await this.api.group(trimmed); } catch (err) { throw this.groupError(err); }
+    }
+    const named = groups.filter((g) => g.name.toLowerCase() === trimmed.toLowerCase());
+    if (named.length === 1) return named[0]!;
+    if (named.length === 0) throw new UsageError(`you are in no group named "${trimmed}" (see parley groups list)`);
+    throw new UsageError(`${named.length} of your groups are named "${trimmed}"; use the id instead: ${named.map((g) => g.id).join(', ')}`);
+  }
+
+  private ensureGroupConversation(id: string, name: string): void {
+    const existing = this.store.getConversation(id);
+    if (!existing || existing.title !== name) {
+      this.store.ensureConversation({ id, kind: 'group', peerUserId: null, title: name }, existing?.lastMessageAt ?? this.now());
+    }
+  }
+
+  /** The group with its members (as far as this user may see them) resolved to names and emails. */
+  async groupInfo(ref: string): Promise<GroupView> {
+    const { id } = await this.resolveGroup(ref);
+    let info: G.GroupInfo;
+    try { info = await this.api.group(id); } catch (err) { throw this.groupError(err); }
+    return this.viewOf(info);
+  }
+
+  private async viewOf(info: G.GroupInfo): Promise<GroupView> {
+    const members: GroupMemberView[] = [];
+    const unknown = info.members.filter((m) => !this.store.getContact(m.userId)).map((m) => m.userId);
+    await inParallel(unknown, FETCH_PARALLEL, async (userId) => { await this.contactFor(userId).catch(() => undefined); });
+    for (const m of info.members) {
+      const c = this.store.getContact(m.userId);
+      members.push({ userId: m.userId, email: c?.email ?? '', name: c?.name ?? m.userId, role: m.role, viaScim: m.viaScim, you: m.userId === this.account.userId });
+    }
+    if (info.role !== null) await this.store.exclusive(async () => this.ensureGroupConversation(info.id, info.name));
+    return { ...info, members };
+  }
+
+  async createGroup(name: string, emails: string[], opts: { announcement?: boolean; confidential?: boolean } = {}): Promise<GroupView> {
+    if (name.trim().length === 0) throw new UsageError('the group needs a name');
+    const members: string[] = [];
+    for (const email of emails) {
+      const { contact } = await this.resolveContact(email);
+      if (contact.userId !== this.account.userId && !members.includes(contact.userId)) members.push(contact.userId);
+    }
+    const info = await this.api.createGroup({
+      name: name.trim(), members,
+      ...(opts.announcement ? { announcement: true } : {}), ...(opts.confidential ? { confidential: true } : {}),
+    });
+    const view = await this.viewOf(info);
+    await this.syncGroupEvents(info.id);
+    return view;
+  }
+
+  private async memberAction(ref: string, email: string, act: (groupId: string, userId: string) => Promise<unknown>): Promise<GroupView | undefined> {
+    const group = await this.resolveGroup(ref);
+    const { contact } = await this.resolveContact(email);
+    try {
+      await act(group.id, contact.userId);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'unknown_member') throw new UsageError(`${email} is not a member of ${group.name}`);
+      if (err instanceof ApiError && err.code === 'already_member') throw new UsageError(`${email} is already a member of ${group.name}`);
+      throw this.groupError(err);
+    }
+    await this.syncGroupEvents(group.id).catch(() => 0);
+    if (contact.userId === this.account.userId && act === this.leaveAct) return undefined;
+    try { return await this.viewOf(await this.api.group(group.id)); } catch { return undefined; }
+  }
+
+  private readonly leaveAct = (groupId: string, userId: string) => this.api.removeGroupMember(groupId, userId);
+
+  addGroupMember(ref: string, email: string) {
+    return this.memberAction(ref, email, (g, u) => this.api.addGroupMember(g, u));
+  }
+  removeGroupMember(ref: string, email: string) {
+    return this.memberAction(ref, email, (g, u) => this.api.removeGroupMember(g, u));
+  }
+  setGroupRole(ref: string, email: string, role: 'admin' | 'member') {
+    return this.memberAction(ref, email, (g, u) => this.api.setGroupRole(g, { userId: u, role }));
+  }
+  async leaveGroup(ref: string): Promise<void> {
+    await this.memberAction(ref, this.account.email, this.leaveAct);
+  }
+
+  async updateGroupSettings(ref: string, change: G.UpdateGroupRequest): Promise<GroupView> {
+    const group = await this.resolveGroup(ref);
+    let info: G.GroupInfo;
+    try { info = await this.api.updateGroup(group.id, change); } catch (err) { throw this.groupError(err); }
+    await this.syncGroupEvents(group.id).catch(() => 0);
+    return this.viewOf(info);
+  }
+
+  /**
+   * Sends one message to a group: one envelope per device of every member we may reach (all members; a plain
+   * member of a confidential group reaches the admins) and our other devices, each over its pairwise
+   * session. The member list comes from the server at send time, so a removed member gets nothing.
+   */
+  async sendGroupText(ref: string, text: string): Promise<{ messageId: string; conversationId: string; sentAt: number; devices: number; group: G.GroupSummary }> {
+    if (text.length === 0) throw new UsageError('the message is empty');
+    if (text.length > MAX_TEXT_CHARS) throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`);
+    const group = await this.resolveGroup(ref);
+    let info: G.GroupInfo;
+    try { info = await this.api.group(group.id); } catch (err) { throw this.groupError(err); }
+    if (info.role === null) throw new UsageError(`you are not a member of ${info.name}`);
+    if (!info.canPost) throw new UsageError(`only admins can post in ${info.name} (announcement group)`);
+    const sentAt = this.now();
+    const messageId = newMessageId();
+    await this.store.exclusive(async () => {
+      this.ensureGroupConversation(info.id, info.name);
+      this.store.addMessage({
+        id: messageId, conversationId: info.id, senderUserId: this.account.userId, senderDeviceId: this.account.deviceId,
+        direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+      });
+    });
+    const payload: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text, group: info.id };
+    try {
+      const devices = await this.deliverToGroup(info.id, info.members.map((m) => m.userId), encodePayload(payload));
+      await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'sent'));
+      return { messageId, conversationId: info.id, sentAt, devices, group };
+    } catch (err) {
+      await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'failed'));
+      throw this.groupError(err);
+    }
+  }
+
+  /**
+   * Encrypts `bytes` for every device of `recipients` and our other devices and posts them in one request.
+   * Device lists and key bundles that are missing are fetched first, outside the store transaction and in
+   * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry.
+   */
+  private async deliverToGroup(groupId: string, recipients: string[], bytes: Uint8Array): Promise<number> {
+    let users = new Set([...recipients, this.account.userId]);
+    for (let attempt = 1; ; attempt++) {
+      const unknown = [...users].filter((u) => this.store.getJson(`devices:${u}`) === undefined);
+      await inParallel(unknown, FETCH_PARALLEL, (u) => this.refreshDevices(u));
+      const targets: PeerAddress[] = [];
+      for (const u of users) {
+        for (const d of this.knownDevices(u)) {
+          if (u === this.account.userId && d.deviceId === this.account.deviceId) continue;
+          targets.push({ userId: u, deviceId: d.deviceId });
+        }
+      }
+      const withoutSession: PeerAddress[] = [];
+      for (const t of targets) if (!(await this.party.hasSession(t))) withoutSession.push(t);
+      const bundles = new Map<string, W.DeviceBundle>();
+      await inParallel([...new Set(withoutSession.map((t) => t.userId))], FETCH_PARALLEL, async (userId) => {
+        for (const b of (await this.api.bundles(userId)).devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
+      });
+      const refs = new Map(targets.map((t) => [addressKey(t), this.knownDevices(t.userId).find((d) => d.deviceId === t.deviceId)!]));
+      const envelopes = await this.store.exclusive(async () => {
+        const out: W.OutgoingEnvelope[] = [];
+        for (const t of targets) {
+          try {
+            if (!(await this.party.hasSession(t))) {
+              const b = bundles.get(addressKey(t));
+              if (b) await this.startSessionFrom(t, b); else await this.startSession(t);
+            }
+            const ct = await this.party.encrypt(t, bytes);
+            out.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || refs.get(addressKey(t))!.registrationId, type: ct.type, content: b64(ct.body) });
+          } catch (err) {
+            if (err instanceof ProtocolError && err.kind === 'untrusted-identity') {
+              throw new SafetyNumberChangedError(this.store.getContact(t.userId)?.email ?? t.userId);
+            }
+            throw err;
+          }
+        }
+        return out;
+      });
+      try {
+        await this.api.sendGroup(groupId, { envelopes });
+        return envelopes.length;
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.status !== 409 && err.status !== 410) || attempt >= SEND_ATTEMPTS) throw err;
+        const body = err.body as W.DeviceMismatch;
+        // The server's list is the truth about who receives this group's messages right now.
+        users = new Set([...Object.keys(body.devices ?? {}), this.account.userId]);
+        await this.store.exclusive(async () => {
+          for (const [userId, devices] of Object.entries(body.devices ?? {})) this.store.setJson(`devices:${userId}`, devices);
+          for (const gone of body.stale ?? []) await this.party.deleteSession(gone);
+          // "extra" of a non-recipient only means "not in this group": that device keeps its 1:1 session.
+          for (const gone of body.extra ?? []) {
+            if (body.devices?.[gone.userId] === undefined) continue;
+            await this.party.deleteSession(gone);
+            this.store.removePeerIdentity(gone.userId, gone.deviceId);
+          }
+        });
+      }
+    }
+  }
+
+  /** Fetches new group events (all groups, or one) and turns them into system messages in the group's chat. */
+  async syncGroupEvents(groupId?: string): Promise<number> {
+    let ids: string[];
+    if (groupId) ids = [groupId];
+    else {
+      const current = await this.listGroups();
+      // Groups we have a chat for but are no longer listed in: we were removed (or the account was).
+      const former = this.store.listConversations().filter((c) => c.kind === 'group' && !current.some((g) => g.id === c.id)).map((c) => c.id);
+      ids = [...current.map((g) => g.id), ...former];
+    }
+    let added = 0;
+    for (const id of ids) added += await this.syncOneGroup(id);
+    this.groupsToSync.clear();
+    return added;
+  }
+
+  private async syncOneGroup(id: string): Promise<number> {
+    let after = Number(this.store.getMeta(`groupEventsAfter:${id}`) ?? '0');
+    let added = 0;
+    for (;;) {
+      let page: G.GroupEvents;
+      try {
+        page = await this.api.groupEvents(id, after);
+      } catch (err) {
+        if (err instanceof ApiError && (err.code === 'not_a_member' || err.code === 'unknown_group')) {
+          const conv = this.store.getConversation(id);
+          if (conv && this.store.getMeta(`groupGone:${id}`) !== String(after)) {
+            await this.store.exclusive(async () => {
+              this.addGroupSystemMessage(id, `${id}.gone.${after}`, 'You are no longer a member of this group.', this.now());
+              this.store.setMeta(`groupGone:${id}`, String(after));
+            });
+            added++;
+          }
+          return added;
+        }
+        throw err;
+      }
+      const names = await this.namesFor(page.events);
+      await this.store.exclusive(async () => {
+        if (this.store.getConversation(id)?.title === 'New group') {
+          const info = await this.api.group(id).catch(() => undefined);
+          if (info) this.ensureGroupConversation(id, info.name);
+        }
+        for (const e of page.events) {
+          if (this.addGroupSystemMessage(id, `${id}.${e.seq}`, groupEventText(e, names), e.at)) added++;
+        }
+        this.store.setMeta(`groupEventsAfter:${id}`, String(page.next));
+      });
+      after = page.next;
+      if (!page.more) return added;
+    }
+  }
+
+  private async namesFor(events: G.GroupEvent[]): Promise<GroupEventNames> {
+    const ids = new Set<string>();
+    for (const e of events) {
+      if (e.actor !== 'scim') ids.add(e.actor);
+      if (e.subject) ids.add(e.subject);
+    }
+    ids.delete(this.account.userId);
+    await inParallel([...ids].filter((u) => !this.store.getContact(u)), FETCH_PARALLEL, async (u) => { await this.contactFor(u).catch(() => undefined); });
+    return { me: this.account.userId, nameOf: (u) => this.store.getContact(u)?.name ?? 'A former member' };
+  }
+
+  private addGroupSystemMessage(groupId: string, id: string, text: string, at: number): boolean {
+    if (!this.store.getConversation(groupId)) this.store.ensureConversation({ id: groupId, kind: 'group', peerUserId: null, title: 'New group' }, at);
+    return this.store.addMessage({
+      id, conversationId: groupId, senderUserId: 'system', senderDeviceId: 0, direction: 'system', body: text,
+      sentAt: at, receivedAt: this.now(), status: 'system',
+    });
   }
 
   conversations() {

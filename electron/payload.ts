@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { createHash } from 'node:crypto';
 import { UserId } from '../server/wire/schemas.ts';
+import { GroupId } from '../server/wire/groups.ts';
 
 export const MAX_TEXT_CHARS = 8000;
 
@@ -16,6 +17,11 @@ export const TextPayload = Type.Object({
   text: Type.String({ minLength: 1, maxLength: MAX_TEXT_CHARS }),
   /** Present on the copy a sender's own other devices get: whom the message was sent to. */
   to: Type.Optional(UserId),
+  /**
+   * A group message. Accepted only when the server relayed the envelope for this same group (it checks
+   * membership at send time and stamps the envelope), so the group cannot be forged through a 1:1 send.
+   */
+  group: Type.Optional(GroupId),
 }, { additionalProperties: false });
 export type TextPayload = Static<typeof TextPayload>;
 
@@ -26,6 +32,8 @@ export const ReceiptPayload = Type.Object({
   receipt: Type.Literal('delivered'),
   messageIds: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }), { minItems: 1, maxItems: 100 }),
   sentAt: Type.Integer({ minimum: 0 }),
+  /** The messages were group messages of this group (receipts always travel 1:1). */
+  group: Type.Optional(GroupId),
 }, { additionalProperties: false });
 export type ReceiptPayload = Static<typeof ReceiptPayload>;
 

@@ -24,7 +24,7 @@ const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 export function toIncoming(e: StoredEnvelope): IncomingEnvelope {
   return {
     id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
-    content: encodeBase64(e.content), serverTimestamp: e.serverTimestamp,
+    content: encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
   };
 }
 

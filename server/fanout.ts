@@ -10,6 +10,7 @@ const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
 
 export async function checkFanout(
   store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
+  groupId?: string,
 ): Promise<NewEnvelope[]> {
   const contents = envelopes.map((e, i) => {
     const bytes = decodeBase64(e.content);
@@ -47,6 +48,6 @@ export async function checkFanout(
   }
   return envelopes.map((e, i) => ({
     destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId,
-    type: e.type, content: contents[i]!, serverTimestamp,
+    type: e.type, content: contents[i]!, serverTimestamp, ...(groupId ? { groupId } : {}),
   }));
 }

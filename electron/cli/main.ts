@@ -13,6 +13,13 @@ const USAGE = `usage: parley --profile DIR <command>
   login --server URL [--user NAME | --browser]   sign this device in (--user: demo login, dev IdP only;
                                                  default: device code shown here, enter it in any browser)
   send EMAIL TEXT                                send an end-to-end encrypted message
+  send --group GROUP TEXT                        send to a group (GROUP: its name or id)
+  groups create NAME --members EMAIL,EMAIL [--announcement] [--confidential]
+                                                 create a group (you become its owner)
+  groups list [--json]                           your groups
+  groups members GROUP [--json]                  members and roles (confidential groups: admins only)
+  groups add|remove|promote|demote GROUP EMAIL   group admins and org admins: manage members and roles
+  groups leave GROUP                             leave a group
   receive [--wait SECONDS] [--json]              fetch and show new messages
   whoami [--json]                                show the signed-in account and device
   safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL
@@ -24,7 +31,15 @@ exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 this device was wiped, 4 loc
 
 const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   login: { options: ['server', 'user', 'browser'], positionals: 0 },
-  send: { options: [], positionals: 2 },
+  send: { options: ['group'], positionals: 2 },
+  'groups create': { options: ['members', 'announcement', 'confidential'], positionals: 1 },
+  'groups list': { options: ['json'], positionals: 0 },
+  'groups members': { options: ['json'], positionals: 1 },
+  'groups add': { options: [], positionals: 2 },
+  'groups remove': { options: [], positionals: 2 },
+  'groups promote': { options: [], positionals: 2 },
+  'groups demote': { options: [], positionals: 2 },
+  'groups leave': { options: [], positionals: 1 },
   receive: { options: ['wait', 'json'], positionals: 0 },
   whoami: { options: ['json'], positionals: 0 },
   'safety-number': { options: ['mark-verified', 'json'], positionals: 1 },
@@ -55,6 +70,10 @@ function parse(argv: string[]) {
         'mark-verified': { type: 'boolean' },
         device: { type: 'string' },
         reason: { type: 'string' },
+        group: { type: 'string' },
+        members: { type: 'string' },
+        announcement: { type: 'boolean' },
+        confidential: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -69,13 +88,19 @@ function parse(argv: string[]) {
     if (!args[0]) throw new ExitError(2, 'admin needs a subcommand: devices, wipe, revoke or audit');
     command = `admin ${args.shift()}`;
   }
+  if (command === 'groups') {
+    if (!args[0]) throw new ExitError(2, 'groups needs a subcommand: create, list, members, add, remove, promote, demote or leave');
+    command = `groups ${args.shift()}`;
+  }
   const spec = COMMANDS[command];
   if (!spec) throw new ExitError(2, `unknown command "${command}" (see parley --help)`);
   for (const key of Object.keys(values)) {
     if (key !== 'profile' && !spec.options.includes(key)) throw new ExitError(2, `option --${key} does not apply to "${command}"`);
   }
-  if (args.length !== spec.positionals) {
-    throw new ExitError(2, `"${command}" takes ${spec.positionals} argument${spec.positionals === 1 ? '' : 's'}, got ${args.length} (see parley --help)`);
+  // send --group GROUP TEXT: the group replaces the recipient argument.
+  const expected = command === 'send' && values.group !== undefined ? 1 : spec.positionals;
+  if (args.length !== expected) {
+    throw new ExitError(2, `"${command}" takes ${expected} argument${expected === 1 ? '' : 's'}, got ${args.length} (see parley --help)`);
   }
   const profile = values.profile ?? process.env.PARLEY_PROFILE;
   if (!profile) throw new ExitError(2, '--profile DIR is required');
@@ -99,7 +124,14 @@ function openInBrowser(url: string): Promise<void> {
 
 function formatMessage(m: ReceivedMessage): string {
   const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19);
+  if (m.group) return m.outgoing ? `[${when}] you in ${m.groupName}: ${m.text}` : `[${when}] ${m.fromName} <${m.from}> in ${m.groupName}: ${m.text}`;
   return m.outgoing ? `[${when}] you → ${m.to}: ${m.text}` : `[${when}] ${m.fromName} <${m.from}>: ${m.text}`;
+}
+
+function memberEmails(list: string): string[] {
+  const emails = list.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  for (const e of emails) if (!/^[^\s@,]+@[^\s@,]+$/.test(e)) throw new ExitError(2, `not an email address in --members: ${e}`);
+  return emails;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -175,7 +207,58 @@ async function run(argv: string[]): Promise<void> {
           : `${me.name} <${me.email}>\nuser ${me.userId} · device ${me.deviceId}\nserver ${me.server}\nissuer ${me.issuer}${me.orgAdmin ? '\norg admin' : ''}\n`);
         return;
       }
+      case 'groups create': {
+        const [name] = args as [string];
+        if (values.members === undefined) throw new ExitError(2, 'groups create needs --members EMAIL,EMAIL (the people to add besides you)');
+        const g = await m.createGroup(name, memberEmails(values.members), { announcement: values.announcement, confidential: values.confidential });
+        const flags = [g.announcement ? 'announcement' : '', g.confidential ? 'confidential' : ''].filter(Boolean);
+        process.stdout.write(`created group ${g.name} (${g.id}) with ${g.memberCount} member${g.memberCount === 1 ? '' : 's'}${flags.length ? `; ${flags.join(', ')}` : ''}\n`);
+        return;
+      }
+      case 'groups list': {
+        const groups = await m.listGroups();
+        if (values.json) { process.stdout.write(`${JSON.stringify(groups)}\n`); return; }
+        if (groups.length === 0) process.stdout.write('(no groups)\n');
+        for (const g of groups) {
+          const flags = [g.role ?? 'not a member', g.announcement ? 'announcement' : '', g.confidential ? 'confidential' : '', g.scimGroupId ? 'directory-linked' : ''].filter(Boolean);
+          process.stdout.write(`${g.id}  ${g.name}  (${flags.join(', ')})\n`);
+        }
+        return;
+      }
+      case 'groups members': {
+        const g = await m.groupInfo(args[0]!);
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify(g.members.map(({ userId, email, name, role, viaScim, you }) => ({ userId, email, name, role, viaScim, you })))}\n`);
+          return;
+        }
+        process.stdout.write(`${g.name} (${g.id}): ${g.memberCount} member${g.memberCount === 1 ? '' : 's'}${g.members.length < g.memberCount ? `, ${g.members.length} shown (confidential group)` : ''}\n`);
+        for (const u of g.members) process.stdout.write(`  ${u.name} <${u.email}>  ${u.role}${u.viaScim ? ' (directory)' : ''}${u.you ? ' (you)' : ''}\n`);
+        return;
+      }
+      case 'groups add':
+      case 'groups remove':
+      case 'groups promote':
+      case 'groups demote': {
+        const [group, email] = args as [string, string];
+        const verb = command.slice('groups '.length);
+        if (verb === 'add') await m.addGroupMember(group, email);
+        else if (verb === 'remove') await m.removeGroupMember(group, email);
+        else await m.setGroupRole(group, email, verb === 'promote' ? 'admin' : 'member');
+        const done = { add: `added ${email} to`, remove: `removed ${email} from`, promote: `${email} is now an admin of`, demote: `${email} is now a member of` }[verb];
+        process.stdout.write(`${done} ${group}\n`);
+        return;
+      }
+      case 'groups leave': {
+        await m.leaveGroup(args[0]!);
+        process.stdout.write(`left ${args[0]}\n`);
+        return;
+      }
       case 'send': {
+        if (values.group !== undefined) {
+          const r = await m.sendGroupText(values.group, args[0]!);
+          process.stdout.write(`sent to group ${r.group.name} (${r.devices} device${r.devices === 1 ? '' : 's'})\n`);
+          return;
+        }
         const [to, text] = args as [string, string];
         const r = await m.sendText(to, text);
         process.stdout.write(`sent to ${to} (${r.devices} device${r.devices === 1 ? '' : 's'})\n`);

@@ -6,6 +6,7 @@ import type { Static, TSchema } from 'typebox';
 import WebSocket from 'ws';
 import * as W from '../../server/wire/schemas.ts';
 import * as L from '../../server/wire/lifecycle.ts';
+import * as G from '../../server/wire/groups.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
@@ -84,6 +85,23 @@ export class ApiClient {
   user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
   send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req); }
 
+  createGroup(req: G.CreateGroupRequest) { return this.request('POST', '/v1/groups', G.GroupInfo, req); }
+  groups() { return this.request('GET', '/v1/groups', G.GroupList); }
+  group(id: string) { return this.request('GET', `/v1/groups/${encodeURIComponent(id)}`, G.GroupInfo); }
+  updateGroup(id: string, req: G.UpdateGroupRequest) { return this.request('PATCH', `/v1/groups/${encodeURIComponent(id)}`, G.GroupInfo, req); }
+  addGroupMember(id: string, userId: string) {
+    return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/members`, G.GroupInfo, { userId } satisfies G.AddMemberRequest);
+  }
+  /** Removes a member, or leaves when `userId` is the caller. */
+  removeGroupMember(id: string, userId: string) {
+    return this.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`, null);
+  }
+  setGroupRole(id: string, req: G.SetRoleRequest) { return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/roles`, G.GroupInfo, req); }
+  groupEvents(id: string, after: number) {
+    return this.request('GET', `/v1/groups/${encodeURIComponent(id)}/events?after=${after}`, G.GroupEvents);
+  }
+  sendGroup(id: string, req: G.GroupSendRequest) { return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/messages`, W.SendResponse, req); }
+
   adminUsers(email?: string) {
     return this.request('GET', `/v1/admin/users${email ? `?email=${encodeURIComponent(email)}` : ''}`, L.AdminUsersResponse);
   }
@@ -113,8 +131,19 @@ export class ApiClient {
         resolve(new DeliverySocket(ws));
       });
       ws.once('unexpected-response', (_req, res) => {
-        reject(new ApiError(res.statusCode ?? 0, res.statusCode === 401 ? 'unauthorized' : 'ws_refused', `delivery socket refused with HTTP ${res.statusCode}`, null));
-        res.resume();
+        // The refusal carries the same JSON error as any API call (e.g. device_wiped): keep its code.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => { size += c.length; if (size <= 16_384) chunks.push(c); });
+        const fail = () => {
+          let e: { error?: unknown; message?: unknown } | undefined;
+          try { e = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof e; } catch { /* not JSON */ }
+          const code = typeof e?.error === 'string' ? e.error : res.statusCode === 401 ? 'unauthorized' : 'ws_refused';
+          const message = typeof e?.message === 'string' ? e.message : `delivery socket refused with HTTP ${res.statusCode}`;
+          reject(new ApiError(res.statusCode ?? 0, code, message, e ?? null));
+        };
+        res.once('end', fail);
+        res.once('error', fail);
       });
       ws.once('error', (err) => reject(new NetworkError(`cannot reach ${this.baseUrl}: ${err.message}`)));
     });

@@ -179,7 +179,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const sender = l.caller.member!;
     if (!canPost(l.group, l.caller)) throw new ApiError(403, 'announcement_only', 'Only group admins may post in this announcement group.');
     const serverTimestamp = ctx.now();
-    const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp);
+    const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, l.group.id);
     await ctx.store.storeEnvelopes(toStore);
     ctx.hub.notify(req.body.envelopes);
     return { serverTimestamp };

@@ -189,6 +189,10 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER IF NOT EXISTS chat_group_events_no_update BEFORE UPDATE ON chat_group_events
     BEGIN SELECT RAISE(ABORT, 'chat_group_events is append-only'); END;
   `,
+  // The group an envelope was relayed for (set by the server after its membership check, never by the sender).
+  `
+  ALTER TABLE envelopes ADD COLUMN group_id TEXT;
+  `,
 ];
 
 const bytes = (v: unknown): Uint8Array => {
@@ -240,7 +244,7 @@ function toEnvelope(r: Row): StoredEnvelope {
   return {
     id: num(r.id), destUser: str(r.dest_user), destDevice: num(r.dest_device), sourceUser: str(r.source_user),
     sourceDevice: num(r.source_device), type: num(r.type) === 3 ? 3 : 1, content: bytes(r.content),
-    serverTimestamp: num(r.server_timestamp),
+    serverTimestamp: num(r.server_timestamp), ...(r.group_id == null ? {} : { groupId: str(r.group_id) }),
   };
 }
 
@@ -464,15 +468,15 @@ export class SqliteStore implements ServerStore {
     return this.#db.transaction(() => {
       // Nothing is queued for a device that was wiped or revoked after the sender's device check.
       const insert = this.#db.prepare(
-        `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp)
-         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts
+        `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id)
+         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts, $groupId
          WHERE NOT EXISTS (SELECT 1 FROM devices WHERE user_id = $destUser AND device_id = $destDevice AND state != 'active')`,
       );
       const stored: StoredEnvelope[] = [];
       for (const e of envelopes) {
         const { changes, lastInsertRowid } = insert.run({
           destUser: e.destUser, destDevice: e.destDevice, sourceUser: e.sourceUser, sourceDevice: e.sourceDevice,
-          type: e.type, content: copy(e.content), ts: e.serverTimestamp,
+          type: e.type, content: copy(e.content), ts: e.serverTimestamp, groupId: e.groupId ?? null,
         });
         if (changes === 1) stored.push({ ...e, id: Number(lastInsertRowid) });
       }

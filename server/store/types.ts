@@ -85,6 +85,8 @@ export interface NewEnvelope {
   type: 1 | 3;
   content: Uint8Array;
   serverTimestamp: number;
+  /** Relayed for this group (POST /v1/groups/:id/messages); absent for 1:1 sends. */
+  groupId?: string;
 }
 
 export interface StoredEnvelope extends NewEnvelope { id: number }

@@ -30,10 +30,10 @@ import { DeviceMismatch, OutgoingEnvelope, UserId } from './schemas.ts';
 
 export const GROUP_LIMITS = {
   /** One group send carries one envelope per device of every recipient: members × devices. */
-  envelopesPerSend: 1000,
+  envelopesPerSend: 5000,
   /** Body limit of POST /v1/groups/:id/messages only (the rest of the API keeps LIMITS.bodyBytes). */
   sendBodyBytes: 16 * 1024 * 1024,
-  membersPerGroup: 250,
+  membersPerGroup: 1000,
   nameChars: 100,
   eventsPerPage: 200,
 } as const;

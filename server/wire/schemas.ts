@@ -223,6 +223,12 @@ export const IncomingEnvelope = Type.Object({
   type: CiphertextType,
   content: Base64(LIMITS.envelopeContentChars),
   serverTimestamp: Type.Integer(),
+  /**
+   * Set by the server when it relayed the envelope for a group, after checking that the sender is a member
+   * who may post there. The client accepts a group message only when the group named inside the
+   * ciphertext equals this: nobody can slip a message into a group through a 1:1 send.
+   */
+  group: Type.Optional(Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' })),
 });
 export type IncomingEnvelope = Static<typeof IncomingEnvelope>;
 

@@ -66,7 +66,7 @@ test('migration: users who registered before SCIM existed become just-in-time SC
   await first.close();
   // Roll the schema back to before the SCIM migration, as an older server left it.
   const db = new Database(join(first.dataDir, DB_FILE));
-  db.exec('DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users;');
+  db.exec('DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users; ALTER TABLE envelopes DROP COLUMN group_id;');
   db.pragma('user_version = 3');
   db.close();
   const s = await startTestServer({ dataDir: first.dataDir, scimToken: TOKEN });
