@@ -196,3 +196,58 @@ test('leaver: SCIM deactivation wipes the devices, removes them from every group
   }
   assert.deepEqual((await drain(carol)).map((x) => x.text).sort(), ['after', 'after too', 'before'].sort());
 });
+
+test('a recycled email is a new person to the client: no groups, no history, a new identity for contacts', async () => {
+  const dir = tempDir('groups-reuse');
+  const s = await startServer({ dataDir: join(dir, 'server'), port: 0, host: '127.0.0.1', devIdp: true, scimToken: SCIM_TOKEN, logger: false });
+  const mine: Messenger[] = [];
+  const login = async (name: string, user: string) => {
+    const m = await loginNewDevice(join(dir, name), s.url, { kind: 'dev-user', username: user });
+    mine.push(m);
+    return m;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${s.url}/scim/v2${path}`, {
+      method, headers: { authorization: `Bearer ${SCIM_TOKEN}`, 'content-type': 'application/scim+json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    assert.ok(res.ok, `${method} ${path} → ${res.status}`);
+    return res.status === 204 ? undefined : await res.json() as any;
+  };
+  try {
+    const alice = await login('alice', 'alice');
+    const oldBob = await login('old-bob', 'bob');
+    const g = await alice.createGroup('Team', ['bob@acme.test']);
+    await alice.sendText('bob@acme.test', 'hi bob');
+    await alice.markVerified('bob@acme.test');
+    const oldBobId = oldBob.me.userId;
+
+    // Bob leaves (Okta-style DELETE); a new hire later gets bob@acme.test with a different IdP identity.
+    const found = await call('GET', `/Users?filter=${encodeURIComponent('userName eq "bob@acme.test"')}`);
+    await call('DELETE', `/Users/${found.Resources[0].id}`);
+    const dave = (await import('../../server/dev-idp.ts')).DEV_ACCOUNTS.find((a) => a.username === 'dave')!;
+    await call('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'bob@acme.test', externalId: dave.sub,
+      displayName: 'Bob Newhire', emails: [{ value: 'bob@acme.test', primary: true }],
+    });
+    const newBob = await login('new-bob', 'dave');
+    assert.equal(newBob.me.email, 'bob@acme.test');
+    assert.notEqual(newBob.me.userId, oldBobId, 'a different person');
+
+    assert.deepEqual(await newBob.listGroups(), [], 'no groups inherited');
+    assert.ok(!(await alice.groupInfo(g.id)).members.some((m) => m.userId === newBob.me.userId));
+    // alice writes to the address again: a new contact, unverified (not "changed": it is not bob's key that changed).
+    const sn = await alice.safetyNumber('bob@acme.test');
+    assert.equal(sn.contact.userId, newBob.me.userId);
+    assert.equal(sn.contact.name, 'Bob Newhire');
+    assert.equal(sn.status, 'unverified');
+    const sent = await alice.sendText('bob@acme.test', 'welcome');
+    assert.notEqual(sent.conversationId, alice.conversations().find((c) => c.peerUserId === oldBobId)?.id, 'a new conversation, not bob\'s');
+    const got: ReceivedMessage[] = [];
+    await newBob.receive({ onMessage: (x) => got.push(x) });
+    assert.deepEqual(got.map((x) => x.text), ['welcome'], 'none of the old history');
+  } finally {
+    for (const m of mine) { try { m.close(); } catch { /* wiped */ } }
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
