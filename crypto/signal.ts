@@ -189,12 +189,28 @@ function classify(err: unknown): ProtocolError {
 /** One local device's view of the protocol: sessions with remote devices. */
 export class SignalParty {
   private readonly storage: LibraryStorage;
+  /** Per remote device, the tail of its session jobs (decryptWhisper works outside the library's queue). */
+  private readonly jobs = new Map<string, Promise<unknown>>();
   constructor(private readonly state: ProtocolState) {
     this.storage = new LibraryStorage(state);
   }
 
+  /** Runs session jobs for one remote device one after another, as the library's own job queue does. */
+  private serialized<T>(peer: PeerAddress, job: () => Promise<T>): Promise<T> {
+    const key = addressKey(peer);
+    const run = (this.jobs.get(key) ?? Promise.resolve()).then(job, job);
+    const tail = run.catch(() => undefined);
+    this.jobs.set(key, tail);
+    void tail.then(() => { if (this.jobs.get(key) === tail) this.jobs.delete(key); });
+    return run;
+  }
+
   /** X3DH from a fetched prekey bundle; replaces any previous session with that device. */
   async startSession(peer: PeerAddress, bundle: PeerBundle): Promise<void> {
+    return this.serialized(peer, () => this.startSessionNow(peer, bundle));
+  }
+
+  private async startSessionNow(peer: PeerAddress, bundle: PeerBundle): Promise<void> {
     const builder = new SessionBuilder(this.storage, libAddress(peer));
     try {
       await builder.processPreKey({
@@ -222,10 +238,14 @@ export class SignalParty {
   }
 
   async deleteSession(peer: PeerAddress): Promise<void> {
-    await this.state.removeSession(addressKey(peer));
+    await this.serialized(peer, () => this.state.removeSession(addressKey(peer)));
   }
 
   async encrypt(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
+    return this.serialized(peer, () => this.encryptNow(peer, plaintext));
+  }
+
+  private async encryptNow(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
     try {
       const cipher = new SessionCipher(this.storage, libAddress(peer));
       const out = await cipher.encrypt(toAB(plaintext));
@@ -239,15 +259,65 @@ export class SignalParty {
   async decrypt(peer: PeerAddress, type: CiphertextType, body: Uint8Array): Promise<Uint8Array> {
     // The library accepts any version byte with major 3 but MACs a constant 0x33; only 0x33 is genuine.
     if (body[0] !== CURRENT_VERSION_BYTE) throw new ProtocolError('invalid-message', 'unsupported message version');
+    return this.serialized(peer, () => this.decryptNow(peer, type, body));
+  }
+
+  private async decryptNow(peer: PeerAddress, type: CiphertextType, body: Uint8Array): Promise<Uint8Array> {
     const cipher = new SessionCipher(this.storage, libAddress(peer));
     try {
       const plain = type === MessageType.PreKeyWhisper
         ? await cipher.decryptPreKeyWhisperMessage(binaryString(body), 'binary')
-        : await cipher.decryptWhisperMessage(binaryString(body), 'binary');
+        : await this.decryptWhisper(cipher, toAB(body));
       return toU8(plain);
     } catch (err) {
       throw classify(err);
     }
+  }
+
+  /**
+   * The library's `decryptWhisperMessage`, but every session of the record is tried on its own fresh copy.
+   * The library tries the open session and then the archived ones on the record's own objects: a failed
+   * try still steps that session's ratchet (new root key, new ephemeral key, sending chain dropped), and
+   * when a later session succeeds the whole record is stored, the broken session with it. After a
+   * simultaneous start (both sides initiated, so each holds two sessions) a message on the other session
+   * thus silently destroyed the open one, and every later message on it failed with "Bad MAC" for good.
+   * libsignal clones each session state before a try; so do we.
+   */
+  private async decryptWhisper(cipher: SessionCipher, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+    const address = cipher.remoteAddress.toString();
+    const load = async () => {
+      const record = await cipher.getRecord(address);
+      if (!record) throw new Error(`No record for device ${address}`);
+      return record;
+    };
+    // getSessions(): archived ones by time closed, then the open one; like the library, try from the end.
+    const count = (await load()).getSessions().length;
+    const errors: unknown[] = [];
+    for (let i = count - 1; i >= 0; i--) {
+      const record = await load();
+      const session = record.getSessions()[i]!;
+      let plaintext: ArrayBuffer;
+      try {
+        plaintext = await cipher.doDecryptWhisperMessage(buffer, session);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'MessageCounterError') throw err;
+        errors.push(err);
+        continue;
+      }
+      if (session !== record.getOpenSession()) {
+        record.archiveCurrentState();
+        record.promoteState(session);
+      }
+      const identityKey = session.indexInfo.remoteIdentityKey;
+      if (!(await this.storage.isTrustedIdentity(cipher.remoteAddress.getName(), identityKey, Direction.RECEIVING))) {
+        throw new Error('Identity key changed');
+      }
+      await this.storage.saveIdentity(address, identityKey);
+      record.updateSessionState(session);
+      await this.storage.storeSession(address, record.serialize());
+      return plaintext;
+    }
+    throw errors[0] ?? new Error(`No session for device ${address}`);
   }
 }
 
