@@ -1,11 +1,13 @@
 // The admin API: org admins (the IdP groups claim, as of their latest registration, contains the admin
 // group) list users and devices, wipe or revoke devices, and read the audit log.
 //   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
+//   GET  /v1/admin/groups (every group of the org; contract in server/wire/groups.ts)
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
 } from '../wire/lifecycle.ts';
+import type { AdminGroupList } from '../wire/groups.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
@@ -76,8 +78,8 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   }
   const admin = { onRequest: [ctx.authenticate, requireAdmin] };
 
-  const adminUser = (user: UserRecord, devices: DeviceRecord[]): AdminUser => ({
-    userId: user.userId, email: user.email, name: user.name, orgAdmin: user.groups.includes(ctx.adminGroup),
+  const adminUser = (user: UserRecord, devices: DeviceRecord[], provisioning: AdminUser['provisioning']): AdminUser => ({
+    userId: user.userId, email: user.email, name: user.name, orgAdmin: user.groups.includes(ctx.adminGroup), provisioning,
     devices: devices.map((d) => ({
       id: `${d.userId}.${d.deviceId}`, deviceId: d.deviceId, name: d.name, state: d.state, createdAt: d.createdAt, lastSeen: d.lastSeen,
     })),
@@ -85,7 +87,20 @@ export function adminRoutes(app: App, ctx: AppContext): void {
 
   app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery } }, async (req) => {
     const rows = await ctx.store.listUsers(req.query.email);
-    return { users: rows.map(({ user, devices }) => adminUser(user, devices)) };
+    const states = await ctx.store.provisioningStates();
+    return { users: rows.map(({ user, devices }) => adminUser(user, devices, states.get(user.userId) ?? 'just-in-time')) };
+  });
+
+  app.get('/v1/admin/groups', { ...admin, schema: { querystring: NoQuery } }, async (req): Promise<AdminGroupList> => {
+    const mine = new Map((await ctx.store.groups.listOf(authOf(req).userId)).map((g) => [g.id, g.role]));
+    const groups = await ctx.store.groups.listAll();
+    return {
+      groups: groups.map((g) => ({
+        id: g.id, name: g.name, announcement: g.announcement, confidential: g.confidential,
+        ...(g.scimGroupId !== null ? { scimGroupId: g.scimGroupId } : {}), createdAt: g.createdAt, createdBy: g.createdBy,
+        role: mine.get(g.id) ?? null, memberCount: g.memberCount,
+      })),
+    };
   });
 
   async function targets(body: AdminActionRequest): Promise<{ user: UserRecord; devices: DeviceRecord[] }> {

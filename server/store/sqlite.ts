@@ -365,6 +365,17 @@ export class SqliteStore implements ServerStore {
     return num(this.#get(`SELECT ${DEACTIVATED('$userId')} AS d`, { userId })!.d) === 1;
   }
 
+  async provisioningStates(): Promise<Map<string, 'provisioned' | 'just-in-time' | 'deactivated'>> {
+    const rows = this.#all(
+      `SELECT u.user_id, ${DEACTIVATED('u.user_id')} AS deactivated,
+         EXISTS (SELECT 1 FROM scim_users s WHERE s.user_id = u.user_id AND s.deleted_at IS NULL AND s.managed = 1) AS managed
+       FROM users u`,
+    );
+    return new Map(rows.map((r) => [
+      str(r.user_id), num(r.deactivated) === 1 ? 'deactivated' as const : num(r.managed) === 1 ? 'provisioned' as const : 'just-in-time' as const,
+    ]));
+  }
+
   async createDevice(
     d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
   ): Promise<DeviceRecord> {
@@ -970,6 +981,13 @@ class SqliteGroupStore implements GroupStore {
       `SELECT g.*, m.role FROM chat_groups g JOIN chat_group_members m ON m.group_id = g.id
        WHERE m.user_id = $userId ORDER BY g.created_at DESC, g.id`, { userId },
     ).map((r) => ({ ...toGroup(r), role: str(r.role) as GroupRole }));
+  }
+
+  async listAll(): Promise<Array<GroupRecord & { memberCount: number }>> {
+    return this.db.prepare(
+      `SELECT g.*, (SELECT count(*) FROM chat_group_members m WHERE m.group_id = g.id) AS member_count
+       FROM chat_groups g ORDER BY g.created_at DESC, g.id`,
+    ).all().map((r) => ({ ...toGroup(r), memberCount: num(r.member_count) }));
   }
 
   async members(id: string): Promise<GroupMemberRecord[]> {

@@ -219,6 +219,11 @@ export interface ServerStore {
   searchUsers(query: string, limit: number): Promise<UserRecord[]>;
   /** True if SCIM deactivated or deleted this user. */
   isDeactivated(userId: string): Promise<boolean>;
+  /**
+   * Every user's provisioning state (admin directory): 'deactivated' if SCIM deactivated or deleted them, else
+   * 'provisioned' if their live SCIM row was written through SCIM, else 'just-in-time'.
+   */
+  provisioningStates(): Promise<Map<string, 'provisioned' | 'just-in-time' | 'deactivated'>>;
 
   /** Throws AccountDeactivatedError if the user is deactivated. */
   createDevice(
@@ -290,6 +295,8 @@ export interface GroupStore {
   get(id: string): Promise<GroupRecord | undefined>;
   /** The user's groups with their role, newest first. */
   listOf(userId: string): Promise<Array<GroupRecord & { role: GroupRole }>>;
+  /** Every group of the organization with its member count, newest first (org admins' view). */
+  listAll(): Promise<Array<GroupRecord & { memberCount: number }>>;
   members(id: string): Promise<GroupMemberRecord[]>;
   /** False (nothing logged) if already a member. */
   addMember(id: string, member: Omit<GroupMemberRecord, 'addedAt'>, actor: GroupActor, now: number): Promise<boolean>;

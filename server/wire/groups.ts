@@ -25,6 +25,7 @@
 //   GET    /v1/groups/:id/events?after=SEQ  → GroupEvents (members only)               (403 not_a_member, 404)
 //   POST   /v1/groups/:id/messages          GroupSendRequest → SendResponse            (403 not_a_member|announcement_only,
 //                                           409/410 DeviceMismatch exactly as for 1:1 sends, 413 body_too_large)
+//   GET    /v1/admin/groups                 → AdminGroupList (org admins only: every group of the org; 403 forbidden)
 import { Type, type Static } from 'typebox';
 import { DeviceMismatch, OutgoingEnvelope, UserId } from './schemas.ts';
 
@@ -78,6 +79,17 @@ export type GroupSummary = Static<typeof GroupSummary>;
 
 export const GroupList = Type.Object({ groups: Type.Array(GroupSummary) });
 export type GroupList = Static<typeof GroupList>;
+
+/** A group in the org admins' list: its summary (role = the org admin's own role, usually null) and its size. */
+export const AdminGroup = Type.Object({
+  ...GroupSummary.properties,
+  memberCount: Type.Integer({ minimum: 0 }),
+});
+export type AdminGroup = Static<typeof AdminGroup>;
+
+/** GET /v1/admin/groups: every group of the organization, newest first. */
+export const AdminGroupList = Type.Object({ groups: Type.Array(AdminGroup) });
+export type AdminGroupList = Static<typeof AdminGroupList>;
 
 export const GroupInfo = Type.Object({
   ...GroupSummary.properties,

@@ -83,12 +83,20 @@ export const AdminDevice = Type.Object({
 });
 export type AdminDevice = Static<typeof AdminDevice>;
 
+/**
+ * How the user came to be: 'provisioned' (written by the company directory through SCIM), 'just-in-time' (signed
+ * in without being provisioned), 'deactivated' (SCIM set active=false or deleted them).
+ */
+export const ProvisioningState = Type.Union([Type.Literal('provisioned'), Type.Literal('just-in-time'), Type.Literal('deactivated')]);
+export type ProvisioningState = Static<typeof ProvisioningState>;
+
 export const AdminUser = Type.Object({
   userId: UserId,
   email: Type.String(),
   name: Type.String(),
   orgAdmin: Type.Boolean(),
   devices: Type.Array(AdminDevice),
+  provisioning: ProvisioningState,
 });
 export type AdminUser = Static<typeof AdminUser>;
 
