@@ -7,6 +7,9 @@ import { Type, type Static, type TSchema } from 'typebox';
 const Id = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' });
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
 const NoArgs = Type.Object({}, { additionalProperties: false });
+/** A group's id (also its conversation id): `g_` + 22 base64url characters. */
+const GroupId = Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' });
+const GroupName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const Phase = Type.Union([
   Type.Literal('signed-out'), // no device on this profile yet
@@ -43,6 +46,8 @@ export const Verification = Type.Union([Type.Literal('unverified'), Type.Literal
 
 export const ConversationSummary = Type.Object({
   id: Type.String(),
+  /** A 1:1 chat (peerUserId set) or a group chat (id = the group id, peerUserId null). */
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
   title: Type.String(),
   peerUserId: Type.Union([Type.String(), Type.Null()]),
   peerEmail: Type.Union([Type.String(), Type.Null()]),
@@ -86,8 +91,11 @@ export const AdminDeviceView = Type.Object({
   state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]),
   createdAt: Type.Integer(), lastSeen: Type.Integer(),
 });
+export const ProvisioningState = Type.Union([Type.Literal('provisioned'), Type.Literal('just-in-time'), Type.Literal('deactivated')]);
 export const AdminUserView = Type.Object({
   userId: Type.String(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(), devices: Type.Array(AdminDeviceView),
+  /** SCIM: written by the company directory, signed in just in time, or deactivated by the directory. */
+  provisioning: ProvisioningState,
 });
 export type AdminUserView = Static<typeof AdminUserView>;
 export const AuditEntryView = Type.Object({
@@ -102,6 +110,38 @@ const AdminTarget = Type.Object({
   device: Type.Optional(Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}\\.[1-9][0-9]{0,6}$' })),
   reason: Type.String({ maxLength: 500 }),
 }, { additionalProperties: false });
+
+export const GroupRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const GroupMemberView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), role: GroupRole,
+  /** Brought in by the linked directory group: only the directory removes them. */
+  viaScim: Type.Boolean(),
+  you: Type.Boolean(),
+});
+export type GroupMemberView = Static<typeof GroupMemberView>;
+export const GroupSummaryView = Type.Object({
+  id: Type.String(), name: Type.String(), announcement: Type.Boolean(), confidential: Type.Boolean(),
+  /** Directory-linked: membership follows this SCIM group. */
+  scimGroupId: Type.Optional(Type.String()),
+  /** Your role; null for an org admin who is not a member. */
+  role: Type.Union([GroupRole, Type.Null()]),
+});
+export type GroupSummaryView = Static<typeof GroupSummaryView>;
+export const GroupView = Type.Object({
+  ...GroupSummaryView.properties,
+  /** The members you may see (confidential groups: plain members see the admins and themselves). */
+  members: Type.Array(GroupMemberView),
+  /** The true member count, also in confidential groups. */
+  memberCount: Type.Integer(),
+  /** You may add, remove, promote/demote and change settings (group admin or org admin). */
+  canManage: Type.Boolean(),
+  /** You may post (a member; only admins in announcement groups). */
+  canPost: Type.Boolean(),
+});
+export type GroupView = Static<typeof GroupView>;
+export const AdminGroupView = Type.Object({ ...GroupSummaryView.properties, memberCount: Type.Integer() });
+export type AdminGroupView = Static<typeof AdminGroupView>;
+const GroupMemberInput = Type.Object({ groupId: GroupId, email: Email }, { additionalProperties: false });
 
 /** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
 export const Methods = {
@@ -133,6 +173,33 @@ export const Methods = {
   'admin.wipe': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
   'admin.revoke': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
   'admin.audit': { input: NoArgs, output: Type.Array(AuditEntryView) },
+  'admin.groups': { input: NoArgs, output: Type.Array(AdminGroupView) },
+  // Groups: run by their admins and by org admins (the server enforces the rules of server/wire/groups.ts).
+  'groups.list': { input: NoArgs, output: Type.Array(GroupSummaryView) },
+  'groups.create': {
+    input: Type.Object({
+      name: GroupName,
+      emails: Type.Array(Email, { maxItems: 999 }),
+      announcement: Type.Boolean(),
+      confidential: Type.Boolean(),
+    }, { additionalProperties: false }),
+    output: GroupView,
+  },
+  'groups.info': { input: Type.Object({ groupId: GroupId }, { additionalProperties: false }), output: GroupView },
+  /** The outputs: the group as it is now (null if you can no longer see it). */
+  'groups.addMember': { input: GroupMemberInput, output: Type.Union([GroupView, Type.Null()]) },
+  'groups.removeMember': { input: GroupMemberInput, output: Type.Union([GroupView, Type.Null()]) },
+  'groups.setRole': {
+    input: Type.Object({ groupId: GroupId, email: Email, role: Type.Union([Type.Literal('admin'), Type.Literal('member')]) }, { additionalProperties: false }),
+    output: Type.Union([GroupView, Type.Null()]),
+  },
+  'groups.update': {
+    input: Type.Object({
+      groupId: GroupId, name: Type.Optional(GroupName), announcement: Type.Optional(Type.Boolean()), confidential: Type.Optional(Type.Boolean()),
+    }, { additionalProperties: false }),
+    output: GroupView,
+  },
+  'groups.leave': { input: Type.Object({ groupId: GroupId }, { additionalProperties: false }), output: Type.Null() },
   'settings.get': { input: NoArgs, output: Settings },
   'settings.set': { input: Settings, output: Settings },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import {
-  Methods, type AppEvent, type AppState, type ConversationSummary, type Input, type MessageView, type MethodName,
+  Methods, type AppEvent, type AppState, type ConversationSummary, type GroupView, type Input, type MessageView, type MethodName,
   type Output, type SafetyNumberView, type Settings,
 } from '../api/contract.ts';
-import { asWipeRequest, loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, WipeRequestedError, type ReceivedMessage } from '../messenger.ts';
+import {
+  asWipeRequest, loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, WipeRequestedError,
+  type GroupView as CoreGroupView, type ReceivedMessage,
+} from '../messenger.ts';
 import { prepareLaunch, runWipe, wipedSentence, type LaunchDecision } from '../lifecycle.ts';
 import { ApiClient, ApiError, NetworkError } from '../net/api.ts';
 import { STORE_FILE, type StoredMessage } from '../store/local-store.ts';
@@ -25,10 +28,35 @@ export interface AppControllerOptions {
   /** Electron: erase every Chromium storage of the app during a wipe. */
   clearBrowserData?(): Promise<void>;
   now?: () => number;
+  /** How often group events are fetched while online (ms; default 10 s). The server does not push them. */
+  groupSyncMs?: number;
 }
 
 const DEFAULT_SETTINGS: Settings = { notifications: true };
 const RETRY_MS = [500, 1000, 2000, 5000];
+const GROUP_SYNC_MS = 10_000;
+
+/** What a refused group action means, in the words the UI shows. */
+const GROUP_FORBIDDEN: Record<string, string> = {
+  add: 'Only group admins can add members.',
+  remove: 'Only group admins can remove members.',
+  role: 'Only group admins can change roles.',
+  update: 'Only group admins can change the group settings.',
+  create: 'Only organization admins can link a group to the company directory.',
+  send: 'Only group admins can post in this announcement group.',
+  info: 'You are not a member of this group.',
+  leave: 'You cannot leave this group.',
+};
+type GroupAct = keyof typeof GROUP_FORBIDDEN;
+
+function toGroupView(g: CoreGroupView): GroupView {
+  return {
+    id: g.id, name: g.name, announcement: g.announcement, confidential: g.confidential,
+    ...(g.scimGroupId !== undefined ? { scimGroupId: g.scimGroupId } : {}), role: g.role,
+    members: g.members.map((x) => ({ userId: x.userId, email: x.email, name: x.name, role: x.role, viaScim: x.viaScim, you: x.you })),
+    memberCount: g.memberCount, canManage: g.canManage, canPost: g.canPost,
+  };
+}
 
 export class AppController {
   private state: AppState;
@@ -115,6 +143,7 @@ export class AppController {
   /** Runs the wipe now (pushed by the server while running): crypto-shred, close, delete, receipt. */
   private async wipeNow(): Promise<void> {
     if (this.state.phase === 'wiped') return;
+    clearInterval(this.groupTimer);
     this.receiving?.abort();
     this.receiving = undefined;
     const m = this.messenger;
@@ -127,6 +156,7 @@ export class AppController {
 
   async stop(): Promise<void> {
     clearTimeout(this.lockedTimer);
+    clearInterval(this.groupTimer);
     this.stopped = true;
     this.receiving?.abort();
     this.messenger?.stopReceiving?.();
@@ -163,6 +193,7 @@ export class AppController {
     if (this.receiving || !this.messenger) return;
     const ac = new AbortController();
     this.receiving = ac;
+    this.startGroupSync(ac.signal);
     void (async () => {
       for (let attempt = 0; !ac.signal.aborted && !this.stopped; attempt++) {
         const m = this.messenger;
@@ -174,6 +205,7 @@ export class AppController {
             signal: ac.signal,
             onConnectionChange: (up) => { if (up) attempt = 0; this.setState({ connection: up ? 'online' : 'connecting' }); },
             onMessage: (msg) => this.onIncoming(msg),
+            onGroupsSynced: () => this.emitGroupUpdates(),
             onDelivered: (d) => this.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
           });
         } catch (err) {
@@ -193,13 +225,85 @@ export class AppController {
     })();
   }
 
+  // ---- groups: the server keeps an event log per group; we fetch it while online and after every action ----
+
+  private groupTimer: NodeJS.Timeout | undefined;
+  /** Per group conversation: the highest message seq already pushed to the UI (system messages from group events). */
+  private readonly groupSeen = new Map<string, number>();
+  private groupSyncing: Promise<void> | undefined;
+
+  private startGroupSync(signal: AbortSignal): void {
+    const m = this.messenger;
+    if (!m) return;
+    for (const c of m.conversations()) if (c.kind === 'group') this.groupSeen.set(c.id, m.store.lastMessage(c.id)?.seq ?? 0);
+    clearInterval(this.groupTimer);
+    this.groupTimer = setInterval(() => {
+      if (signal.aborted || this.stopped) { clearInterval(this.groupTimer); return; }
+      if (this.state.phase === 'ready' && this.state.connection === 'online') void this.syncGroups();
+    }, this.opts.groupSyncMs ?? GROUP_SYNC_MS);
+    this.groupTimer.unref();
+    void this.syncGroups();
+  }
+
+  /** Fetches new group events (one run at a time) and pushes the system messages they became. */
+  private syncGroups(groupId?: string): Promise<void> {
+    if (this.groupSyncing && groupId === undefined) return this.groupSyncing;
+    const run = (async () => {
+      const m = this.messenger;
+      if (!m) return;
+      try {
+        await m.syncGroupEvents(groupId);
+      } catch (err) {
+        const wipe = asWipeRequest(err);
+        if (wipe instanceof WipeRequestedError) { await this.wipeNow(); return; }
+        return; // offline or refused: the next run tries again
+      }
+      this.emitGroupUpdates();
+    })().finally(() => { if (this.groupSyncing === run) this.groupSyncing = undefined; });
+    if (groupId === undefined) this.groupSyncing = run;
+    return run;
+  }
+
+  /** Pushes group system messages not yet shown (and the conversation list when anything changed). */
+  private emitGroupUpdates(): void {
+    const m = this.messenger;
+    if (!m) return;
+    let changed = false;
+    for (const c of m.conversations()) {
+      if (c.kind !== 'group') continue;
+      const last = m.store.lastMessage(c.id)?.seq ?? 0;
+      const seen = this.groupSeen.get(c.id);
+      if (seen === undefined) changed = true; // a group we just learned about
+      if (last <= (seen ?? 0)) { this.groupSeen.set(c.id, last); continue; }
+      changed = true;
+      const fresh = m.store.messages(c.id, Math.min(last - (seen ?? 0), 200)).filter((x) => x.seq > (seen ?? 0) && x.direction === 'system');
+      for (const x of fresh) this.emit({ type: 'message', message: this.view(x) });
+      this.groupSeen.set(c.id, last);
+    }
+    if (changed) this.emit({ type: 'conversations' });
+  }
+
+  /** Runs a group action; refusals become sentences for the UI; then the events it caused are pushed. */
+  private async groupAction<T>(act: GroupAct, fn: (m: Messenger) => Promise<T>): Promise<T> {
+    const m = this.requireReady();
+    let result: T;
+    try {
+      result = await this.guard(() => fn(m), act);
+    } finally {
+      this.emitGroupUpdates();
+    }
+    return result;
+  }
+
   private onIncoming(msg: ReceivedMessage): void {
     const m = this.messenger;
     if (!m) return;
     const stored = m.store.messages(msg.conversationId, 1)[0];
     if (stored) this.emit({ type: 'message', message: this.view(stored) });
     this.emit({ type: 'conversations' });
-    if (!msg.outgoing && this.settings().notifications) this.opts.notify?.(msg.fromName, msg.text);
+    if (!msg.outgoing && this.settings().notifications) {
+      this.opts.notify?.(msg.groupName ? `${msg.fromName} in ${msg.groupName}` : msg.fromName, msg.text);
+    }
   }
 
   private requireReady(): Messenger {
@@ -225,7 +329,8 @@ export class AppController {
     const last = m.store.lastMessage(id);
     const contact = c.peerUserId ? m.store.getContact(c.peerUserId) : undefined;
     return {
-      id: c.id, title: c.title, peerUserId: c.peerUserId, peerEmail: contact?.email ?? null, lastMessageAt: c.lastMessageAt,
+      id: c.id, kind: c.kind === 'group' ? 'group' : 'direct',
+      title: c.title, peerUserId: c.peerUserId, peerEmail: contact?.email ?? null, lastMessageAt: c.lastMessageAt,
       preview: last ? last.body.slice(0, 120) : '', unread: c.unread,
       verification: c.peerUserId ? m.verificationStatus(c.peerUserId) : 'unverified',
     };
@@ -300,6 +405,12 @@ export class AppController {
     'messages.send': async ({ conversationId, text }) => {
       const m = this.requireReady();
       const c = m.store.getConversation(conversationId);
+      if (c?.kind === 'group') {
+        const sent = await this.groupAction('send', (mm) => mm.sendGroupText(conversationId, text));
+        const stored = m.store.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
+        this.emit({ type: 'conversations' });
+        return this.view(stored);
+      }
       const contact = c?.peerUserId ? m.store.getContact(c.peerUserId) : undefined;
       if (!c || !contact) throw new UsageError('no such conversation');
       const sent = await this.guard(() => m.sendText(contact.email, text));
@@ -347,6 +458,57 @@ export class AppController {
       }));
     },
 
+    'admin.groups': async () => {
+      const m = this.requireReady();
+      const { groups } = await this.guard(() => m.api.adminGroups());
+      return groups.map((g) => ({
+        id: g.id, name: g.name, announcement: g.announcement, confidential: g.confidential,
+        ...(g.scimGroupId !== undefined ? { scimGroupId: g.scimGroupId } : {}), role: g.role, memberCount: g.memberCount,
+      }));
+    },
+
+    'groups.list': async () => {
+      const groups = await this.groupAction('info', (m) => m.listGroups());
+      return groups.map((g) => ({
+        id: g.id, name: g.name, announcement: g.announcement, confidential: g.confidential,
+        ...(g.scimGroupId !== undefined ? { scimGroupId: g.scimGroupId } : {}), role: g.role,
+      }));
+    },
+    'groups.create': async ({ name, emails, announcement, confidential }) => {
+      const view = await this.groupAction('create', (m) => m.createGroup(name, emails, { announcement, confidential }));
+      return toGroupView(view);
+    },
+    'groups.info': async ({ groupId }) => {
+      const view = await this.groupAction('info', (m) => m.groupInfo(groupId));
+      // Opening a group is a good moment to catch up on its events (the server does not push them).
+      if (view.role !== null) void this.syncGroups(groupId);
+      return toGroupView(view);
+    },
+    'groups.addMember': async ({ groupId, email }) => {
+      const view = await this.groupAction('add', (m) => m.addGroupMember(groupId, email));
+      return view ? toGroupView(view) : null;
+    },
+    'groups.removeMember': async ({ groupId, email }) => {
+      const view = await this.groupAction('remove', (m) => m.removeGroupMember(groupId, email));
+      return view ? toGroupView(view) : null;
+    },
+    'groups.setRole': async ({ groupId, email, role }) => {
+      const view = await this.groupAction('role', (m) => m.setGroupRole(groupId, email, role));
+      return view ? toGroupView(view) : null;
+    },
+    'groups.update': async ({ groupId, name, announcement, confidential }) => {
+      const change = {
+        ...(name !== undefined ? { name: name.trim() } : {}),
+        ...(announcement !== undefined ? { announcement } : {}), ...(confidential !== undefined ? { confidential } : {}),
+      };
+      if (Object.keys(change).length === 0) throw new UsageError('nothing to change');
+      return toGroupView(await this.groupAction('update', (m) => m.updateGroupSettings(groupId, change)));
+    },
+    'groups.leave': async ({ groupId }) => {
+      await this.groupAction('leave', (m) => m.leaveGroup(groupId));
+      return null;
+    },
+
     'settings.get': async () => {
       this.requireReady();
       return this.settings();
@@ -368,8 +530,11 @@ export class AppController {
     return this.guard(() => (kind === 'wipe' ? m.api.adminWipe(req) : m.api.adminRevoke(req)));
   }
 
-  /** Server refusals become readable errors; a refusal because this very device was wiped runs the wipe. */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Server refusals become readable errors; a refusal because this very device was wiped runs the wipe.
+   * `group`: the group action being run, for the sentence a refusal gets.
+   */
+  private async guard<T>(fn: () => Promise<T>, group?: GroupAct): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -378,6 +543,7 @@ export class AppController {
         await this.wipeNow();
         throw new UsageError('this device was wiped');
       }
+      if (group !== undefined && err instanceof ApiError) throw new UsageError(groupRefusal(group, err));
       if (err instanceof ApiError && err.status === 403) throw new UsageError('only organization admins may do this');
       throw err;
     }
@@ -391,6 +557,20 @@ export class AppController {
     const sn = await m.safetyNumber(contact.email);
     this.emit({ type: 'conversations' });
     return { userId, email: contact.email, name: contact.name, safetyNumber: sn.safetyNumber, status: sn.status };
+  }
+}
+
+/** The sentence for a server refusal of a group action. */
+function groupRefusal(act: GroupAct, err: ApiError): string {
+  switch (err.code) {
+    case 'forbidden': return GROUP_FORBIDDEN[act]!;
+    case 'announcement_only': return GROUP_FORBIDDEN.send!;
+    case 'not_a_member': return 'You are not a member of this group.';
+    case 'unknown_group': return 'This group no longer exists.';
+    case 'unknown_user': return 'That person is not in the directory (or their account was deactivated).';
+    case 'unknown_member': return 'That person is not a member of this group.';
+    case 'already_member': return 'That person is already a member of this group.';
+    default: return err.status > 0 && err.status < 500 ? err.message : `The server could not do this: ${err.message}`;
   }
 }
 
