@@ -2,8 +2,8 @@
 import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../electron/api/contract.ts';
 
 export type {
-  AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryPerson, MessageView, SafetyNumberView,
-  Settings,
+  AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryPerson, GroupMemberView,
+  GroupView, MessageView, SafetyNumberView, Settings,
 } from '../../../electron/api/contract.ts';
 
 declare global {

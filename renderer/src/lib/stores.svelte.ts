@@ -1,6 +1,6 @@
 // The UI's state, as Svelte 5 runes. One instance (`app`) drives every screen.
 import { bridge, call, messageOf, onEvent } from './api.ts';
-import type { AppEvent, AppState, ConversationSummary, MessageView } from './api.ts';
+import type { AppEvent, AppState, ConversationSummary, GroupView, MessageView } from './api.ts';
 
 type Status = MessageView['status'];
 
@@ -33,6 +33,13 @@ class AppStore {
   chatError = $state<string | null>(null);
   /** Incremented whenever messages are appended at the bottom (the chat view scrolls down). */
   appended = $state(0);
+
+  /** The selected group chat's info (members, roles, may I post?); null for 1:1 chats or while loading. */
+  group = $state<GroupView | null>(null);
+  /** The selected group chat is one I am no longer a member of. */
+  groupGone = $state(false);
+  groupError = $state<string | null>(null);
+  private groupLoads = 0;
 
   selected = $derived<ConversationSummary | null>(
     this.conversations.find((c) => c.id === this.selectedId) ?? (this.opened?.id === this.selectedId ? this.opened : null),
@@ -98,6 +105,69 @@ class AppStore {
     this.messages = [];
     this.chatError = null;
     this.pendingStatus.clear();
+    this.clearGroup();
+  }
+
+  private clearGroup(): void {
+    this.groupLoads++;
+    this.group = null;
+    this.groupGone = false;
+    this.groupError = null;
+  }
+
+  isGroup(id: string | null): boolean {
+    if (!id) return false;
+    const c = this.conversations.find((x) => x.id === id) ?? (this.opened?.id === id ? this.opened : undefined);
+    return c ? c.kind === 'group' : id.startsWith('g_');
+  }
+
+  /** (Re)loads the selected group chat's info: who is in it, and whether I may post. */
+  async loadGroup(): Promise<void> {
+    const id = this.selectedId;
+    if (!id || !this.isGroup(id)) return;
+    const mine = ++this.groupLoads;
+    try {
+      const view = await call('groups.info', { groupId: id });
+      if (mine !== this.groupLoads || id !== this.selectedId) return;
+      this.group = view;
+      this.groupGone = view.role === null;
+      this.groupError = null;
+    } catch (err) {
+      if (mine !== this.groupLoads || id !== this.selectedId) return;
+      const text = messageOf(err);
+      if (/not a member|no longer exists|no such group/i.test(text)) {
+        this.group = null;
+        this.groupGone = true;
+        this.groupError = null;
+      } else {
+        this.groupError = `Couldn't load the group: ${text}`;
+      }
+    }
+  }
+
+  /** A group action answered with the group as it is now (null: I can no longer see it). */
+  setGroup(view: GroupView | null, id: string): void {
+    if (id !== this.selectedId) return;
+    this.groupLoads++;
+    if (view) {
+      this.group = view;
+      this.groupGone = view.role === null;
+    } else {
+      this.group = null;
+      this.groupGone = true;
+    }
+    this.groupError = null;
+  }
+
+  /** Selects a group chat right after it was created (before the list carries it). */
+  async openGroup(view: GroupView): Promise<void> {
+    this.opened = {
+      id: view.id, kind: 'group', title: view.name, peerUserId: null, peerEmail: null, lastMessageAt: Date.now(), preview: '',
+      unread: 0, verification: 'unverified',
+    };
+    await this.select(view.id);
+    this.setGroup(view, view.id);
+    void this.refreshConversations();
   }
 
   private handle(e: AppEvent): void {
@@ -162,6 +232,8 @@ class AppStore {
     this.hasOlder = false;
     this.chatError = null;
     this.pendingStatus.clear();
+    this.clearGroup();
+    void this.loadGroup();
     this.messagesLoading = true;
     try {
       // One more than a page tells whether older messages exist, without an empty extra page later.
@@ -233,6 +305,8 @@ class AppStore {
     }
     this.messages = this.merge(current, [m]);
     this.appended++;
+    // A system message in a group chat is a membership or settings change: who may post may have changed.
+    if (m.direction === 'system' && this.isGroup(m.conversationId)) void this.loadGroup();
     if (m.direction !== 'out' && this.chatVisible) this.markRead(m.conversationId);
   }
 
