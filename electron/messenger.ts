@@ -767,10 +767,11 @@ export class Messenger {
     const sender = fromSelf ? undefined : await this.contactFor(env.sourceUser);
     let conversation = this.store.getConversation(conversationId);
     if (!conversation) {
-      // Added to a group we have not synced yet: learn its name now, its history with the next group sync.
+      // Added to a group we have not synced yet: its name and events ("… added you") come first, so the
+      // chat reads in order. Offline or refused: a placeholder, fixed by the next sync.
       const name = (await this.api.group(conversationId).catch(() => undefined))?.name ?? 'New group';
       this.store.ensureConversation({ id: conversationId, kind: 'group', peerUserId: null, title: name }, receivedAt);
-      this.groupsToSync.add(conversationId);
+      await this.syncOneGroup(conversationId).catch(() => this.groupsToSync.add(conversationId));
       conversation = this.store.getConversation(conversationId)!;
     }
     const fresh = this.store.addMessage({

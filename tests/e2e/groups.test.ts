@@ -87,6 +87,8 @@ test('group messages reach every member device; removal by any group admin is re
     assert.deepEqual(got.map((x) => [x.text, x.group, x.groupName, x.from]), [['kickoff at nine', g.id, 'Launch crew', 'alice@acme.test']]);
   }
   assert.ok(systemTexts(bob, g.id).includes('Alice Archer added you.'), `bob sees how he joined: ${systemTexts(bob, g.id).join(' | ')}`);
+  const bodies = bob.messages(g.id).map((x) => x.body);
+  assert.ok(bodies.indexOf('Alice Archer added you.') < bodies.indexOf('kickoff at nine'), `the chat reads in order: ${bodies.join(' | ')}`);
 
   // A plain member may not remove anyone: the server says 403 and nothing changes.
   await assert.rejects(bob.removeGroupMember(g.id, 'dave@acme.test'), (err: unknown) => err instanceof ApiError && err.status === 403);
