@@ -608,10 +608,10 @@ export class Messenger {
   private groupSync: Promise<void> = Promise.resolve();
 
   /** Runs a group event sync behind any running one; failures are warnings (messages keep flowing). */
-  private scheduleGroupSync(onSynced?: (added: number) => void): void {
+  private scheduleGroupSync(onSynced?: (added: number) => void, groupId?: string): void {
     this.groupSync = this.groupSync.then(async () => {
       try {
-        const added = await this.syncGroupEvents();
+        const added = await this.syncGroupEvents(groupId);
         if (added > 0) onSynced?.(added);
       } catch (err) {
         const wipe = asWipeRequest(err);
@@ -704,6 +704,8 @@ export class Messenger {
               const deadline = onDrained(Date.now());
               if (Number.isFinite(deadline)) setTimeout(() => settle('finished'), Math.max(0, deadline - Date.now())).unref();
             });
+          } else if (frame.type === 'group-changed') {
+            this.scheduleGroupSync(handlers.onGroupsSynced, frame.group);
           } else if (frame.type === 'wipe') {
             wipe = new WipeRequestedError();
             settle('finished');
@@ -1043,11 +1045,10 @@ export class Messenger {
         throw err;
       }
       const names = await this.namesFor(page.events);
+      const conv = this.store.getConversation(id);
+      const name = !conv || conv.title === 'New group' ? (await this.api.group(id).catch(() => undefined))?.name : undefined;
       await this.store.exclusive(async () => {
-        if (this.store.getConversation(id)?.title === 'New group') {
-          const info = await this.api.group(id).catch(() => undefined);
-          if (info) this.ensureGroupConversation(id, info.name);
-        }
+        if (name) this.ensureGroupConversation(id, name);
         for (const e of page.events) {
           if (this.addGroupSystemMessage(id, `${id}.${e.seq}`, groupEventText(e, names), e.at)) added++;
         }

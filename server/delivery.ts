@@ -123,6 +123,14 @@ export class DeliveryHub {
     for (const d of devices) this.#connections.get(key(d.userId, d.deviceId))?.schedule();
   }
 
+  /** Sends a content-free frame to every connected device of these users (e.g. "group X changed"). */
+  signalUsers(userIds: Iterable<string>, frame: ServerFrame): void {
+    const users = new Set(userIds);
+    for (const conn of this.#connections.values()) {
+      if (users.has(conn.userId) && !conn.closed) void conn.send(frame).catch(() => {});
+    }
+  }
+
   /**
    * Ends the connection of a device an administrator just wiped or revoked: no further envelope is pushed;
    * a wiped device gets `{type:'wipe'}` first, then the socket closes with 4001 (wipe) or 4003 (revoke).

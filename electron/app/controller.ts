@@ -28,7 +28,7 @@ export interface AppControllerOptions {
   /** Electron: erase every Chromium storage of the app during a wipe. */
   clearBrowserData?(): Promise<void>;
   now?: () => number;
-  /** How often group events are fetched while online (ms; default 10 s). The server does not push them. */
+  /** How often group events are fetched while online (ms; default 10 s): a fallback to the server's group-changed signal. */
   groupSyncMs?: number;
 }
 
@@ -480,7 +480,7 @@ export class AppController {
     },
     'groups.info': async ({ groupId }) => {
       const view = await this.groupAction('info', (m) => m.groupInfo(groupId));
-      // Opening a group is a good moment to catch up on its events (the server does not push them).
+      // Opening a group is a good moment to catch up on its events (in case a group-changed signal was missed).
       if (view.role !== null) void this.syncGroups(groupId);
       return toGroupView(view);
     },

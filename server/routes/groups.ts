@@ -13,7 +13,7 @@ import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.t
 import type { App, AppContext } from '../context.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
 import { checkFanout } from '../fanout.ts';
-import { joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
+import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
 
 const NoQuery = Type.Object({}, { additionalProperties: false });
 const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
@@ -97,6 +97,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       [{ userId, role: 'owner', viaScim: false }, ...others.map((u) => ({ userId: u, role: 'member' as const, viaScim: false }))],
     );
     req.log.info({ groupId: group.id, members: others.length + 1 }, 'group created');
+    await announceGroupChange(ctx, group.id);
     return reply.code(201).send(await reload(req, group.id));
   });
 
@@ -119,6 +120,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     await ctx.store.groups.update(l.group.id, {
       ...flags, ...(name !== undefined ? { name: name.trim() } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}),
     }, l.caller.userId, ctx.now());
+    await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
   });
 
@@ -132,6 +134,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       throw new ApiError(409, 'group_full', `A group has at most ${GROUP_LIMITS.membersPerGroup} members.`);
     }
     await ctx.store.groups.addMember(l.group.id, { userId, role: 'member', viaScim: false }, l.caller.userId, ctx.now());
+    await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
   });
 
@@ -143,6 +146,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (!target) throw unknownMember();
     if (target.viaScim && l.group.scimGroupId !== null) throw directoryManaged();
     await ctx.store.groups.removeMember(l.group.id, target.userId, self ? 'left' : 'removed', l.caller.userId, ctx.now());
+    await announceGroupChange(ctx, l.group.id, [target.userId]);
     return reply.code(204).send();
   });
 
@@ -151,6 +155,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     requireManager(l);
     const result = await ctx.store.groups.setRole(l.group.id, req.body.userId, req.body.role, l.caller.userId, ctx.now());
     if (result === 'not_member') throw unknownMember();
+    if (result !== 'unchanged') await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
   });
 

@@ -238,6 +238,8 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('queue-empty') }),
   /** An admin wiped this device: run the wipe now (the socket closes with 4001 right after). */
   Type.Object({ type: Type.Literal('wipe') }),
+  /** Something changed in a group this user is (or just stopped being) in: fetch its events. No content. */
+  Type.Object({ type: Type.Literal('group-changed'), group: Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' }) }),
   Type.Object({ type: Type.Literal('error'), error: Type.String(), message: Type.String() }),
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;

@@ -253,3 +253,31 @@ test('a recycled email is a new person to the client: no groups, no history, a n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('group changes are pushed: a running client learns within seconds that it was added and removed', async () => {
+  const alice = await device('alice');
+  const bob = await device('bob');
+  const ac = new AbortController();
+  const synced: number[] = [];
+  let wake: () => void = () => {};
+  const running = bob.receive({ stopAfterDrainMs: Infinity, signal: ac.signal, onGroupsSynced: (n) => { synced.push(n); wake(); } });
+  const until = async (what: string, ok: () => boolean) => {
+    const deadline = Date.now() + 5000;
+    while (!ok()) {
+      assert.ok(Date.now() < deadline, `not within 5 s: ${what}`);
+      await Promise.race([new Promise<void>((r) => { wake = r; }), new Promise((r) => setTimeout(r, 100))]);
+    }
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // connected and drained
+    const g = await alice.createGroup('Pushed', []);
+    await alice.addGroupMember(g.id, 'bob@acme.test');
+    await until('bob sees he was added', () => systemTexts(bob, g.id).includes('Alice Archer added you.'));
+    assert.equal(bob.conversations().find((c) => c.id === g.id)?.title, 'Pushed');
+    await alice.removeGroupMember(g.id, 'bob@acme.test');
+    await until('bob sees he is out', () => systemTexts(bob, g.id).includes('You are no longer a member of this group.'));
+  } finally {
+    ac.abort();
+    await running;
+  }
+});

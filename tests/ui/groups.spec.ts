@@ -12,7 +12,7 @@ let world: World;
 test.beforeAll(async () => { world = await startWorld(['alice', 'bob', 'dave', 'carol']); });
 test.afterAll(async () => { await world?.stop(); });
 
-/** Group events reach other people's apps with the periodic sync (every 10 s), not pushed: wait for it. */
+/** Group events reach other people's apps through the server's group-changed signal or, failing that, the 10 s sync. */
 const SYNC = { timeout: 25_000 };
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
