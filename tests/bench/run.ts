@@ -1,8 +1,9 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
-// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe (anchors are part of protocol, store, ui and wipe).
+// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups (anchors are part of protocol, store, ui, wipe and groups).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runGroups } from './groups.ts';
 import { runLatency } from './latency.ts';
 import { runProtocol } from './protocol.ts';
 import { runStore } from './store.ts';
@@ -22,6 +23,7 @@ const SECTIONS: Section[] = [
   { id: 'store', title: '3. Local store (SQLCipher, electron/store/local-store.ts)', run: runStore },
   { id: 'ui', title: '4. Desktop UI start and chat view (real parley-app --browser-shell process, Debian Chromium via Playwright)', run: runUi },
   { id: 'wipe', title: '5. Remote wipe at launch: crypto-shred and launch-to-wiped (real server, admin API, electron/lifecycle.ts)', run: runWipeLaunch },
+  { id: 'groups', title: '6. One message to groups of 10, 100 and 1,000 members: sender encrypt and server fan-out (real server, pairwise Signal fan-out)', run: runGroups },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -82,7 +84,7 @@ async function main(): Promise<number> {
   const total = (now() - t0) / 1000;
   const anchors = results.flatMap((r) => r.result.anchors);
   if (anchors.length > 0) {
-    console.log('== 6. Anchors');
+    console.log('== 7. Anchors');
     for (const a of anchors) console.log(`- ${a}`);
     console.log('');
   }
@@ -112,7 +114,7 @@ async function main(): Promise<number> {
       `_Section time: ${seconds.toFixed(1)} s._`,
       '',
     ]),
-    '## 6. Anchors',
+    '## 7. Anchors',
     '',
     'Anchors are not Parley features: they are the same work done the plainest way, measured in the same run, so the figures above can be read against them.',
     '',
