@@ -855,8 +855,28 @@ export class Messenger {
     return { ...info, members };
   }
 
-  async createGroup(name: string, emails: string[], opts: { announcement?: boolean; confidential?: boolean } = {}): Promise<GroupView> {
+  /** A SCIM group by id or exact display name (org admins: the groups a Parley group can follow). */
+  async resolveDirectoryGroup(ref: string): Promise<G.DirectoryGroup> {
+    let groups: G.DirectoryGroup[];
+    try {
+      ({ groups } = await this.api.adminDirectoryGroups());
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403) throw new UsageError('only organization admins can link a group to the company directory');
+      throw err;
+    }
+    const byId = groups.find((g) => g.id === ref);
+    if (byId) return byId;
+    const named = groups.filter((g) => g.displayName.toLowerCase() === ref.trim().toLowerCase());
+    if (named.length === 1) return named[0]!;
+    if (named.length === 0) throw new UsageError(`no directory group named "${ref}" (the identity provider has not pushed it over SCIM)`);
+    throw new UsageError(`${named.length} directory groups are named "${ref}"; use the id instead: ${named.map((g) => g.id).join(', ')}`);
+  }
+
+  async createGroup(
+    name: string, emails: string[], opts: { announcement?: boolean; confidential?: boolean; directoryGroup?: string } = {},
+  ): Promise<GroupView> {
     if (name.trim().length === 0) throw new UsageError('the group needs a name');
+    const scimGroupId = opts.directoryGroup !== undefined ? (await this.resolveDirectoryGroup(opts.directoryGroup)).id : undefined;
     const members: string[] = [];
     for (const email of emails) {
       const { contact } = await this.resolveContact(email);
@@ -865,6 +885,7 @@ export class Messenger {
     const info = await this.api.createGroup({
       name: name.trim(), members,
       ...(opts.announcement ? { announcement: true } : {}), ...(opts.confidential ? { confidential: true } : {}),
+      ...(scimGroupId !== undefined ? { scimGroupId } : {}),
     });
     const view = await this.viewOf(info);
     await this.syncGroupEvents(info.id);

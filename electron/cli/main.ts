@@ -16,6 +16,8 @@ const USAGE = `usage: parley --profile DIR <command>
   send --group GROUP TEXT                        send to a group (GROUP: its name or id)
   groups create NAME --members EMAIL,EMAIL [--announcement] [--confidential]
                                                  create a group (you become its owner)
+  groups create NAME --directory-group NAME [--members …]
+                                                 org admins: a group that follows an IdP group (SCIM)
   groups list [--json]                           your groups
   groups members GROUP [--json]                  members and roles (confidential groups: admins only)
   groups add|remove|promote|demote GROUP EMAIL   group admins and org admins: manage members and roles
@@ -32,7 +34,7 @@ exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 this device was wiped, 4 loc
 const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   login: { options: ['server', 'user', 'browser'], positionals: 0 },
   send: { options: ['group'], positionals: 2 },
-  'groups create': { options: ['members', 'announcement', 'confidential'], positionals: 1 },
+  'groups create': { options: ['members', 'announcement', 'confidential', 'directory-group'], positionals: 1 },
   'groups list': { options: ['json'], positionals: 0 },
   'groups members': { options: ['json'], positionals: 1 },
   'groups add': { options: [], positionals: 2 },
@@ -74,6 +76,7 @@ function parse(argv: string[]) {
         members: { type: 'string' },
         announcement: { type: 'boolean' },
         confidential: { type: 'boolean' },
+        'directory-group': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -209,9 +212,14 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'groups create': {
         const [name] = args as [string];
-        if (values.members === undefined) throw new ExitError(2, 'groups create needs --members EMAIL,EMAIL (the people to add besides you)');
-        const g = await m.createGroup(name, memberEmails(values.members), { announcement: values.announcement, confidential: values.confidential });
-        const flags = [g.announcement ? 'announcement' : '', g.confidential ? 'confidential' : ''].filter(Boolean);
+        const directoryGroup = values['directory-group'];
+        if (values.members === undefined && directoryGroup === undefined) {
+          throw new ExitError(2, 'groups create needs --members EMAIL,EMAIL (the people to add besides you) or --directory-group NAME');
+        }
+        const g = await m.createGroup(name, values.members === undefined ? [] : memberEmails(values.members), {
+          announcement: values.announcement, confidential: values.confidential, ...(directoryGroup !== undefined ? { directoryGroup } : {}),
+        });
+        const flags = [g.announcement ? 'announcement' : '', g.confidential ? 'confidential' : '', g.scimGroupId ? 'follows the directory group' : ''].filter(Boolean);
         process.stdout.write(`created group ${g.name} (${g.id}) with ${g.memberCount} member${g.memberCount === 1 ? '' : 's'}${flags.length ? `; ${flags.join(', ')}` : ''}\n`);
         return;
       }

@@ -109,6 +109,7 @@ export class ApiClient {
   adminRevoke(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/revoke', L.AdminActionResponse, req); }
   adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
   adminGroups() { return this.request('GET', '/v1/admin/groups', G.AdminGroupList); }
+  adminDirectoryGroups() { return this.request('GET', '/v1/admin/directory-groups', G.DirectoryGroupList); }
 
   /** Opens the delivery socket; frames are validated before they reach `onFrame`. */
   connect(handlers: { onFrame(frame: W.ServerFrame): void; onClose(code: number, reason: string): void; onError(err: Error): void }): Promise<DeliverySocket> {

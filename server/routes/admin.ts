@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import {
   AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
 } from '../wire/lifecycle.ts';
-import type { AdminGroupList } from '../wire/groups.ts';
+import type { AdminGroupList, DirectoryGroup, DirectoryGroupList } from '../wire/groups.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
@@ -101,6 +101,16 @@ export function adminRoutes(app: App, ctx: AppContext): void {
         role: mine.get(g.id) ?? null, memberCount: g.memberCount,
       })),
     };
+  });
+
+  app.get('/v1/admin/directory-groups', { ...admin, schema: { querystring: NoQuery } }, async (): Promise<DirectoryGroupList> => {
+    const all: DirectoryGroup[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const { total, rows } = await ctx.store.scim.listGroups(null, offset, 500);
+      all.push(...rows.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: g.members.length })));
+      if (offset + rows.length >= total || rows.length === 0) break;
+    }
+    return { groups: all.sort((a, b) => a.displayName.localeCompare(b.displayName)) };
   });
 
   async function targets(body: AdminActionRequest): Promise<{ user: UserRecord; devices: DeviceRecord[] }> {

@@ -26,6 +26,7 @@
 //   POST   /v1/groups/:id/messages          GroupSendRequest → SendResponse            (403 not_a_member|announcement_only,
 //                                           409/410 DeviceMismatch exactly as for 1:1 sends, 413 body_too_large)
 //   GET    /v1/admin/groups                 → AdminGroupList (org admins only: every group of the org; 403 forbidden)
+//   GET    /v1/admin/directory-groups       → DirectoryGroupList (org admins only: SCIM groups a group can follow)
 import { Type, type Static } from 'typebox';
 import { DeviceMismatch, OutgoingEnvelope, UserId } from './schemas.ts';
 
@@ -86,6 +87,18 @@ export const AdminGroup = Type.Object({
   memberCount: Type.Integer({ minimum: 0 }),
 });
 export type AdminGroup = Static<typeof AdminGroup>;
+
+/** A group pushed by the IdP over SCIM, which a Parley group can follow (org admins choose it when linking). */
+export const DirectoryGroup = Type.Object({
+  id: ScimGroupId,
+  displayName: Type.String(),
+  /** SCIM members (whether or not they have signed in to Parley yet). */
+  memberCount: Type.Integer({ minimum: 0 }),
+});
+export type DirectoryGroup = Static<typeof DirectoryGroup>;
+/** GET /v1/admin/directory-groups: the SCIM groups, by name. */
+export const DirectoryGroupList = Type.Object({ groups: Type.Array(DirectoryGroup) });
+export type DirectoryGroupList = Static<typeof DirectoryGroupList>;
 
 /** GET /v1/admin/groups: every group of the organization, newest first. */
 export const AdminGroupList = Type.Object({ groups: Type.Array(AdminGroup) });

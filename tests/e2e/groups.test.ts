@@ -281,3 +281,30 @@ test('group changes are pushed: a running client learns within seconds that it w
     await running;
   }
 });
+
+test('directory-linked group: an org admin creates a group that follows an IdP group pushed over SCIM', async () => {
+  const carol = await device('carol'); // org admin
+  const alice = await device('alice');
+  const bob = await device('bob');
+  const idOf = async (email: string) => (await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`)).Resources[0].id as string;
+  const engineering = await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', members: [{ value: await idOf('alice@acme.test') }, { value: await idOf('bob@acme.test') }],
+  });
+
+  await assert.rejects(alice.createGroup('Eng chat', [], { directoryGroup: 'Engineering' }), /only organization admins can link/);
+  await assert.rejects(carol.createGroup('Eng chat', [], { directoryGroup: 'Marketing' }), /no directory group named "Marketing"/);
+  const g = await carol.createGroup('Eng chat', [], { directoryGroup: 'engineering' });
+  assert.equal(g.scimGroupId, engineering.id);
+  assert.deepEqual(g.members.map((m) => [m.email, m.role, m.viaScim]).sort(),
+    [['alice@acme.test', 'member', true], ['bob@acme.test', 'member', true], ['carol@acme.test', 'owner', false]]);
+
+  // The IdP drops bob from Engineering (Okta-style member remove): bob leaves the Parley group too.
+  await scim('PATCH', `/Groups/${engineering.id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${await idOf('bob@acme.test')}"]` }],
+  });
+  const after = await carol.groupInfo(g.id);
+  assert.deepEqual(after.members.map((m) => m.email).sort(), ['alice@acme.test', 'carol@acme.test']);
+  await carol.sendGroupText(g.id, 'engineering only');
+  assert.deepEqual((await drain(bob)).filter((x) => x.group === g.id).map((x) => x.text), []);
+  assert.deepEqual((await drain(alice)).filter((x) => x.group === g.id).map((x) => x.text), ['engineering only']);
+});
