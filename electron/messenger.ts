@@ -536,22 +536,30 @@ export class Messenger {
       const conversationId = directConversationId(this.account.userId, peerUserId);
       const receivedAt = this.now();
       this.store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, receivedAt);
-      const stored: Omit<StoredMessage, 'seq'> = {
-        id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
-        direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
-      };
-      const fresh = this.store.addMessage(stored);
-      this.store.markEnvelopeProcessed(server, env.id, receivedAt);
-      if (!fresh) return { duplicate: true };
-      return {
-        message: {
-          messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
-          from: fromSelf ? this.account.email : sender!.email, fromName: fromSelf ? this.account.name : sender!.name,
-          fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf,
-          ...(fromSelf ? { to: peerContact.email } : {}),
-        },
-      };
+      return this.storeReceived(env, payload, conversationId, sender, receivedAt, fromSelf ? { to: peerContact.email } : {});
     });
+  }
+
+  /** Stores a decrypted text message and marks its envelope processed (one transaction with the caller). */
+  private storeReceived(
+    env: W.IncomingEnvelope, payload: TextPayload, conversationId: string, sender: Contact | undefined, receivedAt: number,
+    extra: Pick<ReceivedMessage, 'to' | 'group' | 'groupName'>,
+  ): EnvelopeOutcome {
+    const fromSelf = sender === undefined;
+    const stored: Omit<StoredMessage, 'seq'> = {
+      id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
+      direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+    };
+    const fresh = this.store.addMessage(stored);
+    this.store.markEnvelopeProcessed(this.account.server, env.id, receivedAt);
+    if (!fresh) return { duplicate: true };
+    return {
+      message: {
+        messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
+        from: sender?.email ?? this.account.email, fromName: sender?.name ?? this.account.name,
+        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, ...extra,
+      },
+    };
   }
 
   /**
@@ -763,7 +771,6 @@ export class Messenger {
 
   /** Stores a group message (inside handleEnvelope's transaction). The conversation is the server-checked group. */
   private async storeGroupMessage(env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean): Promise<EnvelopeOutcome> {
-    const server = this.account.server;
     const conversationId = payload.group;
     const receivedAt = this.now();
     const sender = fromSelf ? undefined : await this.contactFor(env.sourceUser);
@@ -776,19 +783,7 @@ export class Messenger {
       await this.syncOneGroup(conversationId).catch(() => this.groupsToSync.add(conversationId));
       conversation = this.store.getConversation(conversationId)!;
     }
-    const fresh = this.store.addMessage({
-      id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
-      direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
-    });
-    this.store.markEnvelopeProcessed(server, env.id, receivedAt);
-    if (!fresh) return { duplicate: true };
-    return {
-      message: {
-        messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
-        from: fromSelf ? this.account.email : sender!.email, fromName: fromSelf ? this.account.name : sender!.name,
-        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, group: conversationId, groupName: conversation.title,
-      },
-    };
+    return this.storeReceived(env, payload, conversationId, sender, receivedAt, { group: conversationId, groupName: conversation.title });
   }
 
   // ---- groups ----
