@@ -141,6 +141,11 @@ export const GroupView = Type.Object({
 export type GroupView = Static<typeof GroupView>;
 export const AdminGroupView = Type.Object({ ...GroupSummaryView.properties, memberCount: Type.Integer() });
 export type AdminGroupView = Static<typeof AdminGroupView>;
+/** A SCIM group pushed by the company directory, which a group can follow (org admins only). */
+export const DirectoryGroupView = Type.Object({ id: Type.String(), displayName: Type.String(), memberCount: Type.Integer() });
+export type DirectoryGroupView = Static<typeof DirectoryGroupView>;
+/** A SCIM group's id, as the directory gave it. */
+const ScimGroupId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const GroupMemberInput = Type.Object({ groupId: GroupId, email: Email }, { additionalProperties: false });
 
 /** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
@@ -174,6 +179,8 @@ export const Methods = {
   'admin.revoke': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
   'admin.audit': { input: NoArgs, output: Type.Array(AuditEntryView) },
   'admin.groups': { input: NoArgs, output: Type.Array(AdminGroupView) },
+  /** The SCIM groups a group can follow, by name. */
+  'admin.directoryGroups': { input: NoArgs, output: Type.Array(DirectoryGroupView) },
   // Groups: run by their admins and by org admins (the server enforces the rules of server/wire/groups.ts).
   'groups.list': { input: NoArgs, output: Type.Array(GroupSummaryView) },
   'groups.create': {
@@ -182,6 +189,8 @@ export const Methods = {
       emails: Type.Array(Email, { maxItems: 999 }),
       announcement: Type.Boolean(),
       confidential: Type.Boolean(),
+      /** Org admins only: the group follows this SCIM group (its id); hand-picked emails may then be empty. */
+      directoryGroup: Type.Optional(ScimGroupId),
     }, { additionalProperties: false }),
     output: GroupView,
   },
@@ -196,6 +205,8 @@ export const Methods = {
   'groups.update': {
     input: Type.Object({
       groupId: GroupId, name: Type.Optional(GroupName), announcement: Type.Optional(Type.Boolean()), confidential: Type.Optional(Type.Boolean()),
+      /** Org admins only: follow this SCIM group (its id), or null to stop following the directory. */
+      scimGroupId: Type.Optional(Type.Union([ScimGroupId, Type.Null()])),
     }, { additionalProperties: false }),
     output: GroupView,
   },

@@ -43,6 +43,7 @@ const GROUP_FORBIDDEN: Record<string, string> = {
   role: 'Only group admins can change roles.',
   update: 'Only group admins can change the group settings.',
   create: 'Only organization admins can link a group to the company directory.',
+  link: 'Only organization admins can link a group to the company directory.',
   send: 'Only group admins can post in this announcement group.',
   info: 'You are not a member of this group.',
   leave: 'You cannot leave this group.',
@@ -467,6 +468,12 @@ export class AppController {
       }));
     },
 
+    'admin.directoryGroups': async () => {
+      const m = this.requireReady();
+      const { groups } = await this.guard(() => m.api.adminDirectoryGroups());
+      return groups.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: g.memberCount }));
+    },
+
     'groups.list': async () => {
       const groups = await this.groupAction('info', (m) => m.listGroups());
       return groups.map((g) => ({
@@ -474,8 +481,10 @@ export class AppController {
         ...(g.scimGroupId !== undefined ? { scimGroupId: g.scimGroupId } : {}), role: g.role,
       }));
     },
-    'groups.create': async ({ name, emails, announcement, confidential }) => {
-      const view = await this.groupAction('create', (m) => m.createGroup(name, emails, { announcement, confidential }));
+    'groups.create': async ({ name, emails, announcement, confidential, directoryGroup }) => {
+      const view = await this.groupAction('create', (m) => m.createGroup(name, emails, {
+        announcement, confidential, ...(directoryGroup !== undefined ? { directoryGroup } : {}),
+      }));
       return toGroupView(view);
     },
     'groups.info': async ({ groupId }) => {
@@ -496,13 +505,15 @@ export class AppController {
       const view = await this.groupAction('role', (m) => m.setGroupRole(groupId, email, role));
       return view ? toGroupView(view) : null;
     },
-    'groups.update': async ({ groupId, name, announcement, confidential }) => {
+    'groups.update': async ({ groupId, name, announcement, confidential, scimGroupId }) => {
       const change = {
         ...(name !== undefined ? { name: name.trim() } : {}),
         ...(announcement !== undefined ? { announcement } : {}), ...(confidential !== undefined ? { confidential } : {}),
+        ...(scimGroupId !== undefined ? { scimGroupId } : {}),
       };
       if (Object.keys(change).length === 0) throw new UsageError('nothing to change');
-      return toGroupView(await this.groupAction('update', (m) => m.updateGroupSettings(groupId, change)));
+      const act = scimGroupId !== undefined ? 'link' : 'update';
+      return toGroupView(await this.groupAction(act, (m) => m.updateGroupSettings(groupId, change)));
     },
     'groups.leave': async ({ groupId }) => {
       await this.groupAction('leave', (m) => m.leaveGroup(groupId));
@@ -570,6 +581,11 @@ function groupRefusal(act: GroupAct, err: ApiError): string {
     case 'unknown_user': return 'That person is not in the directory (or their account was deactivated).';
     case 'unknown_member': return 'That person is not a member of this group.';
     case 'already_member': return 'That person is already a member of this group.';
+    case 'directory_managed':
+      return act === 'leave'
+        ? 'You are in this group through the company directory: only the directory can take you out.'
+        : 'This member is in the group through the company directory: change the directory group instead.';
+    case 'unknown_scim_group': return 'That directory group no longer exists (the identity provider removed it).';
     default: return err.status > 0 && err.status < 500 ? err.message : `The server could not do this: ${err.message}`;
   }
 }

@@ -1,15 +1,18 @@
 // The app controller's group methods (electron/api/contract.ts): the dispatcher refuses malformed input
 // before any handler runs, and on real parts (dev server, dev IdP, SQLCipher profiles) group chats reach the
-// UI as events — messages with sender names, system messages from the group's event log, refusals as sentences.
+// UI as events — messages with sender names, system messages from the group's event log, refusals as sentences —
+// and an org admin lists the directory (SCIM) groups and creates, unlinks and relinks a group that follows one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningServer } from '../../server/app.ts';
+import { startServer, type RunningServer } from '../../server/app.ts';
 import type { AppEvent, ConversationSummary, GroupView, MessageView } from '../../electron/api/contract.ts';
 import { AppController, BadCallError, createDispatcher } from '../../electron/app/controller.ts';
 import { defaultVault, loginNewDevice } from '../../electron/messenger.ts';
-import { startDevServer, tempDir } from '../e2e/harness.ts';
+import { tempDir } from '../e2e/harness.ts';
+
+const SCIM_TOKEN = 'app-groups-scim-token-0123456789';
 
 async function until(cond: () => boolean, what: string, ms = 15_000) {
   const end = Date.now() + ms;
@@ -32,7 +35,10 @@ const people: Person[] = [];
 
 before(async () => {
   root = tempDir('app-groups');
-  server = await startDevServer(join(root, 'server'));
+  server = await startServer({
+    dataDir: join(root, 'server'), port: 0, host: '127.0.0.1', devIdp: true, scimToken: SCIM_TOKEN,
+    logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false,
+  });
 });
 after(async () => {
   for (const p of people) await p.c.stop();
@@ -87,7 +93,16 @@ test('group methods refuse malformed input before any handler runs', async () =>
     ['groups.setRole', { groupId: gid, email: 'bob@acme.test' }],
     ['groups.update', { groupId: gid, name: '' }],
     ['groups.update', { groupId: gid, announcement: 1 }],
-    ['groups.update', { groupId: gid, scimGroupId: null }],
+    ['groups.update', { groupId: gid, scimGroupId: '' }],
+    ['groups.update', { groupId: gid, scimGroupId: 'two words' }],
+    ['groups.update', { groupId: gid, scimGroupId: 'x'.repeat(65) }],
+    ['groups.update', { groupId: gid, scimGroupId: 7 }],
+    ['groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: '' }],
+    ['groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: 'Eng team' }],
+    ['groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: '../Users' }],
+    ['groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: 'x'.repeat(65) }],
+    ['groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: null }],
+    ['admin.directoryGroups', { all: true }],
     ['groups.leave', { groupId: 42 }],
     ['admin.groups', { all: true }],
     ['messages.send', { conversationId: gid, text: '' }],
@@ -98,6 +113,10 @@ test('group methods refuse malformed input before any handler runs', async () =>
   // Well-formed input gets past the check and meets the handler (which wants a signed-in device).
   await assert.rejects(call('groups.info', { groupId: gid }), /not ready/);
   await assert.rejects(call('groups.create', { name: 'X', emails: ['bob@acme.test'], announcement: false, confidential: false }), /not ready/);
+  await assert.rejects(call('groups.create', { name: 'X', emails: [], announcement: false, confidential: false, directoryGroup: 'a1b2-C3_d4' }), /not ready/);
+  await assert.rejects(call('groups.update', { groupId: gid, scimGroupId: null }), /not ready/);
+  await assert.rejects(call('groups.update', { groupId: gid, scimGroupId: 'a1b2-C3_d4' }), /not ready/);
+  await assert.rejects(call('admin.directoryGroups', {}), /not ready/);
 });
 
 test('a group chat through the controller: create, send, names, system messages, roles, removal, announcement', async () => {
@@ -164,4 +183,53 @@ test('a group chat through the controller: create, send, names, system messages,
 
   // The org admins' list is refused to a plain user with a sentence.
   await assert.rejects(alice.call('admin.groups', {}), /only organization admins/);
+});
+
+async function scim(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${server.url}/scim/v2${path}`, {
+    method, headers: { authorization: `Bearer ${SCIM_TOKEN}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  assert.ok(res.ok, `SCIM ${method} ${path}: ${res.status}`);
+  return res.status === 204 ? null : res.json();
+}
+
+test('directory-linked groups through the controller: org admins list SCIM groups, create, unlink and relink', async () => {
+  const carol = people.find((p) => p.c.getState().me?.email === 'carol@acme.test') ?? await person('carol'); // org admin
+  const alice = people.find((p) => p.c.getState().me?.email === 'alice@acme.test') ?? await person('alice');
+  const bob = people.find((p) => p.c.getState().me?.email === 'bob@acme.test') ?? await person('bob');
+  const idOf = async (email: string) => (await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`)).Resources[0].id as string;
+  const design = await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Design', members: [{ value: await idOf('alice@acme.test') }, { value: await idOf('bob@acme.test') }],
+  });
+
+  assert.deepEqual(await carol.call('admin.directoryGroups', {}), [{ id: design.id, displayName: 'Design', memberCount: 2 }]);
+  await assert.rejects(alice.call('admin.directoryGroups', {}), /only organization admins/);
+  await assert.rejects(
+    alice.call('groups.create', { name: 'Design chat', emails: [], announcement: false, confidential: false, directoryGroup: design.id }),
+    /only organization admins can link a group to the company directory/i,
+  );
+
+  // No hand-picked members: the directory brings alice and bob in, and they cannot be removed by hand.
+  const g: GroupView = await carol.call('groups.create', { name: 'Design chat', emails: [], announcement: false, confidential: false, directoryGroup: design.id });
+  assert.equal(g.scimGroupId, design.id);
+  assert.deepEqual(g.members.map((m) => [m.email, m.role, m.viaScim]).sort(),
+    [['alice@acme.test', 'member', true], ['bob@acme.test', 'member', true], ['carol@acme.test', 'owner', false]]);
+  await assert.rejects(carol.call('groups.removeMember', { groupId: g.id, email: 'bob@acme.test' }), /through the company directory: change the directory group instead/);
+  await assert.rejects(bob.call('groups.leave', { groupId: g.id }), /only the directory can take you out/);
+  const bobView: GroupView = await bob.call('groups.info', { groupId: g.id });
+  assert.equal(bobView.scimGroupId, design.id);
+  assert.equal(bobView.members.find((m) => m.you)?.viaScim, true);
+
+  // A group admin who is not an org admin may not change the link.
+  await carol.call('groups.setRole', { groupId: g.id, email: 'alice@acme.test', role: 'admin' });
+  await assert.rejects(alice.call('groups.update', { groupId: g.id, scimGroupId: null }), (err: Error) => err.message === 'Only organization admins can link a group to the company directory.');
+
+  // Unlinked: the members stay and become removable; relinked: the directory manages them again.
+  const unlinked: GroupView = await carol.call('groups.update', { groupId: g.id, scimGroupId: null });
+  assert.equal(unlinked.scimGroupId, undefined);
+  assert.equal(unlinked.memberCount, 3);
+  const relinked: GroupView = await carol.call('groups.update', { groupId: g.id, scimGroupId: design.id });
+  assert.equal(relinked.scimGroupId, design.id);
+  await assert.rejects(carol.call('groups.update', { groupId: g.id, scimGroupId: 'no-such-group' }), /directory group no longer exists/);
 });

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function startProcess(script: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+function startProcess(
+  script: string, args: string[], ready: RegExp, env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}`)), 60_000);
     const onData = (d: Buffer) => {
@@ -29,10 +31,18 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(people: string[]): Promise<World> {
+export interface WorldOptions {
+  /** Turns on the server's SCIM 2.0 endpoint (/scim/v2) with this bearer token (given as PARLEY_SCIM_TOKEN). */
+  scimToken?: string;
+}
+
+export async function startWorld(people: string[], opts: WorldOptions = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-ui-'));
   const children: ChildProcess[] = [];
-  const server = await startProcess('server/cli/parley-server.js', ['--data', join(dir, 'server'), '--port', '0', '--dev-idp'], /listening on (http:\/\/\S+)/);
+  const server = await startProcess(
+    'server/cli/parley-server.js', ['--data', join(dir, 'server'), '--port', '0', '--dev-idp'], /listening on (http:\/\/\S+)/,
+    opts.scimToken !== undefined ? { PARLEY_SCIM_TOKEN: opts.scimToken } : {},
+  );
   children.push(server.child);
   const serverUrl = server.match[1]!;
   const ui: Record<string, string> = {};

@@ -2,18 +2,32 @@
 // directory search, bob reads her message with her name and the system message that he was added, a plain
 // member has no manage controls, alice makes bob an admin, bob removes dave (dave's app says he is out and
 // cannot send), the announcement setting closes bob's composer once he is a member again, and carol (org admin)
-// sees the Directory and Groups pages of the admin console and manages the group without being in it.
-// Screenshots 15–22 in docs/screenshots/, axe on each new screen and dialog.
+// sees the Directory and Groups pages of the admin console and manages the group without being in it. Then the
+// identity provider pushes a group over SCIM and carol creates a group that follows it: bob is in it through the
+// directory (a "Directory" badge, no Remove button, no Leave button).
+// Screenshots 15–25 in docs/screenshots/, axe on each new screen and dialog.
 import { test, expect, type Page } from '@playwright/test';
 import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
 
 let world: World;
 
-test.beforeAll(async () => { world = await startWorld(['alice', 'bob', 'dave', 'carol']); });
+const SCIM_TOKEN = 'ui-groups-scim-token-0123456789';
+
+test.beforeAll(async () => { world = await startWorld(['alice', 'bob', 'dave', 'carol'], { scimToken: SCIM_TOKEN }); });
 test.afterAll(async () => { await world?.stop(); });
 
 /** Group events reach other people's apps through the server's group-changed signal or, failing that, the 10 s sync. */
 const SYNC = { timeout: 25_000 };
+
+/** The company directory's side: SCIM 2.0 as an identity provider would call it. */
+async function scim(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${world.serverUrl}/scim/v2${path}`, {
+    method, headers: { authorization: `Bearer ${SCIM_TOKEN}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  expect(res.ok, `SCIM ${method} ${path}: ${res.status}`).toBe(true);
+  return res.status === 204 ? null : res.json();
+}
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
 
@@ -174,4 +188,85 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   // dave is back: the log says who added him; an announcement group keeps his composer closed.
   await expect(log(dave).getByText('Carol Chen added you.')).toBeVisible(SYNC);
   await expect(dave.getByText('Only group admins can post in this announcement group.')).toBeVisible();
+
+  // A directory-linked group: the identity provider pushes "Engineering" (bob and dave) over SCIM; carol (org admin)
+  // creates a group that follows it without picking anyone by hand; the directory's members cannot be removed by hand.
+  const idOf = async (email: string) => (await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`)).Resources[0].id as string;
+  await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering',
+    members: [{ value: await idOf('bob@acme.test') }, { value: await idOf('dave@acme.test') }],
+  });
+  await carol.getByRole('button', { name: 'Back to chats' }).click();
+  await carol.getByRole('button', { name: 'New group' }).click();
+  const linkDialog = carol.getByRole('dialog', { name: 'New group' });
+  await linkDialog.getByRole('textbox', { name: 'Group name' }).fill('Engineering chat');
+  const follow = linkDialog.getByRole('combobox', { name: 'Follow a directory group' });
+  await expect(follow).toBeEnabled();
+  await expect(follow).toHaveValue('');
+  await expect(follow.getByRole('option', { name: 'None' })).toHaveCount(1);
+  await follow.selectOption({ label: 'Engineering (2 people)' });
+  await expect(linkDialog.getByText('Everyone in Engineering joins and leaves this group with the company directory.')).toBeVisible();
+  await expect(linkDialog.getByRole('list', { name: /Members \(1, plus everyone in Engineering\)/ })).toBeVisible();
+  await shot(carol, '23-new-group-directory');
+  await noSeriousA11yViolations(carol, 'new group dialog (org admin, directory group)');
+  await linkDialog.getByRole('button', { name: 'Create group' }).click();
+  await expect(linkDialog).toHaveCount(0);
+  await expect(carol.getByRole('heading', { name: 'Engineering chat', level: 1 })).toBeVisible();
+  await expect(carol.getByText('Group · 3 members')).toBeVisible();
+
+  await carol.getByRole('button', { name: 'Group info' }).click();
+  const linkedInfo = carol.getByRole('dialog', { name: /Group info: Engineering chat/ });
+  const linkedMembers = linkedInfo.getByRole('list', { name: 'Members' });
+  await expect(linkedMembers).toBeVisible();
+  await expect(linkedInfo.getByText('Follows the directory group Engineering')).toBeVisible();
+  await expect(linkedMembers.getByRole('listitem').filter({ hasText: 'Bob Baker' }).getByText('Directory', { exact: true })).toBeVisible();
+  await expect(linkedMembers.getByRole('listitem').filter({ hasText: 'Dave Diaz' })).toContainText('Managed by the company directory');
+  await expect(linkedInfo.getByRole('button', { name: /^Remove / })).toHaveCount(0);
+  await expect(linkedInfo.getByRole('combobox', { name: 'Directory group' })).toHaveValue(/\S/);
+  await shot(carol, '24-group-info-directory');
+  await noSeriousA11yViolations(carol, 'group info dialog (directory-linked, org admin)');
+  await linkedInfo.getByRole('button', { name: 'Close' }).click();
+  await expect(carol.getByText('Group · 3 members · follows the directory')).toBeVisible();
+
+  // bob: the group appears; he is in it through the directory (badge, no Leave button).
+  const bobLinked = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Engineering chat/ });
+  await expect(bobLinked).toBeVisible(SYNC);
+  await bobLinked.click();
+  await expect(bob.getByRole('heading', { name: 'Engineering chat', level: 1 })).toBeVisible();
+  await bob.getByRole('button', { name: 'Group info' }).click();
+  const bobInfo = bob.getByRole('dialog', { name: /Group info: Engineering chat/ });
+  const bobMembers = bobInfo.getByRole('list', { name: 'Members' });
+  await expect(bobMembers.getByRole('listitem').filter({ hasText: '(you)' }).getByText('Directory', { exact: true })).toBeVisible();
+  await expect(bobInfo.getByText('Follows a company directory group')).toBeVisible();
+  await expect(bobInfo.getByText('You are in this group through the company directory')).toBeVisible();
+  await expect(bobInfo.getByRole('button', { name: /^Remove / })).toHaveCount(0);
+  await expect(bobInfo.getByRole('button', { name: 'Leave group' })).toHaveCount(0);
+  await expect(bobInfo.getByRole('combobox')).toHaveCount(0);
+  await shot(bob, '25-group-info-directory-member');
+  await noSeriousA11yViolations(bob, 'group info dialog (directory-linked, member)');
+  await bobInfo.getByRole('button', { name: 'Close' }).click();
+
+  // The admin console's Groups page names the directory group.
+  await carol.getByRole('button', { name: 'Admin console' }).click();
+  await carol.getByRole('tab', { name: 'Groups' }).click();
+  await carol.getByRole('button', { name: 'Refresh' }).click();
+  const linkedRow = carol.getByRole('table', { name: /Groups/ }).getByRole('row', { name: /Engineering chat/ });
+  await expect(linkedRow.getByRole('cell').nth(3)).toHaveText(/Yes\s*Engineering/);
+
+  // Unlinked (from the admin console), everyone stays as a member added by hand and can be removed by hand;
+  // following the directory group again adds its missing people and leaves those added by hand alone.
+  await linkedRow.getByRole('button', { name: 'Manage Engineering chat' }).click();
+  const manageLinked = carol.getByRole('dialog', { name: /Group info: Engineering chat/ });
+  const directorySelect = manageLinked.getByRole('combobox', { name: 'Directory group' });
+  await directorySelect.selectOption({ label: 'None' });
+  await expect(manageLinked.getByRole('status')).toHaveText('The group no longer follows the company directory.');
+  await expect(manageLinked.getByText('Follows the directory group')).toHaveCount(0);
+  await expect(manageLinked.getByRole('button', { name: 'Remove Bob Baker' })).toBeVisible();
+  await expect(linkedRow.getByRole('cell').nth(3)).toHaveText('No');
+  await directorySelect.selectOption({ label: 'Engineering (2 people)' });
+  await expect(manageLinked.getByRole('status')).toHaveText('The group now follows Engineering.');
+  await expect(manageLinked.getByText('Follows the directory group Engineering')).toBeVisible();
+  await expect(manageLinked.getByRole('button', { name: 'Remove Bob Baker' })).toBeVisible();
+  await manageLinked.getByRole('button', { name: 'Close' }).click();
+  await expect(linkedRow.getByRole('cell').nth(3)).toHaveText(/Yes\s*Engineering/);
 });

@@ -2,7 +2,7 @@
 import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../electron/api/contract.ts';
 
 export type {
-  AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryPerson, GroupMemberView,
+  AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson, GroupMemberView,
   GroupView, MessageView, SafetyNumberView, Settings,
 } from '../../../electron/api/contract.ts';
 

@@ -77,3 +77,8 @@ export function auditTime(ms: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** A directory (SCIM) group as a choice: "Engineering (12 people)". */
+export function directoryGroupLabel(g: { displayName: string; memberCount: number }): string {
+  return `${g.displayName} (${plural(g.memberCount, 'person', 'people')})`;
+}
