@@ -133,6 +133,9 @@ export class LocalStore {
     const db = new Database(path, { cacheStatements: true });
     try {
       db.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+      // Before the first read: another process on this profile may hold the lock for a moment (a write, or
+      // the checkpoint of a connection that is closing), and opening must wait for it, not fail.
+      db.pragma('busy_timeout = 10000');
       // The first read decides: with a wrong key SQLCipher reports "file is not a database".
       db.prepare('SELECT count(*) FROM sqlite_master').get();
     } catch (err) {
@@ -145,7 +148,6 @@ export class LocalStore {
     }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
     const store = new LocalStore(db, path);

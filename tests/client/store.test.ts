@@ -96,3 +96,33 @@ test('store: exclusive() rolls back everything when the step fails', async () =>
     s.close();
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('store: opening waits while another process holds the lock for a moment, instead of failing busy', async () => {
+  const dir = tmp();
+  try {
+    const vault = new FileVault(join(dir, 'vault'));
+    const s1 = await LocalStore.open(dir, vault);
+    addText(s1, 'm1', 'hello');
+    s1.close();
+    const keyHex = Buffer.from((await vault.load('store-key'))!).toString('hex');
+    // Another process takes an exclusive lock (as a closing connection's checkpoint does) and holds it ~1 s.
+    const holder = (await import('node:child_process')).spawn(process.execPath, ['-e', `
+      const Database = require('@signalapp/sqlcipher').default ?? require('@signalapp/sqlcipher');
+      const db = new Database(${JSON.stringify(join(dir, STORE_FILE))});
+      db.pragma("key = \\"x'${keyHex}'\\"");
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); process.exit(0); }, 1000);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const started = Date.now();
+    const s2 = await LocalStore.open(dir, vault);
+    assert.ok(Date.now() - started >= 300, 'it did wait for the lock');
+    assert.deepEqual(s2.messages('dm_x').map((m) => m.body), ['hello']);
+    s2.close();
+    await new Promise((resolve) => holder.once('exit', resolve));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
