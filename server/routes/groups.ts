@@ -165,10 +165,12 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const page = await ctx.store.groups.events(l.group.id, after, GROUP_LIMITS.eventsPerPage + 1);
     const more = page.length > GROUP_LIMITS.eventsPerPage;
     const shown = page.slice(0, GROUP_LIMITS.eventsPerPage);
-    // Confidential: plain members learn only about themselves and the admins.
+    // History starts when the caller joined (who came and went before is not theirs to know), and in
+    // confidential groups plain members learn only about themselves and the admins.
     const admins = new Set(l.members.filter((m) => isGroupAdmin(m.role)).map((m) => m.userId));
-    const visible = (e: (typeof shown)[number]) =>
-      !l.group.confidential || canManage(l.caller) || e.subject === null || e.subject === l.caller.userId || admins.has(e.subject);
+    const joinedAt = l.caller.member!.addedAt;
+    const visible = (e: (typeof shown)[number]) => e.at >= joinedAt &&
+      (!l.group.confidential || canManage(l.caller) || e.subject === null || e.subject === l.caller.userId || admins.has(e.subject));
     return {
       events: shown.filter(visible) as GroupEvent[],
       more,

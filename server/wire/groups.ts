@@ -156,7 +156,8 @@ export type GroupEventKind = Static<typeof GroupEventKind>;
 /**
  * One entry of a group's append-only log; clients render system messages from it ("Bob left: account
  * deactivated"). `actor` is a userId or "scim" (directory); `subject` the member concerned (null for
- * created/settings). In confidential groups plain members only get events about themselves and admins.
+ * created/settings). A member gets the events from the moment they joined on; in confidential groups plain
+ * members only get events about themselves and admins.
  */
 export const GroupEvent = Type.Object({
   seq: Type.Integer({ minimum: 1 }),

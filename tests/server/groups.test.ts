@@ -285,10 +285,13 @@ test('SCIM: a deactivated user leaves every group; directory-linked groups follo
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual((await sc(c, 'GET', `/v1/groups/${eng}`)).body.members.map((m: any) => m.userId), [c.userId, d.userId]);
     assert.equal((await sc(a, 'GET', '/v1/groups')).body.groups.some((g: any) => g.id === eng), false);
-    const engEvents = (await sc(d, 'GET', `/v1/groups/${eng}/events`)).body.events.map((e: any) => [e.kind, e.actor, e.subject]);
+    const engEvents = (await sc(c, 'GET', `/v1/groups/${eng}/events`)).body.events.map((e: any) => [e.kind, e.actor, e.subject]);
     assert.deepEqual(engEvents, [
       ['created', c.userId, null], ['added', 'scim', a.userId], ['added', 'scim', d.userId], ['removed', 'scim', a.userId],
     ]);
+    // dave joined later: his history starts with his own arrival.
+    const daveEvents = (await sc(d, 'GET', `/v1/groups/${eng}/events`)).body.events.map((e: any) => [e.kind, e.actor, e.subject]);
+    assert.deepEqual(daveEvents, [['added', 'scim', d.userId], ['removed', 'scim', a.userId]]);
     // A deactivated SCIM member is never (re-)added by the directory sync.
     await scim(s, 'PATCH', `/Groups/${sgid}`, { schemas: [URN.patchOp], Operations: [{ op: 'add', path: 'members', value: [{ value: ids.bob }] }] });
     assert.equal((await sc(c, 'GET', `/v1/groups/${eng}`)).body.members.some((m: any) => m.userId === b.userId), false);
@@ -301,4 +304,17 @@ test('SCIM: a deactivated user leaves every group; directory-linked groups follo
   } finally {
     await s.cleanup();
   }
+});
+
+test('events: a member sees the history from when they joined, not who came and went before', async () => {
+  const g = await createGroup(alice, { name: 'History', members: [bob.userId] });
+  const pause = () => new Promise((r) => setTimeout(r, 5));
+  await pause();
+  assert.equal((await call(alice, 'POST', `/v1/groups/${g.id}/members`, { userId: dave.userId })).status, 200);
+  assert.equal((await call(alice, 'DELETE', `/v1/groups/${g.id}/members/${dave.userId}`)).status, 204);
+  await pause();
+  assert.equal((await call(alice, 'POST', `/v1/groups/${g.id}/members`, { userId: carol.userId })).status, 200);
+  const seen = async (who: Registered) => (await call(who, 'GET', `/v1/groups/${g.id}/events`)).body.events.map((e: any) => [e.kind, e.subject]);
+  assert.deepEqual(await seen(carol), [['added', carol.userId]], 'carol learns nothing of dave');
+  assert.deepEqual(await seen(bob), [['created', null], ['added', bob.userId], ['added', dave.userId], ['removed', dave.userId], ['added', carol.userId]]);
 });
