@@ -545,3 +545,52 @@ test('bad input is a 400 SCIM error and writes nothing', async () => {
   assert.equal(t.displayName, 'Target');
   assert.equal((await scim(server, 'GET', `/Groups/${group.body.id}`)).body.displayName, 'Bad Input Group');
 });
+
+test('Entra ID group push: POST, filter displayName eq with excludedAttributes, PATCH Add/Remove members and Replace displayName, DELETE; a linked group follows', async () => {
+  const s = await startTestServer({ scimToken: TOKEN });
+  try {
+    const mk = async (username: string) => {
+      const r = await scim(s, 'POST', '/Users', { body: { schemas: [URN.user, ENTERPRISE], userName: `${username}@acme.test`, externalId: sub(username), active: true, displayName: username } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.id as string;
+    };
+    const ids = { alice: await mk('alice'), bob: await mk('bob') };
+    const carol = await activeDevice(s.url, 'carol'); // org admin; links the Parley group
+    const alice = await activeDevice(s.url, 'alice');
+    const bob = await activeDevice(s.url, 'bob');
+
+    // Entra creates the group empty, then adds members with PATCH (its documented order).
+    const g = await scim(s, 'POST', '/Groups', { body: { schemas: [URN.group], externalId: 'entra-group-8f1', displayName: 'Sales EMEA', members: [] } });
+    assert.equal(g.status, 201, JSON.stringify(g.body));
+    const found = await scim(s, 'GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "Sales EMEA"')}`);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal(found.body.totalResults, 1);
+    assert.equal(found.body.Resources[0].id, g.body.id);
+    assert.equal(found.body.Resources[0].members, undefined, 'members excluded as asked');
+
+    const patch = (Operations: unknown[]) => scim(s, 'PATCH', `/Groups/${g.body.id}`, { body: { schemas: [URN.patchOp], Operations } });
+    let res = await patch([{ op: 'Add', path: 'members', value: [{ value: ids.alice }, { value: ids.bob }] }]);
+    assert.ok(res.status === 200 || res.status === 204, JSON.stringify(res.body));
+
+    const linked = await api(s.url, 'POST', '/v1/groups', { auth: carol.auth, body: { name: 'Sales chat', members: [], scimGroupId: g.body.id } });
+    assert.equal(linked.status, 201, JSON.stringify(linked.body));
+    const memberIds = async () => (await api(s.url, 'GET', `/v1/groups/${linked.body.id}`, { auth: carol.auth })).body.members.map((m: any) => m.userId).sort();
+    assert.deepEqual(await memberIds(), [alice.userId, bob.userId, carol.userId].sort());
+
+    res = await patch([{ op: 'Remove', path: 'members', value: [{ value: ids.bob }] }]);
+    assert.ok(res.status === 200 || res.status === 204, JSON.stringify(res.body));
+    assert.deepEqual(await memberIds(), [alice.userId, carol.userId].sort(), 'bob left with the IdP group');
+
+    res = await patch([{ op: 'Replace', path: 'displayName', value: 'Sales Europe' }]);
+    assert.ok(res.status === 200 || res.status === 204, JSON.stringify(res.body));
+    assert.equal((await scim(s, 'GET', `/Groups/${g.body.id}`)).body.displayName, 'Sales Europe');
+
+    assert.equal((await scim(s, 'DELETE', `/Groups/${g.body.id}`)).status, 204);
+    assert.equal((await scim(s, 'GET', `/Groups/${g.body.id}`)).status, 404);
+    const after = await api(s.url, 'GET', `/v1/groups/${linked.body.id}`, { auth: carol.auth });
+    assert.equal(after.body.scimGroupId, undefined, 'the Parley group is unlinked, not deleted');
+    assert.deepEqual(after.body.members.map((m: any) => m.userId).sort(), [alice.userId, carol.userId].sort(), 'members stay');
+  } finally {
+    await s.cleanup();
+  }
+});
