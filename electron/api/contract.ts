@@ -52,6 +52,7 @@ export const ConversationSummary = Type.Object({
   peerUserId: Type.Union([Type.String(), Type.Null()]),
   peerEmail: Type.Union([Type.String(), Type.Null()]),
   lastMessageAt: Type.Integer(),
+  /** The last message's text (up to 120 characters); in a group chat after its sender's name ("Alice Archer: …", "You: …"), system messages plain. */
   preview: Type.String(),
   unread: Type.Integer(),
   verification: Verification,

@@ -323,6 +323,17 @@ export class AppController {
     return { id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq };
   }
 
+  /**
+   * The conversation list's one-line preview of the last message. Group chats name the sender ("Alice Archer: …",
+   * "You: …"); system messages and direct chats show the plain text.
+   */
+  private preview(last: StoredMessage, group: boolean): string {
+    const body = last.body.slice(0, 120);
+    if (!group || last.direction === 'system') return body;
+    const who = last.direction === 'out' ? 'You' : this.messenger!.store.getContact(last.senderUserId)?.name;
+    return who ? `${who}: ${body}` : body;
+  }
+
   private summary(id: string): ConversationSummary {
     const m = this.messenger!;
     const c = m.store.getConversation(id);
@@ -332,7 +343,7 @@ export class AppController {
     return {
       id: c.id, kind: c.kind === 'group' ? 'group' : 'direct',
       title: c.title, peerUserId: c.peerUserId, peerEmail: contact?.email ?? null, lastMessageAt: c.lastMessageAt,
-      preview: last ? last.body.slice(0, 120) : '', unread: c.unread,
+      preview: last ? this.preview(last, c.kind === 'group') : '', unread: c.unread,
       verification: c.peerUserId ? m.verificationStatus(c.peerUserId) : 'unverified',
     };
   }

@@ -148,6 +148,20 @@ test('a group chat through the controller: create, send, names, system messages,
   const bobList: ConversationSummary[] = await bob.call('conversations.list', {});
   assert.equal(bobList.find((c) => c.id === gid)?.kind, 'group');
 
+  // The conversation list's preview names the sender in a group: the sender's name for the others, "You" for
+  // the sender; system messages read as they are. Direct chats keep the plain text.
+  const previewOf = async (p: Person, id = gid) => ((await p.call('conversations.list', {})) as ConversationSummary[]).find((c) => c.id === id)?.preview;
+  await alice.call('messages.send', { conversationId: gid, text: 'Agenda is in the doc' });
+  await until(() => bob.messages(gid).some((m) => m.text === 'Agenda is in the doc'), 'bob receives the second group message');
+  assert.equal(await previewOf(bob), 'Alice Archer: Agenda is in the doc');
+  assert.equal(await previewOf(alice), 'You: Agenda is in the doc');
+  const direct: ConversationSummary = await alice.call('conversations.open', { email: 'bob@acme.test' });
+  await alice.call('messages.send', { conversationId: direct.id, text: 'Lunch later?' });
+  assert.equal(await previewOf(alice, direct.id), 'Lunch later?');
+  await until(() => bob.events.some((e) => e.type === 'message' && e.message.direction === 'in' && e.message.text === 'Lunch later?'), 'bob receives the direct message');
+  const bobDirect = ((await bob.call('conversations.list', {})) as ConversationSummary[]).find((c) => c.kind === 'direct' && c.title === 'Alice Archer');
+  assert.equal(bobDirect?.preview, 'Lunch later?');
+
   // A plain member may not manage; the refusal is a sentence.
   await assert.rejects(bob.call('groups.removeMember', { groupId: gid, email: 'dave@acme.test' }), (err: Error) => err.message === 'Only group admins can remove members.');
   await assert.rejects(bob.call('groups.update', { groupId: gid, announcement: true }), /Only group admins can change the group settings/);
@@ -161,6 +175,7 @@ test('a group chat through the controller: create, send, names, system messages,
   const afterRemove: GroupView = await bob.call('groups.removeMember', { groupId: gid, email: 'dave@acme.test' });
   assert.equal(afterRemove.memberCount, 2);
   assert.ok(bob.messages(gid).some((m) => m.direction === 'system' && m.text === 'You removed Dave Diaz.'), 'pushed right after the action');
+  assert.equal(await previewOf(bob), 'You removed Dave Diaz.');
   await until(() => alice.messages(gid).some((m) => m.text === 'Bob Baker removed Dave Diaz.'), 'alice sees the removal (periodic sync)');
 
   // dave: told he is out (periodic sync), and cannot send.

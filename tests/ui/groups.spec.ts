@@ -5,6 +5,7 @@
 // sees the Directory and Groups pages of the admin console and manages the group without being in it. Then the
 // identity provider pushes a group over SCIM and carol creates a group that follows it: bob is in it through the
 // directory (a "Directory" badge, no Remove button, no Leave button).
+// Removing a member asks first; a group's conversation-list preview names the sender.
 // Screenshots 15–25 in docs/screenshots/, axe on each new screen and dialog.
 import { test, expect, type Page } from '@playwright/test';
 import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
@@ -70,13 +71,17 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   await expect(alice.getByText('Group · 3 members')).toBeVisible();
   await expect(log(alice).getByText('You created the group.')).toBeVisible();
 
+  // bob's list: the new group's preview is its last system message as it is (no sender name).
+  const bobGroup = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ });
+  await expect(bobGroup).toContainText(/Alice Archer added (you|Dave Diaz)\./, SYNC);
+  await expect(bobGroup).not.toContainText('Alice Archer: ');
+
   await alice.getByRole('textbox', { name: 'Message' }).fill('Welcome to the launch crew! Stand-up is at 9:30.');
   await alice.getByRole('button', { name: 'Send' }).click();
   await expect(log(alice).getByText('Welcome to the launch crew! Stand-up is at 9:30.')).toBeVisible();
 
-  // bob: the group appears, the message carries alice's name, the log says he was added.
-  const bobGroup = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ });
-  await expect(bobGroup).toBeVisible();
+  // bob: the list names the sender of the group's last message, the message carries alice's name, the log says he was added.
+  await expect(bobGroup).toContainText('Alice Archer: Welcome to the launch crew!');
   await bobGroup.click();
   const welcome = log(bob).getByRole('listitem').filter({ hasText: 'Welcome to the launch crew!' });
   await expect(welcome).toContainText('Alice Archer');
@@ -84,6 +89,8 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   await bob.getByRole('textbox', { name: 'Message' }).fill('Thanks, I will be there.');
   await bob.getByRole('textbox', { name: 'Message' }).press('Enter');
   await expect(log(alice).getByRole('listitem').filter({ hasText: 'Thanks, I will be there.' })).toContainText('Bob Baker');
+  await expect(bobGroup).toContainText('You: Thanks, I will be there.');
+  await expect(alice.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ })).toContainText('Bob Baker: Thanks, I will be there.');
   await shot(bob, '16-group-chat');
   await noSeriousA11yViolations(bob, 'group chat');
 
@@ -116,7 +123,24 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   // bob, now an admin, removes dave.
   await expect(log(bob).getByText('Alice Archer made you a group admin.')).toBeVisible(SYNC);
   info = await openGroupInfo(bob);
+  // "Remove" asks first; "Cancel" leaves dave in place and gives the focus back.
   await info.getByRole('button', { name: 'Remove Dave Diaz' }).click();
+  const confirmRemove = info.getByRole('group', { name: 'Remove Dave Diaz from Launch crew?' });
+  await expect(confirmRemove).toHaveText(/Remove Dave Diaz from Launch crew\? They will get no new messages from this group\./);
+  await expect(confirmRemove.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await confirmRemove.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirmRemove).toHaveCount(0);
+  await expect(info.getByRole('button', { name: 'Remove Dave Diaz' })).toBeFocused();
+  await expect(info.getByRole('list', { name: 'Members' })).toContainText('Dave Diaz');
+  await expect(info.getByRole('status')).toHaveText('');
+  // Escape answers the question too, and leaves the dialog open.
+  await info.getByRole('button', { name: 'Remove Dave Diaz' }).click();
+  await bob.keyboard.press('Escape');
+  await expect(info.getByRole('button', { name: 'Remove Dave Diaz' })).toBeFocused();
+  await info.getByRole('button', { name: 'Remove Dave Diaz' }).click();
+  await expect(info.getByRole('button', { name: 'Yes, remove Dave Diaz' })).toBeVisible();
+  await noSeriousA11yViolations(bob, 'group info dialog (confirm removal)');
+  await info.getByRole('button', { name: 'Yes, remove Dave Diaz' }).click();
   await expect(info.getByRole('status')).toHaveText('Dave Diaz was removed.');
   await expect(info.getByRole('list', { name: 'Members' })).not.toContainText('Dave Diaz');
   await info.getByRole('button', { name: 'Close' }).click();
