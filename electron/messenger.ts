@@ -806,19 +806,17 @@ export class Messenger {
     return groups;
   }
 
-  /** A group by id (`g_…`) or by its exact name (case-insensitive) among this user's groups. */
-  async resolveGroup(ref: string): Promise<G.GroupSummary> {
+  /**
+   * The id of a group given by id (`g_…`, taken as is: the server answers for it) or by its exact name
+   * (case-insensitive) among this user's groups (one lookup).
+   */
+  async groupIdOf(ref: string): Promise<string> {
     const trimmed = ref.trim();
     if (trimmed.length === 0) throw new UsageError('no group given');
+    if (/^g_[A-Za-z0-9_-]{22}$/.test(trimmed)) return trimmed;
     const groups = await this.listGroups();
-    const byId = groups.find((g) => g.id === trimmed);
-    if (byId) return byId;
-    if (/^g_[A-Za-z0-9_-]{22}$/.test(trimmed)) {
-      // An org admin may manage groups they are not a member of.
-      try { return await this.api.group(trimmed); } catch (err) { throw this.groupError(err); }
-    }
     const named = groups.filter((g) => g.name.toLowerCase() === trimmed.toLowerCase());
-    if (named.length === 1) return named[0]!;
+    if (named.length === 1) return named[0]!.id;
     if (named.length === 0) throw new UsageError(`you are in no group named "${trimmed}" (see parley groups list)`);
     throw new UsageError(`${named.length} of your groups are named "${trimmed}"; use the id instead: ${named.map((g) => g.id).join(', ')}`);
   }
@@ -832,10 +830,12 @@ export class Messenger {
 
   /** The group with its members (as far as this user may see them) resolved to names and emails. */
   async groupInfo(ref: string): Promise<GroupView> {
-    const { id } = await this.resolveGroup(ref);
-    let info: G.GroupInfo;
-    try { info = await this.api.group(id); } catch (err) { throw this.groupError(err); }
-    return this.viewOf(info);
+    return this.viewOf(await this.fetchGroup(ref));
+  }
+
+  private async fetchGroup(ref: string): Promise<G.GroupInfo> {
+    const id = await this.groupIdOf(ref);
+    try { return await this.api.group(id); } catch (err) { throw this.groupError(err); }
   }
 
   private async viewOf(info: G.GroupInfo): Promise<GroupView> {
@@ -887,22 +887,23 @@ export class Messenger {
     return view;
   }
 
-  private async memberAction(ref: string, email: string, act: (groupId: string, userId: string) => Promise<unknown>): Promise<GroupView | undefined> {
-    const group = await this.resolveGroup(ref);
+  /** Runs one membership change; returns the group as it is now (undefined once we left it). */
+  private async memberAction(
+    ref: string, email: string, act: (groupId: string, userId: string) => Promise<unknown>, leaving = false,
+  ): Promise<GroupView | undefined> {
+    const groupId = await this.groupIdOf(ref);
     const { contact } = await this.resolveContact(email);
     try {
-      await act(group.id, contact.userId);
+      await act(groupId, contact.userId);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'unknown_member') throw new UsageError(`${email} is not a member of ${group.name}`);
-      if (err instanceof ApiError && err.code === 'already_member') throw new UsageError(`${email} is already a member of ${group.name}`);
+      if (err instanceof ApiError && err.code === 'unknown_member') throw new UsageError(`${email} is not a member of ${ref}`);
+      if (err instanceof ApiError && err.code === 'already_member') throw new UsageError(`${email} is already a member of ${ref}`);
       throw this.groupError(err);
     }
-    await this.syncGroupEvents(group.id).catch(() => 0);
-    if (contact.userId === this.account.userId && act === this.leaveAct) return undefined;
-    try { return await this.viewOf(await this.api.group(group.id)); } catch { return undefined; }
+    await this.syncGroupEvents(groupId).catch(() => 0);
+    if (leaving) return undefined;
+    try { return await this.viewOf(await this.api.group(groupId)); } catch { return undefined; }
   }
-
-  private readonly leaveAct = (groupId: string, userId: string) => this.api.removeGroupMember(groupId, userId);
 
   addGroupMember(ref: string, email: string) {
     return this.memberAction(ref, email, (g, u) => this.api.addGroupMember(g, u));
@@ -914,14 +915,14 @@ export class Messenger {
     return this.memberAction(ref, email, (g, u) => this.api.setGroupRole(g, { userId: u, role }));
   }
   async leaveGroup(ref: string): Promise<void> {
-    await this.memberAction(ref, this.account.email, this.leaveAct);
+    await this.memberAction(ref, this.account.email, (g, u) => this.api.removeGroupMember(g, u), true);
   }
 
   async updateGroupSettings(ref: string, change: G.UpdateGroupRequest): Promise<GroupView> {
-    const group = await this.resolveGroup(ref);
+    const groupId = await this.groupIdOf(ref);
     let info: G.GroupInfo;
-    try { info = await this.api.updateGroup(group.id, change); } catch (err) { throw this.groupError(err); }
-    await this.syncGroupEvents(group.id).catch(() => 0);
+    try { info = await this.api.updateGroup(groupId, change); } catch (err) { throw this.groupError(err); }
+    await this.syncGroupEvents(groupId).catch(() => 0);
     return this.viewOf(info);
   }
 
@@ -933,9 +934,7 @@ export class Messenger {
   async sendGroupText(ref: string, text: string): Promise<{ messageId: string; conversationId: string; sentAt: number; devices: number; group: G.GroupSummary }> {
     if (text.length === 0) throw new UsageError('the message is empty');
     if (text.length > MAX_TEXT_CHARS) throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`);
-    const group = await this.resolveGroup(ref);
-    let info: G.GroupInfo;
-    try { info = await this.api.group(group.id); } catch (err) { throw this.groupError(err); }
+    const info = await this.fetchGroup(ref);
     if (info.role === null) throw new UsageError(`you are not a member of ${info.name}`);
     if (!info.canPost) throw new UsageError(`only admins can post in ${info.name} (announcement group)`);
     const sentAt = this.now();
@@ -951,7 +950,7 @@ export class Messenger {
     try {
       const devices = await this.deliverToGroup(info.id, info.members.map((m) => m.userId), encodePayload(payload));
       await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'sent'));
-      return { messageId, conversationId: info.id, sentAt, devices, group };
+      return { messageId, conversationId: info.id, sentAt, devices, group: info };
     } catch (err) {
       await this.store.exclusive(async () => this.store.advanceStatus(messageId, 'sending', 'failed'));
       throw this.groupError(err);
