@@ -1,4 +1,4 @@
-// electron-vite: three bundles into out/ — main (ESM, electron/shell/main.ts), preload (CommonJS, because a
+// electron-vite: three bundles into out/ — main (ESM, electron/main/main.ts), preload (CommonJS, because a
 // sandboxed preload cannot be an ES module), renderer (renderer/, Svelte). Dependencies of main stay
 // external (node_modules at run time); @signalapp/sqlcipher is native and must never be bundled.
 import { resolve } from 'node:path';
@@ -13,7 +13,7 @@ export default defineConfig({
       outDir: resolve(root, 'out/main'),
       externalizeDeps: { include: ['@signalapp/sqlcipher'] },
       rolldownOptions: {
-        input: { main: resolve(root, 'electron/shell/main.ts') },
+        input: { main: resolve(root, 'electron/main/main.ts') },
         external: ['@signalapp/sqlcipher', /^@signalapp\/sqlcipher\//],
         output: { format: 'es', entryFileNames: '[name].js' },
       },
@@ -23,7 +23,7 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/preload'),
       rolldownOptions: {
-        input: { preload: resolve(root, 'electron/shell/preload.ts') },
+        input: { preload: resolve(root, 'electron/main/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

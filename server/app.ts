@@ -3,7 +3,7 @@
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LIMITS, type ClientConfig, type MessagingPolicy } from './wire/schemas.ts';
+import { LIMITS, type ClientConfig, type MessagingPolicy } from '../common/wire/schemas.ts';
 import { ApiError } from './errors.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';

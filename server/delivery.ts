@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
-import { ClientFrame, type IncomingEnvelope, type ServerFrame } from './wire/schemas.ts';
+import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/wire/schemas.ts';
 import { encodeBase64 } from './base64.ts';
 import type { ServerStore, StoredEnvelope } from './store/types.ts';
 

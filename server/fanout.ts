@@ -1,7 +1,7 @@
 // The exact-device-set check of every send, 1:1 (routes/messages.ts) and group (routes/groups.ts):
 // one envelope per active device of every recipient and every other device of the sender, else
 // 409 mismatched_devices / 410 stale_devices with the current device lists.
-import type { DeviceAddress, DeviceRef, OutgoingEnvelope } from './wire/schemas.ts';
+import type { DeviceAddress, DeviceRef, OutgoingEnvelope } from '../common/wire/schemas.ts';
 import { decodeBase64 } from './base64.ts';
 import { ApiError } from './errors.ts';
 import type { NewEnvelope, ServerStore } from './store/types.ts';

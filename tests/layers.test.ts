@@ -1,4 +1,4 @@
-// The runtime split, enforced: only electron/shell/ may import 'electron'; crypto/ does no I/O;
+// The runtime split, enforced: only electron/main/ may import 'electron'; crypto/ does no I/O;
 // client code reaches into server/ only for the wire contract; the server never imports client code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,9 +24,9 @@ function imports(file: string): string[] {
 }
 const resolveRel = (file: string, spec: string) => relative(root, join(root, file, '..', spec)).split(sep).join('/');
 
-test("only electron/shell/ imports 'electron'", () => {
+test("only electron/main/ imports 'electron'", () => {
   const offenders = ['electron', 'crypto', 'server', 'tests', 'renderer'].flatMap(sources)
-    .filter((f) => !f.split(sep).join('/').startsWith('electron/shell/'))
+    .filter((f) => !f.split(sep).join('/').startsWith('electron/main/'))
     .filter((f) => imports(f).some((s) => s === 'electron' || s.startsWith('electron/')));
   assert.deepEqual(offenders, []);
 });
@@ -45,8 +45,8 @@ test('client code uses only the wire contract from server/; server/ never import
   for (const f of sources('electron')) {
     for (const s of imports(f).filter((s) => s.startsWith('.'))) {
       const target = resolveRel(f, s);
-      if (target.startsWith('server/') && !target.startsWith('server/wire/')) {
-        assert.ok(f.split(sep).join('/') === 'electron/start.ts', `${f} imports ${target}`);
+      if (target.startsWith('server/') && !target.startsWith('common/')) {
+        assert.ok(f.split(sep).join('/') === 'electron/cli/start.ts', `${f} imports ${target}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 // The desktop app's core, shared by the Electron shell (IPC) and the browser shell (loopback bridge):
 // the app's phases, the background receive loop, and one handler per method of the typed API
-// (electron/api/contract.ts). Plain Node; never imports 'electron'.
+// (common/app-api/contract.ts). Plain Node; never imports 'electron'.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
@@ -8,15 +8,15 @@ import type { TSchema } from 'typebox';
 import {
   Methods, type AppEvent, type AppState, type ConversationSummary, type GroupView, type Input, type MessageView, type MethodName,
   type Output, type SafetyNumberView, type Settings,
-} from '../api/contract.ts';
+} from '../../common/app-api/contract.ts';
 import {
   asWipeRequest, loginNewDevice, Messenger, PROFILE_FILE, readProfileInfo, UsageError, WipeRequestedError,
   type GroupView as CoreGroupView, type ReceivedMessage,
-} from '../messenger.ts';
-import { prepareLaunch, runWipe, wipedSentence, type LaunchDecision } from '../lifecycle.ts';
-import { ApiClient, ApiError, NetworkError } from '../net/api.ts';
-import { STORE_FILE, type StoredMessage } from '../store/local-store.ts';
-import type { SecretVault } from '../store/vault.ts';
+} from '../core/messenger.ts';
+import { prepareLaunch, runWipe, wipedSentence, type LaunchDecision } from '../core/lifecycle/lifecycle.ts';
+import { ApiClient, ApiError, NetworkError } from '../core/net/api.ts';
+import { STORE_FILE, type StoredMessage } from '../core/store/local-store.ts';
+import type { SecretVault } from '../core/store/vault.ts';
 
 export interface AppControllerOptions {
   profileDir: string;

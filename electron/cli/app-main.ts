@@ -1,6 +1,6 @@
 // `parley-app --profile DIR --server URL [--browser-shell] [--port N]`: one Parley client.
 import { parseArgs } from 'node:util';
-import { findElectron, run, ROOT, startBrowserClient } from '../launch.ts';
+import { findElectron, run, ROOT, startBrowserClient } from './launch.ts';
 import { join } from 'node:path';
 
 function fail(message: string, code = 2): never {

@@ -2,12 +2,12 @@
 // Exit codes: 0 ok · 1 failed (network, server, store) · 2 bad usage or input · 3 (reserved) device wiped.
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { asWipeRequest, defaultVault, loginNewDevice, Messenger, readProfileInfo, SafetyNumberChangedError, UsageError, WipeRequestedError, type ReceivedMessage } from '../messenger.ts';
-import { DeviceWipedError, prepareLaunch, runWipe, wipedSentence } from '../lifecycle.ts';
-import { ApiError, NetworkError } from '../net/api.ts';
-import { SignInError } from '../auth/oidc.ts';
-import { StoreError } from '../store/local-store.ts';
-import { VaultError } from '../store/vault.ts';
+import { asWipeRequest, defaultVault, loginNewDevice, Messenger, readProfileInfo, SafetyNumberChangedError, UsageError, WipeRequestedError, type ReceivedMessage } from '../core/messenger.ts';
+import { DeviceWipedError, prepareLaunch, runWipe, wipedSentence } from '../core/lifecycle/lifecycle.ts';
+import { ApiError, NetworkError } from '../core/net/api.ts';
+import { SignInError } from '../core/auth/oidc.ts';
+import { StoreError } from '../core/store/local-store.ts';
+import { VaultError } from '../core/store/vault.ts';
 
 const USAGE = `usage: parley --profile DIR <command>
   login --server URL [--user NAME | --browser]   sign this device in (--user: demo login, dev IdP only;

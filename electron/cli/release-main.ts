@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   CHANNELS, generateUpdateKeyPair, isChannel, loadPrivateKey, rawPublicKey, serializeSignature, SignatureError, signUpdate,
-} from '../update/signature.ts';
-import { isSemver } from '../update/semver.ts';
-import { checkUpdateFile, sha256File } from '../update/check-file.ts';
+} from '../core/update/signature.ts';
+import { isSemver } from '../core/update/semver.ts';
+import { checkUpdateFile, sha256File } from '../core/update/check-file.ts';
 
 const USAGE = `usage: parley-release <command>
   keygen DIR                                   new Ed25519 update key: DIR/update-private.pem (0600, secret)
@@ -120,7 +120,7 @@ async function signCommand(file: string, values: { key?: string | undefined; ver
 
 async function publicKeys(specs: string[] | undefined): Promise<string[]> {
   // Loaded only here, so keygen/sign work even before build/release/update-public-keys.json exists.
-  if (specs === undefined || specs.length === 0) return [...(await import('../update/pinned-keys.ts')).PINNED_UPDATE_KEYS];
+  if (specs === undefined || specs.length === 0) return [...(await import('../core/update/pinned-keys.ts')).PINNED_UPDATE_KEYS];
   return specs.map((spec) => {
     let text = spec.trim();
     if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) {

@@ -1,13 +1,13 @@
 // The admin API: org admins (the IdP groups claim, as of their latest registration, contains the admin
 // group) list users and devices, wipe or revoke devices, and read the audit log.
 //   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
-//   GET  /v1/admin/groups (every group of the org; contract in server/wire/groups.ts)
+//   GET  /v1/admin/groups (every group of the org; contract in common/wire/groups.ts)
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
-} from '../wire/lifecycle.ts';
-import type { AdminGroupList, DirectoryGroup, DirectoryGroupList } from '../wire/groups.ts';
+} from '../../common/wire/lifecycle.ts';
+import type { AdminGroupList, DirectoryGroup, DirectoryGroupList } from '../../common/wire/groups.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';

@@ -2,7 +2,7 @@
 // token, accepted once) buys a device credential.
 import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
-import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../wire/schemas.ts';
+import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../../common/wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import {
   DirectoryLookupQuery, DirectorySearchQuery, LIMITS, UserIdParams, type DirectoryEntry,
-} from '../wire/schemas.ts';
+} from '../../common/wire/schemas.ts';
 import { unknownUser } from '../errors.ts';
 import type { UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';

@@ -1,4 +1,4 @@
-// Admin-governed encrypted groups (contract and rules: server/wire/groups.ts, server/groups/policy.ts).
+// Admin-governed encrypted groups (contract and rules: common/wire/groups.ts, server/groups/policy.ts).
 // The server keeps who is in a group and relays pairwise-encrypted envelopes to exactly the current members.
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import {
   AddMemberRequest, CreateGroupRequest, GROUP_LIMITS, GroupEventsQuery, GroupIdParams, GroupMemberParams, GroupSendRequest,
   SetRoleRequest, UpdateGroupRequest, type GroupEvent, type GroupEvents, type GroupInfo, type GroupList, type GroupSummary,
-} from '../wire/groups.ts';
+} from '../../common/wire/groups.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import {
   UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle, type KeyBundles,
-} from '../wire/schemas.ts';
+} from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { decodePublicKey, decodeSignature, encodeBase64 } from '../base64.ts';
 import { ApiError, unknownDevice, unknownUser } from '../errors.ts';

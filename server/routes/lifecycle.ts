@@ -6,7 +6,7 @@
 import { Type } from 'typebox';
 import {
   DeviceStatusRequest, WipeReceipt, signedText, type DeviceStatusResponse, type Lease,
-} from '../wire/lifecycle.ts';
+} from '../../common/wire/lifecycle.ts';
 import { ApiError } from '../errors.ts';
 import { verifyEd25519 } from '../lease-key.ts';
 import type { DeviceRecord } from '../store/types.ts';

@@ -1,7 +1,7 @@
 // Fan-out sending: one request carries one envelope per device of the recipient and per other
 // device of the sender, so the server never has to guess who should receive what.
 import { Type } from 'typebox';
-import { SendRequest } from '../wire/schemas.ts';
+import { SendRequest } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { unknownUser } from '../errors.ts';
 import { checkFanout } from '../fanout.ts';

@@ -8,8 +8,8 @@
 // every Parley group; Parley groups linked to a SCIM group follow its membership (server/groups/directory.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SCIM_CONTENT_TYPE, SCIM_LIMITS, URN } from '../wire/scim.ts';
-import { LIMITS } from '../wire/schemas.ts';
+import { SCIM_CONTENT_TYPE, SCIM_LIMITS, URN } from '../../common/wire/scim.ts';
+import { LIMITS } from '../../common/wire/schemas.ts';
 import { ScimStoreError, type ScimUserRow } from '../store/types.ts';
 import { ScimError, badRequest, conflict, notFound } from '../scim/errors.ts';
 import { parseListFilter } from '../scim/filter.ts';

@@ -1,5 +1,5 @@
 // SCIM errors (RFC 7644 §3.12): every failure under /scim/v2 is answered in this shape.
-import { URN, type ScimError as ScimErrorBody, type ScimType } from '../wire/scim.ts';
+import { URN, type ScimError as ScimErrorBody, type ScimType } from '../../common/wire/scim.ts';
 
 export class ScimError extends Error {
   constructor(readonly status: number, readonly scimType: ScimType | undefined, detail: string) {

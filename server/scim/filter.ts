@@ -3,7 +3,7 @@
 // attribute with a string. Anything else (other operators, `and`/`or`, unknown attributes, non-string values,
 // text the parser rejects) is 400 invalidFilter. The value only ever reaches SQL as a bound parameter.
 import { parse } from 'scim2-parse-filter';
-import { URN } from '../wire/scim.ts';
+import { URN } from '../../common/wire/scim.ts';
 import { badRequest } from './errors.ts';
 import type { Kind } from './schema.ts';
 

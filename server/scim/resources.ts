@@ -3,7 +3,7 @@
 // schema; the patched resource is then validated as strictly as a PUT body. All of it is synchronous, so the
 // store can run it inside the request's single transaction (a refused request writes nothing).
 import { scimPatch, ScimError as PatchLibError, type ScimPatchOperation, type ScimResource } from 'scim-patch';
-import { SCIM_LIMITS, URN, type ScimGroup, type ScimUser } from '../wire/scim.ts';
+import { SCIM_LIMITS, URN, type ScimGroup, type ScimUser } from '../../common/wire/scim.ts';
 import type { ScimGroupRow, ScimGroupWrite, ScimUserRow, ScimUserWrite } from '../store/types.ts';
 import { badRequest } from './errors.ts';
 import { canonicalPath, conformResource, ENTERPRISE_ATTRIBUTES, GROUP_ATTRIBUTES, USER_ATTRIBUTES, type Kind } from './schema.ts';

@@ -3,7 +3,7 @@
 // (attribute names are case-insensitive; unknown attributes and wrong types are refused), and to check PATCH
 // paths before anything touches a resource (so a path like "__proto__.x" never reaches the patch library).
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter';
-import { SCIM_LIMITS, URN } from '../wire/scim.ts';
+import { SCIM_LIMITS, URN } from '../../common/wire/scim.ts';
 import { badRequest } from './errors.ts';
 
 type AttrType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';

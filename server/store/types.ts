@@ -266,7 +266,7 @@ export interface ServerStore {
   close(): Promise<void>;
 }
 
-// ---- groups (server/groups/, wire: server/wire/groups.ts) ----
+// ---- groups (server/groups/, wire: common/wire/groups.ts) ----
 // Every membership or settings change appends an event to the group's log in the same transaction.
 
 export type GroupRole = 'owner' | 'admin' | 'member';

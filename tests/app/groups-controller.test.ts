@@ -1,4 +1,4 @@
-// The app controller's group methods (electron/api/contract.ts): the dispatcher refuses malformed input
+// The app controller's group methods (common/app-api/contract.ts): the dispatcher refuses malformed input
 // before any handler runs, and on real parts (dev server, dev IdP, SQLCipher profiles) group chats reach the
 // UI as events — messages with sender names, system messages from the group's event log, refusals as sentences —
 // and an org admin lists the directory (SCIM) groups and creates, unlinks and relinks a group that follows one.
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/app.ts';
-import type { AppEvent, ConversationSummary, GroupView, MessageView } from '../../electron/api/contract.ts';
+import type { AppEvent, ConversationSummary, GroupView, MessageView } from '../../common/app-api/contract.ts';
 import { AppController, BadCallError, createDispatcher } from '../../electron/app/controller.ts';
-import { defaultVault, loginNewDevice } from '../../electron/messenger.ts';
+import { defaultVault, loginNewDevice } from '../../electron/core/messenger.ts';
 import { tempDir } from '../e2e/harness.ts';
 
 const SCIM_TOKEN = 'app-groups-scim-token-0123456789';

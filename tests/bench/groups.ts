@@ -24,12 +24,12 @@ import {
   createIdentity, createPreKeys, createSignedPreKey, MessageType, SignalParty,
   type LocalIdentity, type PeerAddress, type PreKeyRecord, type SignedPreKeyRecord,
 } from '../../crypto/signal.ts';
-import { loginNewDevice, type Messenger } from '../../electron/messenger.ts';
-import { decodePayload, encodePayload } from '../../electron/payload.ts';
+import { loginNewDevice, type Messenger } from '../../electron/core/messenger.ts';
+import { decodePayload, encodePayload } from '../../electron/core/payload.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
-import type { GroupSendRequest } from '../../server/wire/groups.ts';
+import type { GroupSendRequest } from '../../common/wire/groups.ts';
 import { makeDevice, MemoryProtocolState } from '../crypto/memory-state.ts';
 import { ms, now, summarize, type SectionResult, type Table } from './stats.ts';
 

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loginNewDevice, type Messenger, type ReceivedMessage } from '../../electron/messenger.ts';
+import { loginNewDevice, type Messenger, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { ms, now, summarize, type SectionResult, type Summary, type Table } from './stats.ts';
 

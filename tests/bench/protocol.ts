@@ -2,7 +2,7 @@
 // raw WebCrypto anchor (AES-256-CBC + HMAC-SHA256 on the same payload size).
 import { webcrypto } from 'node:crypto';
 import { safetyNumber, type PeerAddress } from '../../crypto/signal.ts';
-import { encodePayload } from '../../electron/payload.ts';
+import { encodePayload } from '../../electron/core/payload.ts';
 import { makeDevice, type TestDevice } from '../crypto/memory-state.ts';
 import { ms, now, ratio, summarize, us, type SectionResult, type Summary, type Table } from './stats.ts';
 

@@ -20,9 +20,9 @@ interface Section {
 const SECTIONS: Section[] = [
   { id: 'protocol', title: '1. Signal protocol (crypto/signal.ts)', run: runProtocol },
   { id: 'latency', title: '2. Send → decrypted latency over loopback (real server, dev IdP, two client devices)', run: runLatency },
-  { id: 'store', title: '3. Local store (SQLCipher, electron/store/local-store.ts)', run: runStore },
+  { id: 'store', title: '3. Local store (SQLCipher, electron/core/store/local-store.ts)', run: runStore },
   { id: 'ui', title: '4. Desktop UI start and chat view (real parley-app --browser-shell process, Debian Chromium via Playwright)', run: runUi },
-  { id: 'wipe', title: '5. Remote wipe at launch: crypto-shred and launch-to-wiped (real server, admin API, electron/lifecycle.ts)', run: runWipeLaunch },
+  { id: 'wipe', title: '5. Remote wipe at launch: crypto-shred and launch-to-wiped (real server, admin API, electron/core/lifecycle/lifecycle.ts)', run: runWipeLaunch },
   { id: 'groups', title: '6. One message to groups of 10, 100 and 1,000 members: sender encrypt and server fan-out (real server, pairwise Signal fan-out)', run: runGroups },
 ];
 

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStore, STORE_FILE, type StoredMessage } from '../../electron/store/local-store.ts';
-import { FileVault } from '../../electron/store/vault.ts';
+import { LocalStore, STORE_FILE, type StoredMessage } from '../../electron/core/store/local-store.ts';
+import { FileVault } from '../../electron/core/store/vault.ts';
 import { ms, now, prng, ratio, summarize, us, type SectionResult, type Summary, type Table } from './stats.ts';
 
 const MESSAGES = 100_000;

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareLaunch, WIPE_STEPS, type WipeStep } from '../../electron/lifecycle.ts';
-import { defaultVault, loginNewDevice, type Messenger } from '../../electron/messenger.ts';
-import { directConversationId } from '../../electron/payload.ts';
-import { STORE_FILE, type StoredMessage } from '../../electron/store/local-store.ts';
+import { prepareLaunch, WIPE_STEPS, type WipeStep } from '../../electron/core/lifecycle/lifecycle.ts';
+import { defaultVault, loginNewDevice, type Messenger } from '../../electron/core/messenger.ts';
+import { directConversationId } from '../../electron/core/payload.ts';
+import { STORE_FILE, type StoredMessage } from '../../electron/core/store/local-store.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { ms, now, prng, summarize, type SectionResult, type Table } from './stats.ts';
 import { messageText } from './corpus.ts';
@@ -190,7 +190,7 @@ export async function runWipeLaunch(log: (line: string) => void = () => {}): Pro
       `Remote wipe at launch: crypto-shred (call → key-destroyed) ${ms(med(shred(big)))} ms with ${MESSAGES.toLocaleString('en-US')} messages (${mb(med(big.runs.map((r) => r.bytes)))}) vs ${ms(med(shred(empty)))} ms with an empty store; launch-to-wiped ${ms(med(big.runs.map((r) => r.total)))} ms vs ${ms(med(empty.runs.map((r) => r.total)))} ms (medians).`,
     ];
     const method = [
-      `Wipe (section 5): the server (dev IdP) runs in the bench process, so its handling of the status check and the receipt is inside the timings. carol (an org admin of the dev IdP) is signed in once with \`loginNewDevice\`; for every run a fresh bob device is signed in with \`loginNewDevice\` in a new profile folder under ${tmpdir()}, seeded through \`LocalStore.bulk\` in ${BATCH.toLocaleString('en-US')}-message transactions (${CONVERSATIONS} conversations, English work-chat texts from templates) or left empty, and closed; carol calls \`POST /v1/admin/wipe\` for ${BOB} (\`ApiClient.adminWipe\`); then \`prepareLaunch(profile, defaultVault(profile), { afterStep })\` (electron/lifecycle.ts, FileVault) is timed from call to return, \`afterStep\` recording when each step completed. After seeding, every file of the profile and the folder are fsynced (untimed), so the wipe's own fsyncs do not wait for the writeback of the freshly written store; its pages stay in the OS file cache. One untimed warm-up run (empty store) first; ${RUNS} runs per store, interleaved; ranges are min–max. Each run checks the decision is "wiped", that every step completed and that parley.db is gone; at the end every bob device is "wiped" on the server.`,
+      `Wipe (section 5): the server (dev IdP) runs in the bench process, so its handling of the status check and the receipt is inside the timings. carol (an org admin of the dev IdP) is signed in once with \`loginNewDevice\`; for every run a fresh bob device is signed in with \`loginNewDevice\` in a new profile folder under ${tmpdir()}, seeded through \`LocalStore.bulk\` in ${BATCH.toLocaleString('en-US')}-message transactions (${CONVERSATIONS} conversations, English work-chat texts from templates) or left empty, and closed; carol calls \`POST /v1/admin/wipe\` for ${BOB} (\`ApiClient.adminWipe\`); then \`prepareLaunch(profile, defaultVault(profile), { afterStep })\` (electron/core/lifecycle/lifecycle.ts, FileVault) is timed from call to return, \`afterStep\` recording when each step completed. After seeding, every file of the profile and the folder are fsynced (untimed), so the wipe's own fsyncs do not wait for the writeback of the freshly written store; its pages stay in the OS file cache. One untimed warm-up run (empty store) first; ${RUNS} runs per store, interleaved; ranges are min–max. Each run checks the decision is "wiped", that every step completed and that parley.db is gone; at the end every bob device is "wiped" on the server.`,
     ];
     return { tables, anchors, method };
   } finally {

@@ -130,7 +130,7 @@ test('files: representative paths and every tracked source file are excluded; th
     'package.json', 'node_modules/ws/index.js', 'node_modules/openid-client/build/index.js', 'node_modules/@signalapp/sqlcipher/dist/index.mjs',
     'node_modules/protobufjs/minimal.js'];
   const excluded = ['server/cli/parley-server.js', 'server/app.ts', 'tests/build/config.test.ts', 'out/main/main.js.map',
-    'out/renderer/assets/index-abc.js.map', 'renderer/App.svelte', 'electron/shell/main.ts', 'docs/release.md', 'crypto/signal.ts',
+    'out/renderer/assets/index-abc.js.map', 'renderer/App.svelte', 'electron/main/main.ts', 'docs/release.md', 'crypto/signal.ts',
     'build/electron-builder.config.ts', 'playwright.config.ts', 'electron.vite.config.ts', 'tsconfig.json', 'test-results/x.png',
     'node_modules/ws/lib/x.js.map', 'node_modules/jose/dist/types/index.ts', 'node_modules/fastify/fastify.js',
     'node_modules/oidc-provider/lib/index.js', 'node_modules/pino/pino.js', 'node_modules/tsx/dist/cli.mjs',

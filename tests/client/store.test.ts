@@ -4,8 +4,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStore, StoreError, STORE_FILE } from '../../electron/store/local-store.ts';
-import { FileVault, VaultError } from '../../electron/store/vault.ts';
+import { LocalStore, StoreError, STORE_FILE } from '../../electron/core/store/local-store.ts';
+import { FileVault, VaultError } from '../../electron/core/store/vault.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'parley-store-'));
 const digest = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { AppController, createDispatcher } from '../../electron/app/controller.ts';
 import { resolveStaticPath, startBrowserShell, type BrowserShell } from '../../electron/browser-shell/server.ts';
-import { defaultVault, loginNewDevice } from '../../electron/messenger.ts';
+import { defaultVault, loginNewDevice } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
 
 let server: RunningServer;

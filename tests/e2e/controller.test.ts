@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppController, createDispatcher } from '../../electron/app/controller.ts';
-import { devIdpAutoLogin } from '../../electron/auth/dev-login.ts';
-import { defaultVault } from '../../electron/messenger.ts';
+import { devIdpAutoLogin } from '../../electron/core/auth/dev-login.ts';
+import { defaultVault } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
 
 async function until(cond: () => boolean, ms = 15_000) {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/app.ts';
-import type { GroupSendRequest } from '../../server/wire/groups.ts';
-import { loginNewDevice, Messenger, UsageError, WipeRequestedError, type ReceivedMessage } from '../../electron/messenger.ts';
-import { ApiError } from '../../electron/net/api.ts';
+import type { GroupSendRequest } from '../../common/wire/groups.ts';
+import { loginNewDevice, Messenger, UsageError, WipeRequestedError, type ReceivedMessage } from '../../electron/core/messenger.ts';
+import { ApiError } from '../../electron/core/net/api.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { tempDir } from './harness.ts';
 

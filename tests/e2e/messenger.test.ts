@@ -6,8 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../server/app.ts';
-import type { IncomingEnvelope } from '../../server/wire/schemas.ts';
-import { loginNewDevice, Messenger, SafetyNumberChangedError, type ReceivedMessage } from '../../electron/messenger.ts';
+import type { IncomingEnvelope } from '../../common/wire/schemas.ts';
+import { loginNewDevice, Messenger, SafetyNumberChangedError, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
 
 let server: RunningServer;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loginNewDevice, type ReceivedMessage } from '../../electron/messenger.ts';
+import { loginNewDevice, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
 
 test('receive reconnects after a server restart and delivers everything exactly once', async () => {

@@ -6,9 +6,9 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { AppController } from '../../electron/app/controller.ts';
-import { prepareLaunch, readInfo, WIPE_MARKER, WIPE_STEPS, WIPED_FILE } from '../../electron/lifecycle.ts';
-import { defaultVault } from '../../electron/messenger.ts';
-import { FileVault, type SecretVault } from '../../electron/store/vault.ts';
+import { prepareLaunch, readInfo, WIPE_MARKER, WIPE_STEPS, WIPED_FILE } from '../../electron/core/lifecycle/lifecycle.ts';
+import { defaultVault } from '../../electron/core/messenger.ts';
+import { FileVault, type SecretVault } from '../../electron/core/store/vault.ts';
 import { byteSearch, jsonLines, ok, parley, ROOT, startDevServer, tempDir } from './harness.ts';
 
 let server: RunningServer;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultPolicyPath, effectiveSettings, loadManagedPolicy, MAX_POLICY_BYTES, SAFE_POLICY, type PolicyLoadResult, type PolicyStat,
-} from '../../electron/policy/managed-policy.ts';
+} from '../../electron/core/policy/managed-policy.ts';
 
 const me = process.getuid!();
 const root = mkdtempSync(join(tmpdir(), 'parley-policy-'));

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import {
   generateUpdateKeyPair, keyIdOf, parseSignature, rawPublicKey, serializeSignature, signedBytes, signUpdate, verifyUpdate,
   type UpdateSignature,
-} from '../../electron/update/signature.ts';
-import { compareSemver, parseSemver } from '../../electron/update/semver.ts';
-import { PINNED_KEYS, PINNED_UPDATE_KEYS, parsePinnedKeys } from '../../electron/update/pinned-keys.ts';
-import { UpdateRefusedError, verifyBeforeInstall, checkBeforeInstall } from '../../electron/update/verify-before-install.ts';
+} from '../../electron/core/update/signature.ts';
+import { compareSemver, parseSemver } from '../../electron/core/update/semver.ts';
+import { PINNED_KEYS, PINNED_UPDATE_KEYS, parsePinnedKeys } from '../../electron/core/update/pinned-keys.ts';
+import { UpdateRefusedError, verifyBeforeInstall, checkBeforeInstall } from '../../electron/core/update/verify-before-install.ts';
 
 const key = generateUpdateKeyPair();
 const other = generateUpdateKeyPair();

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { securityHeaders } from '../../electron/shell/app-protocol.ts';
-import { CSP } from '../../electron/shell/window-options.ts';
+import { securityHeaders } from '../../electron/main/app-protocol.ts';
+import { CSP } from '../../electron/main/window-options.ts';
 
 const indexHtml = fileURLToPath(new URL('../../renderer/index.html', import.meta.url));
 

@@ -4,9 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
-import { AdminGroupList } from '../../server/wire/groups.ts';
-import { AdminUsersResponse } from '../../server/wire/lifecycle.ts';
-import { URN } from '../../server/wire/scim.ts';
+import { AdminGroupList } from '../../common/wire/groups.ts';
+import { AdminUsersResponse } from '../../common/wire/lifecycle.ts';
+import { URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
 
 const TOKEN = 'scim-admin-directory-token-0123456789';

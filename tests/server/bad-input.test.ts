@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LIMITS } from '../../server/wire/schemas.ts';
+import { LIMITS } from '../../common/wire/schemas.ts';
 import {
   activeDevice, api, devLogin, fakePublicKey, lifecycleKeyPair, startTestServer, type Registered, type TestServer,
 } from './helpers.ts';

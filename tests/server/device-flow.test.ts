@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { signInWithDeviceCode, type DeviceCodePrompt } from '../../electron/auth/oidc.ts';
+import { signInWithDeviceCode, type DeviceCodePrompt } from '../../electron/core/auth/oidc.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { api, CookieJar, devLogin, getNonce, lifecycleKeyPair, startTestServer, type TestServer } from './helpers.ts';
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Value } from 'typebox/value';
 import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
-import { DeviceMismatch } from '../../server/wire/schemas.ts';
-import { GroupEvents, GroupInfo, GroupList } from '../../server/wire/groups.ts';
-import { URN } from '../../server/wire/scim.ts';
+import { DeviceMismatch } from '../../common/wire/schemas.ts';
+import { GroupEvents, GroupInfo, GroupList } from '../../common/wire/groups.ts';
+import { URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
 
 const TOKEN = 'scim-test-token-0123456789abcdef';

@@ -9,7 +9,7 @@ import {
   randomPKCECodeVerifier, randomState,
 } from 'openid-client';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
-import type { RegisterDeviceResponse } from '../../server/wire/schemas.ts';
+import type { RegisterDeviceResponse } from '../../common/wire/schemas.ts';
 
 export const CLIENT_ID = 'parley-desktop';
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
-import { KeyBundles } from '../../server/wire/schemas.ts';
+import { KeyBundles } from '../../common/wire/schemas.ts';
 import { api, fakePublicKey, fakeSignature, keyUpload, registerDevice, startTestServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;

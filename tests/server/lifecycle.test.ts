@@ -6,8 +6,8 @@ import { createPublicKey, verify } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Value } from 'typebox/value';
-import { RegisterDeviceResponse } from '../../server/wire/schemas.ts';
-import { DeviceStatusResponse, signedText, type Lease } from '../../server/wire/lifecycle.ts';
+import { RegisterDeviceResponse } from '../../common/wire/schemas.ts';
+import { DeviceStatusResponse, signedText, type Lease } from '../../common/wire/lifecycle.ts';
 import {
   activeDevice, api, devLogin, lifecycleKeyPair, registerDevice, startTestServer, type Registered, type TestServer,
 } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
-import { DeviceMismatch, DirectoryEntry } from '../../server/wire/schemas.ts';
+import { DeviceMismatch, DirectoryEntry } from '../../common/wire/schemas.ts';
 import { activeDevice, api, registerDevice, startTestServer, type Registered, type TestServer } from './helpers.ts';
 
 let server: TestServer;

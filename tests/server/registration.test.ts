@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, generateKeyPair, decodeJwt, decodeProtectedHeader } from 'jose';
 import { Value } from 'typebox/value';
-import { ClientConfig, RegisterDeviceResponse, RegistrationNonce, WhoAmI } from '../../server/wire/schemas.ts';
+import { ClientConfig, RegisterDeviceResponse, RegistrationNonce, WhoAmI } from '../../common/wire/schemas.ts';
 import { api, devLogin, getNonce, lifecycleKeyPair, registerDevice, startTestServer, type TestServer } from './helpers.ts';
 
 let skewMs = 0;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from '@signalapp/sqlcipher';
 import { DB_FILE } from '../../server/store/sqlite.ts';
-import { URN } from '../../server/wire/scim.ts';
+import { URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, startTestServer } from './helpers.ts';
 
 const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));

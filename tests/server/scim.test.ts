@@ -9,7 +9,7 @@ import Database from '@signalapp/sqlcipher';
 import { Value } from 'typebox/value';
 import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
 import { DB_FILE } from '../../server/store/sqlite.ts';
-import { ScimError, ScimGroup, ScimListResponse, ScimUser, URN } from '../../server/wire/scim.ts';
+import { ScimError, ScimGroup, ScimListResponse, ScimUser, URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, registerDevice, startTestServer, type Registered, type TestServer } from './helpers.ts';
 
 const TOKEN = 'scim-test-token-0123456789abcdef';

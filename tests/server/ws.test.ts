@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { Value } from 'typebox/value';
-import { ServerFrame } from '../../server/wire/schemas.ts';
+import { ServerFrame } from '../../common/wire/schemas.ts';
 import { startServer } from '../../server/app.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
 

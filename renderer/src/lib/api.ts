@@ -1,10 +1,10 @@
 // A thin typed wrapper over `window.parley` (the Electron preload or the browser shell's bridge).
-import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../electron/api/contract.ts';
+import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../common/app-api/contract.ts';
 
 export type {
   AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson, GroupMemberView,
   GroupView, MessageView, SafetyNumberView, Settings,
-} from '../../../electron/api/contract.ts';
+} from '../../../common/app-api/contract.ts';
 
 declare global {
   interface Window {

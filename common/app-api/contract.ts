@@ -1,0 +1,235 @@
+// The one typed API between the UI (renderer) and the client core. The Electron preload exposes it as
+// `window.parley` over IPC; the browser shell exposes the same methods over its loopback bridge. Every
+// call's input is validated against these schemas by the handlers before anything runs, whichever
+// transport carried it.
+import { Type, type Static, type TSchema } from 'typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' });
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+const NoArgs = Type.Object({}, { additionalProperties: false });
+/** A group's id (also its conversation id): `g_` + 22 base64url characters. */
+const GroupId = Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' });
+const GroupName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+
+export const Phase = Type.Union([
+  Type.Literal('signed-out'), // no device on this profile yet
+  Type.Literal('signing-in'), // waiting for the browser to come back from the IdP
+  Type.Literal('consent'), // signed in; the company's messaging policy is not yet accepted
+  Type.Literal('ready'),
+  Type.Literal('locked'), // store stays closed (offline lease ran out; remote-wipe issue)
+  Type.Literal('wiped'), // this device was wiped (remote-wipe issue)
+  Type.Literal('problem'), // an explained, recoverable state (e.g. the OS keychain changed)
+]);
+export type Phase = Static<typeof Phase>;
+
+export const Me = Type.Object({
+  userId: Type.String(), deviceId: Type.Integer(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(),
+});
+
+export const AppState = Type.Object({
+  /** Increases with every change, so a late reply never overwrites a newer state event. */
+  revision: Type.Integer({ minimum: 0 }),
+  phase: Phase,
+  server: Type.String(),
+  organization: Type.Optional(Type.String()),
+  me: Type.Optional(Me),
+  connection: Type.Union([Type.Literal('online'), Type.Literal('connecting'), Type.Literal('offline')]),
+  policy: Type.Optional(Type.Object({ version: Type.String(), text: Type.String() })),
+  /** For phases locked / wiped / problem: the sentence to show. */
+  notice: Type.Optional(Type.String()),
+  /** The last sign-in error, shown on the sign-in screen. */
+  error: Type.Optional(Type.String()),
+});
+export type AppState = Static<typeof AppState>;
+
+export const Verification = Type.Union([Type.Literal('unverified'), Type.Literal('verified'), Type.Literal('changed')]);
+
+export const ConversationSummary = Type.Object({
+  id: Type.String(),
+  /** A 1:1 chat (peerUserId set) or a group chat (id = the group id, peerUserId null). */
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+  title: Type.String(),
+  peerUserId: Type.Union([Type.String(), Type.Null()]),
+  peerEmail: Type.Union([Type.String(), Type.Null()]),
+  lastMessageAt: Type.Integer(),
+  /** The last message's text (up to 120 characters); in a group chat after its sender's name ("Alice Archer: …", "You: …"), system messages plain. */
+  preview: Type.String(),
+  unread: Type.Integer(),
+  verification: Verification,
+});
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+export const MessageStatus = Type.Union([
+  Type.Literal('sending'), Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('failed'),
+  Type.Literal('received'), Type.Literal('system'),
+]);
+
+export const MessageView = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out'), Type.Literal('system')]),
+  text: Type.String(),
+  senderName: Type.String(),
+  sentAt: Type.Integer(),
+  status: MessageStatus,
+  seq: Type.Integer(),
+});
+export type MessageView = Static<typeof MessageView>;
+
+export const DirectoryPerson = Type.Object({ userId: Type.String(), email: Type.String(), name: Type.String() });
+export type DirectoryPerson = Static<typeof DirectoryPerson>;
+
+export const SafetyNumberView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), safetyNumber: Type.String(), status: Verification,
+});
+export type SafetyNumberView = Static<typeof SafetyNumberView>;
+
+export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
+export type Settings = Static<typeof Settings>;
+
+export const AdminDeviceView = Type.Object({
+  id: Type.String(), deviceId: Type.Integer(), name: Type.String(),
+  state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]),
+  createdAt: Type.Integer(), lastSeen: Type.Integer(),
+});
+export const ProvisioningState = Type.Union([Type.Literal('provisioned'), Type.Literal('just-in-time'), Type.Literal('deactivated')]);
+export const AdminUserView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(), devices: Type.Array(AdminDeviceView),
+  /** SCIM: written by the company directory, signed in just in time, or deactivated by the directory. */
+  provisioning: ProvisioningState,
+});
+export type AdminUserView = Static<typeof AdminUserView>;
+export const AuditEntryView = Type.Object({
+  id: Type.Integer(), at: Type.Integer(), actor: Type.String(), action: Type.String(), target: Type.String(),
+  reason: Type.String(), outcome: Type.String(),
+});
+export type AuditEntryView = Static<typeof AuditEntryView>;
+const AdminTarget = Type.Object({
+  /** Every device of this user… */
+  email: Type.Optional(Email),
+  /** …or exactly one device, as `<userId>.<deviceId>` (AdminDeviceView.id). */
+  device: Type.Optional(Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}\\.[1-9][0-9]{0,6}$' })),
+  reason: Type.String({ maxLength: 500 }),
+}, { additionalProperties: false });
+
+export const GroupRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const GroupMemberView = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(), role: GroupRole,
+  /** Brought in by the linked directory group: only the directory removes them. */
+  viaScim: Type.Boolean(),
+  you: Type.Boolean(),
+});
+export type GroupMemberView = Static<typeof GroupMemberView>;
+export const GroupSummaryView = Type.Object({
+  id: Type.String(), name: Type.String(), announcement: Type.Boolean(), confidential: Type.Boolean(),
+  /** Directory-linked: membership follows this SCIM group. */
+  scimGroupId: Type.Optional(Type.String()),
+  /** Your role; null for an org admin who is not a member. */
+  role: Type.Union([GroupRole, Type.Null()]),
+});
+export type GroupSummaryView = Static<typeof GroupSummaryView>;
+export const GroupView = Type.Object({
+  ...GroupSummaryView.properties,
+  /** The members you may see (confidential groups: plain members see the admins and themselves). */
+  members: Type.Array(GroupMemberView),
+  /** The true member count, also in confidential groups. */
+  memberCount: Type.Integer(),
+  /** You may add, remove, promote/demote and change settings (group admin or org admin). */
+  canManage: Type.Boolean(),
+  /** You may post (a member; only admins in announcement groups). */
+  canPost: Type.Boolean(),
+});
+export type GroupView = Static<typeof GroupView>;
+export const AdminGroupView = Type.Object({ ...GroupSummaryView.properties, memberCount: Type.Integer() });
+export type AdminGroupView = Static<typeof AdminGroupView>;
+/** A SCIM group pushed by the company directory, which a group can follow (org admins only). */
+export const DirectoryGroupView = Type.Object({ id: Type.String(), displayName: Type.String(), memberCount: Type.Integer() });
+export type DirectoryGroupView = Static<typeof DirectoryGroupView>;
+/** A SCIM group's id, as the directory gave it. */
+const ScimGroupId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const GroupMemberInput = Type.Object({ groupId: GroupId, email: Email }, { additionalProperties: false });
+
+/** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
+export const Methods = {
+  'state.get': { input: NoArgs, output: AppState },
+  'auth.signIn': { input: NoArgs, output: Type.Object({ url: Type.String() }) },
+  'policy.accept': { input: Type.Object({ version: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), output: AppState },
+  'conversations.list': { input: NoArgs, output: Type.Array(ConversationSummary) },
+  'conversations.open': { input: Type.Object({ email: Email }, { additionalProperties: false }), output: ConversationSummary },
+  'conversations.markRead': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: Type.Null() },
+  'messages.list': {
+    input: Type.Object({
+      conversationId: Id,
+      beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    }, { additionalProperties: false }),
+    output: Type.Array(MessageView),
+  },
+  'messages.send': {
+    input: Type.Object({ conversationId: Id, text: Type.String({ minLength: 1, maxLength: 8000 }) }, { additionalProperties: false }),
+    output: MessageView,
+  },
+  'directory.search': { input: Type.Object({ query: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), output: Type.Array(DirectoryPerson) },
+  'safety.get': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
+  'safety.markVerified': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
+  /** From the `problem` state (e.g. the OS keychain changed): erase this device's data and sign in anew. */
+  'device.reset': { input: NoArgs, output: AppState },
+  // Org admins only (the server refuses everyone else with 403).
+  'admin.users': { input: NoArgs, output: Type.Array(AdminUserView) },
+  'admin.wipe': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
+  'admin.revoke': { input: AdminTarget, output: Type.Object({ devices: Type.Integer() }) },
+  'admin.audit': { input: NoArgs, output: Type.Array(AuditEntryView) },
+  'admin.groups': { input: NoArgs, output: Type.Array(AdminGroupView) },
+  /** The SCIM groups a group can follow, by name. */
+  'admin.directoryGroups': { input: NoArgs, output: Type.Array(DirectoryGroupView) },
+  // Groups: run by their admins and by org admins (the server enforces the rules of common/wire/groups.ts).
+  'groups.list': { input: NoArgs, output: Type.Array(GroupSummaryView) },
+  'groups.create': {
+    input: Type.Object({
+      name: GroupName,
+      emails: Type.Array(Email, { maxItems: 999 }),
+      announcement: Type.Boolean(),
+      confidential: Type.Boolean(),
+      /** Org admins only: the group follows this SCIM group (its id); hand-picked emails may then be empty. */
+      directoryGroup: Type.Optional(ScimGroupId),
+    }, { additionalProperties: false }),
+    output: GroupView,
+  },
+  'groups.info': { input: Type.Object({ groupId: GroupId }, { additionalProperties: false }), output: GroupView },
+  /** The outputs: the group as it is now (null if you can no longer see it). */
+  'groups.addMember': { input: GroupMemberInput, output: Type.Union([GroupView, Type.Null()]) },
+  'groups.removeMember': { input: GroupMemberInput, output: Type.Union([GroupView, Type.Null()]) },
+  'groups.setRole': {
+    input: Type.Object({ groupId: GroupId, email: Email, role: Type.Union([Type.Literal('admin'), Type.Literal('member')]) }, { additionalProperties: false }),
+    output: Type.Union([GroupView, Type.Null()]),
+  },
+  'groups.update': {
+    input: Type.Object({
+      groupId: GroupId, name: Type.Optional(GroupName), announcement: Type.Optional(Type.Boolean()), confidential: Type.Optional(Type.Boolean()),
+      /** Org admins only: follow this SCIM group (its id), or null to stop following the directory. */
+      scimGroupId: Type.Optional(Type.Union([ScimGroupId, Type.Null()])),
+    }, { additionalProperties: false }),
+    output: GroupView,
+  },
+  'groups.leave': { input: Type.Object({ groupId: GroupId }, { additionalProperties: false }), output: Type.Null() },
+  'settings.get': { input: NoArgs, output: Settings },
+  'settings.set': { input: Settings, output: Settings },
+} as const satisfies Record<string, { input: TSchema; output: TSchema }>;
+
+export type MethodName = keyof typeof Methods;
+export type Input<M extends MethodName> = Static<(typeof Methods)[M]['input']>;
+export type Output<M extends MethodName> = Static<(typeof Methods)[M]['output']>;
+
+/** Pushed from the core to the UI. */
+export type AppEvent =
+  | { type: 'state'; state: AppState }
+  | { type: 'message'; message: MessageView }
+  | { type: 'status'; conversationId: string; messageIds: string[]; status: Static<typeof MessageStatus> }
+  | { type: 'conversations' };
+
+/** What `window.parley` looks like to the renderer. */
+export interface ParleyApi {
+  call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>>;
+  /** Returns an unsubscribe function. */
+  onEvent(listener: (event: AppEvent) => void): () => void;
+}

@@ -1,0 +1,169 @@
+// HTTP + WebSocket client for the relay server. Every response is checked against the same TypeBox
+// schema the server validates with (common/wire/schemas.ts), so a misbehaving server is an error here,
+// not undefined behaviour deeper in the client.
+import { Compile } from 'typebox/compile';
+import type { Static, TSchema } from 'typebox';
+import WebSocket from 'ws';
+import * as W from '../../../common/wire/schemas.ts';
+import * as L from '../../../common/wire/lifecycle.ts';
+import * as G from '../../../common/wire/groups.ts';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+}
+
+const validators = new Map<TSchema, ReturnType<typeof Compile>>();
+export function checkWire<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
+  let v = validators.get(schema);
+  if (!v) { v = Compile(schema); validators.set(schema, v); }
+  if (!v.Check(value)) {
+    const first = v.Errors(value)[0];
+    throw new ApiError(0, 'invalid_response', `server sent an invalid ${what}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'schema mismatch'}`, value);
+  }
+  return value as Static<T>;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string, private credential?: string, private readonly timeoutMs = 15_000) {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`server URL must be http(s): ${baseUrl}`);
+    this.baseUrl = u.origin;
+  }
+
+  setCredential(credential: string): void {
+    this.credential = credential;
+  }
+
+  private async request<T extends TSchema>(method: string, path: string, schema: T | null, body?: unknown): Promise<Static<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.credential) headers.authorization = `Bearer ${this.credential}`;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error',
+      });
+    } catch (err) {
+      throw new NetworkError(`cannot reach ${this.baseUrl}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    if (text) {
+      try { json = JSON.parse(text); } catch { /* handled below */ }
+    }
+    if (!res.ok) {
+      const e = json as { error?: unknown; message?: unknown } | undefined;
+      throw new ApiError(res.status, typeof e?.error === 'string' ? e.error : `http_${res.status}`,
+        typeof e?.message === 'string' ? e.message : `${method} ${path} failed with HTTP ${res.status}`, json);
+    }
+    if (schema === null) return undefined as Static<T>;
+    return checkWire(schema, json, `${method} ${path.split('?')[0]} response`);
+  }
+
+  config() { return this.request('GET', '/v1/config', W.ClientConfig); }
+  policy() { return this.request('GET', '/v1/policy', W.MessagingPolicy); }
+  nonce() { return this.request('POST', '/v1/devices/nonce', W.RegistrationNonce, {}); }
+  register(req: W.RegisterDeviceRequest) { return this.request('POST', '/v1/devices', W.RegisterDeviceResponse, req); }
+  whoami() { return this.request('GET', '/v1/devices/me', W.WhoAmI); }
+  uploadKeys(req: W.UploadKeysRequest) { return this.request('PUT', '/v1/keys', W.PreKeyCount, req); }
+  preKeyCount() { return this.request('GET', '/v1/keys/count', W.PreKeyCount); }
+  bundles(userId: string, deviceId?: number) {
+    return this.request('GET', `/v1/keys/${encodeURIComponent(userId)}${deviceId === undefined ? '' : `/${deviceId}`}`, W.KeyBundles);
+  }
+  lookup(email: string) { return this.request('GET', `/v1/directory?email=${encodeURIComponent(email)}`, W.DirectoryEntry); }
+  search(q: string) { return this.request('GET', `/v1/directory/search?q=${encodeURIComponent(q)}`, W.DirectorySearchResult); }
+  user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
+  send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req); }
+
+  createGroup(req: G.CreateGroupRequest) { return this.request('POST', '/v1/groups', G.GroupInfo, req); }
+  groups() { return this.request('GET', '/v1/groups', G.GroupList); }
+  group(id: string) { return this.request('GET', `/v1/groups/${encodeURIComponent(id)}`, G.GroupInfo); }
+  updateGroup(id: string, req: G.UpdateGroupRequest) { return this.request('PATCH', `/v1/groups/${encodeURIComponent(id)}`, G.GroupInfo, req); }
+  addGroupMember(id: string, userId: string) {
+    return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/members`, G.GroupInfo, { userId } satisfies G.AddMemberRequest);
+  }
+  /** Removes a member, or leaves when `userId` is the caller. */
+  removeGroupMember(id: string, userId: string) {
+    return this.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`, null);
+  }
+  setGroupRole(id: string, req: G.SetRoleRequest) { return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/roles`, G.GroupInfo, req); }
+  groupEvents(id: string, after: number) {
+    return this.request('GET', `/v1/groups/${encodeURIComponent(id)}/events?after=${after}`, G.GroupEvents);
+  }
+  sendGroup(id: string, req: G.GroupSendRequest) { return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/messages`, W.SendResponse, req); }
+
+  adminUsers(email?: string) {
+    return this.request('GET', `/v1/admin/users${email ? `?email=${encodeURIComponent(email)}` : ''}`, L.AdminUsersResponse);
+  }
+  adminWipe(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/wipe', L.AdminActionResponse, req); }
+  adminRevoke(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/revoke', L.AdminActionResponse, req); }
+  adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
+  adminGroups() { return this.request('GET', '/v1/admin/groups', G.AdminGroupList); }
+  adminDirectoryGroups() { return this.request('GET', '/v1/admin/directory-groups', G.DirectoryGroupList); }
+
+  /** Opens the delivery socket; frames are validated before they reach `onFrame`. */
+  connect(handlers: { onFrame(frame: W.ServerFrame): void; onClose(code: number, reason: string): void; onError(err: Error): void }): Promise<DeliverySocket> {
+    const url = new URL('/v1/ws', this.baseUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, { headers: this.credential ? { authorization: `Bearer ${this.credential}` } : {}, handshakeTimeout: this.timeoutMs });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => {
+        ws.on('message', (data) => {
+          let frame: W.ServerFrame;
+          try {
+            frame = checkWire(W.ServerFrame, JSON.parse(String(data)), 'delivery frame');
+          } catch (err) {
+            handlers.onError(err as Error);
+            return;
+          }
+          handlers.onFrame(frame);
+        });
+        ws.on('close', (code, reason) => handlers.onClose(code, String(reason)));
+        ws.on('error', (err) => handlers.onError(err));
+        resolve(new DeliverySocket(ws));
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        // The refusal carries the same JSON error as any API call (e.g. device_wiped): keep its code.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => { size += c.length; if (size <= 16_384) chunks.push(c); });
+        const fail = () => {
+          let e: { error?: unknown; message?: unknown } | undefined;
+          try { e = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof e; } catch { /* not JSON */ }
+          const code = typeof e?.error === 'string' ? e.error : res.statusCode === 401 ? 'unauthorized' : 'ws_refused';
+          const message = typeof e?.message === 'string' ? e.message : `delivery socket refused with HTTP ${res.statusCode}`;
+          reject(new ApiError(res.statusCode ?? 0, code, message, e ?? null));
+        };
+        res.once('end', fail);
+        res.once('error', fail);
+      });
+      ws.once('error', (err) => reject(new NetworkError(`cannot reach ${this.baseUrl}: ${err.message}`)));
+    });
+  }
+}
+
+export class DeliverySocket {
+  constructor(private readonly ws: WebSocket) {}
+  ack(id: string): void {
+    const frame: W.ClientFrame = { type: 'ack', id };
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close(1000, 'bye');
+      setTimeout(() => { this.ws.terminate(); resolve(); }, 1000).unref();
+    });
+  }
+}
