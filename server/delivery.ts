@@ -12,12 +12,7 @@ import { encodeBase64 } from './base64.ts';
 import type { ServerStore, StoredEnvelope } from './store/types.ts';
 
 const BATCH = 100;
-/** Close code sent to an older connection when the same device connects again. */
-export const CLOSE_REPLACED = 4000;
-/** Close code after `{type:'wipe'}`: an administrator wiped this device. */
-export const CLOSE_WIPED = 4001;
-/** Close code when an administrator revoked this device. */
-export const CLOSE_REVOKED = 4003;
+import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 

@@ -1,5 +1,6 @@
 // The client core: one signed-in device. Used alike by the CLI, the desktop app (through IPC handlers)
 // and the browser shell. Plain Node; never imports 'electron'.
+import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../../common/close-codes.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -720,12 +721,12 @@ export class Messenger {
           } else if (frame.type === 'error') this.warn(`server: ${frame.message}`);
         },
         onClose: (code, reason) => {
-          if (code === 4001 || code === 4003) {
-            wipe ??= new WipeRequestedError(code === 4003);
+          if (code === CLOSE_WIPED || code === CLOSE_REVOKED) {
+            wipe ??= new WipeRequestedError(code === CLOSE_REVOKED);
             settle('finished');
             return;
           }
-          if (code === 4000) { // the server gave this device's queue to a newer connection: don't fight over it
+          if (code === CLOSE_REPLACED) { // the server gave this device's queue to a newer connection: don't fight over it
             this.warn('another connection of this device took over delivery');
             settle('finished');
             return;
