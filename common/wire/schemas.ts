@@ -1,8 +1,9 @@
 // The wire contract between the Parley client and the relay server.
-// One schema per wire format: the server validates requests with these (Fastify + TypeBox)
-// and the client validates responses with the very same objects. This folder is the only
-// part of server/ that client code may import (enforced by tests/layers.test.ts).
+// One schema per wire format: the server validates requests and declares its responses with these
+// (Fastify + TypeBox) and the client validates responses with the very same objects. Error bodies and
+// their codes: common/errors.ts. Like all of common/, no I/O and no imports outside common/.
 import { Type, type Static } from 'typebox';
+import { ErrorCode, ErrorCodeSchema } from '../errors.ts';
 
 export const API_VERSION = 'v1';
 
@@ -31,12 +32,6 @@ export const PublicKey = Base64(44);
 /** 64-byte XEdDSA signatures encode to 88 base64 chars. */
 export const Signature = Base64(88);
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
-
-export const ErrorBody = Type.Object({
-  error: Type.String(),
-  message: Type.String(),
-}, { additionalProperties: true });
-export type ErrorBody = Static<typeof ErrorBody>;
 
 // ---- health and config ----
 export const Health = Type.Object({ ok: Type.Literal(true) });
@@ -205,7 +200,7 @@ export type DeviceAddress = Static<typeof DeviceAddress>;
 
 /** Body of 409 (missing/extra) and 410 (stale): the current device lists of the users involved. */
 export const DeviceMismatch = Type.Object({
-  error: Type.Union([Type.Literal('mismatched_devices'), Type.Literal('stale_devices')]),
+  error: Type.Union([Type.Literal(ErrorCode.mismatched_devices), Type.Literal(ErrorCode.stale_devices)]),
   message: Type.String(),
   missing: Type.Array(DeviceAddress),
   extra: Type.Array(DeviceAddress),
@@ -240,7 +235,8 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('wipe') }),
   /** Something changed in a group this user is (or just stopped being) in: fetch its events. No content. */
   Type.Object({ type: Type.Literal('group-changed'), group: Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' }) }),
-  Type.Object({ type: Type.Literal('error'), error: Type.String(), message: Type.String() }),
+  /** The server could not read a client frame (error: invalid_frame). */
+  Type.Object({ type: Type.Literal('error'), error: ErrorCodeSchema, message: Type.String() }),
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 
