@@ -4,7 +4,8 @@ import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LIMITS, type ClientConfig, type MessagingPolicy } from '../common/wire/schemas.ts';
-import { ApiError } from './errors.ts';
+import { ERRORS, type ErrorBody, type ErrorCode } from '../common/errors.ts';
+import { ApiError, errorBody } from './errors.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -58,26 +59,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Maps any thrown error to the `{ error, message }` body every client fault gets. */
-function errorResponse(err: FastifyError | ApiError | Error): { status: number; body: Record<string, unknown> } {
-  if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message, ...err.extra } };
+/** Maps any thrown error to the ErrorBody every client fault gets (codes from common/errors.ts only). */
+function errorResponse(err: FastifyError | ApiError | Error): { status: number; body: ErrorBody } {
+  if (err instanceof ApiError) return { status: err.statusCode, body: err.body() };
   const e = err as FastifyError;
-  if (e.validation) return { status: 400, body: { error: 'invalid_request', message: `Invalid request: ${e.message}.` } };
+  const of = (code: ErrorCode, message?: string) => ({ status: ERRORS[code].status, body: errorBody(code, message) });
+  if (e.validation) return of('invalid_request', `Invalid request: ${e.message}.`);
   switch (e.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: { error: 'invalid_json', message: 'The request body is not valid JSON.' } };
+      return of('invalid_json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: { error: 'body_too_large', message: 'The request body is larger than this endpoint accepts.' } };
+      return of('body_too_large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: { error: 'unsupported_media_type', message: 'Send the request body as application/json.' } };
+      return of('unsupported_media_type');
   }
-  if (e instanceof SyntaxError) return { status: 400, body: { error: 'invalid_json', message: 'The request body is not valid JSON.' } };
+  if (e instanceof SyntaxError) return of('invalid_json');
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status >= 400 && status < 500) {
-    return { status, body: { error: 'bad_request', message: e.message || 'The request was not understood.' } };
-  }
-  return { status: status >= 500 && status < 600 ? status : 500, body: { error: 'internal_error', message: 'The server failed to handle this request.' } };
+  // The framework's other client errors keep the status it chose.
+  if (status >= 400 && status < 500) return { status, body: errorBody('bad_request', e.message || undefined) };
+  return { status: status >= 500 && status < 600 ? status : 500, body: errorBody('internal_error') };
 }
 
 function defaultPolicy(organization: string): MessagingPolicy {
@@ -145,7 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'not_found', message: `There is no ${req.method} ${req.url.split('?')[0]} endpoint.` });
+    void reply.code(404).send(errorBody('not_found', `There is no ${req.method} ${req.url.split('?')[0]} endpoint.`));
   });
 
   let devIdp: DevIdp | undefined;
@@ -155,7 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   app.get('/healthz', async () => ({ ok: true as const }));
   app.get('/v1/config', async (): Promise<ClientConfig> => {
-    if (!ctx.identity) throw new ApiError(503, 'starting', 'The server is still starting.');
+    if (!ctx.identity) throw new ApiError('starting');
     return {
       issuer: ctx.identity.issuer,
       clientId: ctx.identity.clientId,

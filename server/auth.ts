@@ -62,7 +62,7 @@ export const NONCELESS_MAX_AGE_S = 5 * 60;
 
 export interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; iat: number; exp: number; nonce?: string }
 
-const invalidToken = (message: string) => new ApiError(401, 'invalid_token', message);
+const invalidToken = (message: string) => new ApiError('invalid_token', message);
 
 /** Verifies ID tokens against the issuer's JWKS found through OIDC discovery (fetched once, then cached by jose). */
 export class IdTokenVerifier {
@@ -86,10 +86,10 @@ export class IdTokenVerifier {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       doc = (await res.json()) as typeof doc;
     } catch (err) {
-      throw new ApiError(502, 'idp_unavailable', `The identity provider's discovery document could not be fetched (${(err as Error).message}).`);
+      throw new ApiError('idp_unavailable', `The identity provider's discovery document could not be fetched (${(err as Error).message}).`);
     }
     if (doc.issuer !== this.issuer || typeof doc.jwks_uri !== 'string') {
-      throw new ApiError(502, 'idp_unavailable', 'The identity provider published an unexpected discovery document.');
+      throw new ApiError('idp_unavailable', 'The identity provider published an unexpected discovery document.');
     }
     return createRemoteJWKSet(new URL(doc.jwks_uri));
   }
@@ -119,7 +119,7 @@ export class IdTokenVerifier {
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) throw invalidToken(err.message);
-      throw new ApiError(502, 'idp_unavailable', "The identity provider's keys could not be fetched.");
+      throw new ApiError('idp_unavailable', "The identity provider's keys could not be fetched.");
     }
   }
 }

@@ -17,13 +17,13 @@ export function encodeBase64(bytes: Uint8Array): string {
 export function decodePublicKey(text: string, what: string): Uint8Array {
   const key = decodeBase64(text);
   if (!key || key.length !== 33 || key[0] !== 0x05) {
-    throw new ApiError(400, 'invalid_key', `${what} must be a 33-byte Curve25519 public key starting with 0x05.`);
+    throw new ApiError('invalid_key', `${what} must be a 33-byte Curve25519 public key starting with 0x05.`);
   }
   return key;
 }
 
 export function decodeSignature(text: string, what: string): Uint8Array {
   const sig = decodeBase64(text);
-  if (!sig || sig.length !== 64) throw new ApiError(400, 'invalid_key', `${what} must be a 64-byte signature.`);
+  if (!sig || sig.length !== 64) throw new ApiError('invalid_key', `${what} must be a 64-byte signature.`);
   return sig;
 }

@@ -11,8 +11,10 @@ import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/
 import { encodeBase64 } from './base64.ts';
 import type { ServerStore, StoredEnvelope } from './store/types.ts';
 
-const BATCH = 100;
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
+import { errorBody } from './errors.ts';
+
+const BATCH = 100;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
@@ -105,7 +107,7 @@ export class DeliveryHub {
       frame = undefined;
     }
     if (!Value.Check(ClientFrame, frame)) {
-      await conn.send({ type: 'error', error: 'invalid_frame', message: 'Expected a JSON text frame {"type":"ack","id":"<envelope id>"}.' });
+      await conn.send({ type: 'error', ...errorBody('invalid_frame') });
       return;
     }
     const id = Number(frame.id);

@@ -39,6 +39,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { ProviderContext } from 'oidc-provider';
+import { ApiError, errorBody } from './errors.ts';
 
 export const DEV_IDP_PATH = '/idp';
 export const DEV_CLIENT_ID = 'parley-desktop';
@@ -211,7 +212,7 @@ export function mountDevIdp(app: FastifyInstance, current: () => DevIdp | undefi
     if (!isIdpPath(url) || isInteraction(url)) return;
     const idp = current();
     if (!idp) {
-      await reply.code(503).send({ error: 'starting', message: 'The dev IdP is still starting.' });
+      await reply.code(503).send(errorBody('starting', 'The dev IdP is still starting.'));
       return reply;
     }
     reply.hijack();
@@ -235,7 +236,7 @@ export function mountDevIdp(app: FastifyInstance, current: () => DevIdp | undefi
 
     const provider = () => {
       const idp = current();
-      if (!idp) throw Object.assign(new Error('The dev IdP is still starting.'), { statusCode: 503 });
+      if (!idp) throw new ApiError('starting', 'The dev IdP is still starting.');
       return idp.provider;
     };
 

@@ -14,12 +14,12 @@ export async function checkFanout(
 ): Promise<NewEnvelope[]> {
   const contents = envelopes.map((e, i) => {
     const bytes = decodeBase64(e.content);
-    if (!bytes) throw new ApiError(400, 'invalid_base64', `envelopes[${i}].content is not canonical base64.`);
+    if (!bytes) throw new ApiError('invalid_base64', `envelopes[${i}].content is not canonical base64.`);
     return bytes;
   });
   const seen = new Set<string>();
   for (const e of envelopes) {
-    if (seen.has(addr(e))) throw new ApiError(400, 'duplicate_device', `Two envelopes address ${addr(e)}.`);
+    if (seen.has(addr(e))) throw new ApiError('duplicate_device', `Two envelopes address ${addr(e)}.`);
     seen.add(addr(e));
   }
 
@@ -37,14 +37,12 @@ export async function checkFanout(
   const missing = [...expected.values()].filter((d) => !seen.has(addr(d))).map(({ userId, deviceId }) => ({ userId, deviceId }));
   const extra = envelopes.filter((e) => !expected.has(addr(e))).map(({ userId, deviceId }) => ({ userId, deviceId }));
   if (missing.length > 0 || extra.length > 0) {
-    throw new ApiError(409, 'mismatched_devices', 'The envelopes do not match the current devices; refresh the device lists and retry.',
-      { missing, extra, stale: [], devices });
+    throw new ApiError('mismatched_devices', undefined, { missing, extra, stale: [], devices });
   }
   const stale = envelopes.filter((e) => expected.get(addr(e))!.registrationId !== e.registrationId)
     .map(({ userId, deviceId }) => ({ userId, deviceId }));
   if (stale.length > 0) {
-    throw new ApiError(410, 'stale_devices', 'Some devices were re-installed; fetch new key bundles for them and retry.',
-      { missing: [], extra: [], stale, devices });
+    throw new ApiError('stale_devices', undefined, { missing: [], extra: [], stale, devices });
   }
   return envelopes.map((e, i) => ({
     destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId,

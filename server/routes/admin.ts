@@ -9,7 +9,7 @@ import {
 } from '../../common/wire/lifecycle.ts';
 import type { AdminGroupList, DirectoryGroup, DirectoryGroupList } from '../../common/wire/groups.ts';
 import { authOf } from '../auth.ts';
-import { ApiError, forbidden, unknownUser } from '../errors.ts';
+import { ApiError, forbidden, unknownDevice, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 
@@ -118,17 +118,17 @@ export function adminRoutes(app: App, ctx: AppContext): void {
     const byEmail = email !== undefined && userId === undefined && deviceId === undefined;
     const byUser = email === undefined && userId !== undefined;
     if (!byEmail && !byUser) {
-      throw new ApiError(400, 'invalid_target', 'Give exactly one target: email, or userId (every device), or userId and deviceId (one device).');
+      throw new ApiError('invalid_target');
     }
     const user = byEmail ? await ctx.store.findUserByEmail(email!) : await ctx.store.getUser(userId!);
     if (!user) throw unknownUser();
     if (deviceId !== undefined) {
       const device = await ctx.store.getDevice(user.userId, deviceId);
-      if (!device) throw new ApiError(404, 'unknown_device', 'No such device.');
+      if (!device) throw unknownDevice('No such device.');
       return { user, devices: [device] };
     }
     const devices = await ctx.store.listDevices(user.userId);
-    if (devices.length === 0) throw new ApiError(404, 'no_devices', 'This user has no registered devices.');
+    if (devices.length === 0) throw new ApiError('no_devices');
     return { user, devices };
   }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../../common/wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, unauthorized } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';
 import { AccountDeactivatedError } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
@@ -17,7 +17,7 @@ function stringClaim(v: unknown): string | undefined {
 }
 
 const accountDeactivated = () =>
-  new ApiError(403, 'account_deactivated', 'Your organization deactivated this account; it cannot register devices.');
+  new ApiError('account_deactivated');
 
 /**
  * `linkClaim`: the ID-token claim whose value links a person to a SCIM-provisioned user with that externalId
@@ -35,10 +35,10 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
 
   app.post('/v1/devices', { schema: { ...NoInput, body: RegisterDeviceRequest } }, async (req): Promise<RegisterDeviceResponse> => {
     const identity = ctx.identity;
-    if (!identity) throw new ApiError(503, 'starting', 'The server is still starting.');
+    if (!identity) throw new ApiError('starting');
     // Checked before the token is consumed, so a client bug does not burn the user's sign-in.
     const lifecycleKey = decodeEd25519PublicKey(req.body.lifecycleKey);
-    if (!lifecycleKey) throw new ApiError(400, 'invalid_key', 'lifecycleKey must be a raw 32-byte Ed25519 public key (base64).');
+    if (!lifecycleKey) throw new ApiError('invalid_key', 'lifecycleKey must be a raw 32-byte Ed25519 public key (base64).');
     const claims = await identity.verifier.verify(req.body.idToken);
     // Nonce (consumed) or, for nonce-less device-grant tokens, freshness + single use: see admitRegistrationToken.
     await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
@@ -52,7 +52,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     if (!resolved.ok) {
       req.log.info({ sub: claims.sub, reason: resolved.reason }, 'registration refused');
       if (resolved.reason === 'deactivated') throw accountDeactivated();
-      throw new ApiError(409, 'identity_conflict', 'This sign-in matches a provisioned account that belongs to a different identity; ask your administrator.');
+      throw new ApiError('identity_conflict');
     }
     const { user } = resolved;
     const secret = newSecret();
@@ -79,7 +79,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
   app.get('/v1/devices/me', { schema: NoInput, onRequest: ctx.authenticate }, async (req): Promise<WhoAmI> => {
     const { userId, deviceId } = authOf(req);
     const user = await ctx.store.getUser(userId);
-    if (!user) throw new ApiError(401, 'unauthorized', 'The user of this credential no longer exists.');
+    if (!user) throw unauthorized('The user of this credential no longer exists.');
     return {
       userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: user.groups.includes(ctx.adminGroup),
     };

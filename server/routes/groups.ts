@@ -18,13 +18,12 @@ import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from
 const NoQuery = Type.Object({}, { additionalProperties: false });
 const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
 
-const unknownGroup = () => new ApiError(404, 'unknown_group', 'No such group.');
-const notAMember = () => new ApiError(403, 'not_a_member', 'You are not a member of this group.');
+const unknownGroup = () => new ApiError('unknown_group');
+const notAMember = () => new ApiError('not_a_member');
 const notManager = () => forbidden('Only group admins and organization administrators may do this.');
-const unknownMember = () => new ApiError(404, 'unknown_member', 'That user is not a member of this group.');
-const unknownScimGroup = () => new ApiError(404, 'unknown_scim_group', 'No such SCIM group.');
-const directoryManaged = () =>
-  new ApiError(409, 'directory_managed', 'This member belongs to the group through the company directory; change the directory group instead.');
+const unknownMember = () => new ApiError('unknown_member');
+const unknownScimGroup = () => new ApiError('unknown_scim_group');
+const directoryManaged = () => new ApiError('directory_managed');
 
 interface Loaded { group: GroupRecord; members: GroupMemberRecord[]; caller: Caller }
 
@@ -129,9 +128,9 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     requireManager(l);
     const { userId } = req.body;
     await requireLiveUser(userId);
-    if (l.members.some((m) => m.userId === userId)) throw new ApiError(409, 'already_member', 'That user is already a member.');
+    if (l.members.some((m) => m.userId === userId)) throw new ApiError('already_member');
     if (l.members.length >= GROUP_LIMITS.membersPerGroup) {
-      throw new ApiError(409, 'group_full', `A group has at most ${GROUP_LIMITS.membersPerGroup} members.`);
+      throw new ApiError('group_full', `A group has at most ${GROUP_LIMITS.membersPerGroup} members.`);
     }
     await ctx.store.groups.addMember(l.group.id, { userId, role: 'member', viaScim: false }, l.caller.userId, ctx.now());
     await announceGroupChange(ctx, l.group.id);
@@ -184,7 +183,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   }, async (req) => {
     const l = await load(req, req.params.id, { membersOnly: true });
     const sender = l.caller.member!;
-    if (!canPost(l.group, l.caller)) throw new ApiError(403, 'announcement_only', 'Only group admins may post in this announcement group.');
+    if (!canPost(l.group, l.caller)) throw new ApiError('announcement_only');
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, l.group.id);
     await ctx.store.storeEnvelopes(toStore);

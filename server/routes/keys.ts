@@ -45,9 +45,9 @@ export function keyRoutes(app: App, ctx: AppContext): void {
     if (result.ok) return { count: result.count };
     switch (result.reason) {
       case 'identity_required':
-        throw new ApiError(400, 'identity_required', 'The first key upload must include identityKey and signedPreKey.');
+        throw new ApiError('identity_required');
       case 'identity_key_immutable':
-        throw new ApiError(409, 'identity_key_immutable', 'This device already has a different identity key; register a new device instead.');
+        throw new ApiError('identity_key_immutable');
       case 'unknown_device':
         throw unknownDevice();
     }

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import {
   DeviceStatusRequest, WipeReceipt, signedText, type DeviceStatusResponse, type Lease,
 } from '../../common/wire/lifecycle.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, unknownDevice } from '../errors.ts';
 import { verifyEd25519 } from '../lease-key.ts';
 import type { DeviceRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
@@ -18,8 +18,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const NoQuery = Type.Object({}, { additionalProperties: false });
 
-const unknownDevice = () => new ApiError(404, 'unknown_device', 'No such device.');
-const invalidSignature = () => new ApiError(401, 'invalid_signature', "The signature does not verify with this device's lifecycle key.");
+const noSuchDevice = () => unknownDevice('No such device.');
+const invalidSignature = () => new ApiError('invalid_signature');
 
 export function lifecycleRoutes(app: App, ctx: AppContext): void {
   const verified = (device: DeviceRecord, text: string, signature: string) =>
@@ -28,11 +28,11 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/lifecycle/status', { schema: { querystring: NoQuery, body: DeviceStatusRequest } }, async (req): Promise<DeviceStatusResponse> => {
     const { userId, deviceId, timestamp, signature } = req.body;
     const device = await ctx.store.getDevice(userId, deviceId);
-    if (!device) throw unknownDevice();
+    if (!device) throw noSuchDevice();
     if (!verified(device, signedText.status(userId, deviceId, timestamp), signature)) throw invalidSignature();
     const now = ctx.now();
     if (Math.abs(now - timestamp) > MAX_SKEW_MS) {
-      throw new ApiError(401, 'stale_request', `The request timestamp is more than ${MAX_SKEW_MS / 60_000} minutes away from the server clock.`,
+      throw new ApiError('stale_request', `The request timestamp is more than ${MAX_SKEW_MS / 60_000} minutes away from the server clock.`,
         { serverTime: now });
     }
     const base = { organization: ctx.organization, serverTime: now };
@@ -60,10 +60,10 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     const { userId, deviceId, wipedAt, steps, signature } = req.body;
     const device = await ctx.store.getDevice(userId, deviceId);
     const user = device && await ctx.store.getUser(userId);
-    if (!device || !user) throw unknownDevice();
+    if (!device || !user) throw noSuchDevice();
     // Receipts only mean something for a requested wipe; anything else is refused before it can touch the log.
     if (device.state !== 'wipe-pending' && device.state !== 'wiped') {
-      throw new ApiError(409, 'no_wipe_requested', 'No wipe was requested for this device.');
+      throw new ApiError('no_wipe_requested');
     }
     const now = ctx.now();
     const target = { userId, email: user.email, deviceId };
@@ -80,7 +80,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     }
     if (wipedAt > now + MAX_SKEW_MS) {
       await refuse(`refused: wipedAt ${new Date(wipedAt).toISOString()} is in the future`,
-        new ApiError(400, 'invalid_timestamp', 'wipedAt lies in the future.'));
+        new ApiError('invalid_timestamp'));
     }
     if (device.state === 'wipe-pending') {
       await ctx.store.changeDeviceState({ userId, deviceId, state: 'wiped', at: now, purge: true }, {

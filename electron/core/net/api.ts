@@ -1,19 +1,29 @@
 // HTTP + WebSocket client for the relay server. Every response is checked against the same TypeBox
-// schema the server validates with (common/wire/schemas.ts), so a misbehaving server is an error here,
-// not undefined behaviour deeper in the client.
+// schema the server declares it with (common/wire/), and every error body is read by the one parser of
+// common/errors.ts, so a misbehaving server is an error here, not undefined behaviour deeper in the client.
 import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
 import WebSocket from 'ws';
+import { parseErrorBody, type ApiErrorCode } from '../../../common/errors.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
 
+/**
+ * A refusal by the server (or a response that breaks the contract: status 0, code invalid_response). Compare
+ * `code` with the constants of common/errors.ts (`ErrorCode.unknown_group`), never with bare strings.
+ */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
+  constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly body: unknown) {
     super(message);
     this.name = 'ApiError';
   }
 }
+
+/** 409 mismatched_devices / 410 stale_devices of a send: the body also carries the current device lists. */
+const SEND_ERRORS = { 409: W.DeviceMismatch, 410: W.DeviceMismatch };
+
+export { ErrorCode } from '../../../common/errors.ts';
 
 export class NetworkError extends Error {
   override name = 'NetworkError';
@@ -43,7 +53,10 @@ export class ApiClient {
     this.credential = credential;
   }
 
-  private async request<T extends TSchema>(method: string, path: string, schema: T | null, body?: unknown): Promise<Static<T>> {
+  /** `errors`: statuses whose error body has a richer schema than ErrorBody (checked like a success body). */
+  private async request<T extends TSchema>(
+    method: string, path: string, schema: T | null, body?: unknown, errors: Record<number, TSchema> = {},
+  ): Promise<Static<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.credential) headers.authorization = `Bearer ${this.credential}`;
@@ -57,17 +70,19 @@ export class ApiClient {
       throw new NetworkError(`cannot reach ${this.baseUrl}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }
     const text = await res.text();
-    let json: unknown = undefined;
-    if (text) {
-      try { json = JSON.parse(text); } catch { /* handled below */ }
-    }
+    const what = `${method} ${path.split('?')[0]}`;
     if (!res.ok) {
-      const e = json as { error?: unknown; message?: unknown } | undefined;
-      throw new ApiError(res.status, typeof e?.error === 'string' ? e.error : `http_${res.status}`,
-        typeof e?.message === 'string' ? e.message : `${method} ${path} failed with HTTP ${res.status}`, json);
+      const e = parseErrorBody(res.status, text, what);
+      const special = errors[res.status];
+      if (special) checkWire(special, e.body, `${what} HTTP ${res.status} body`);
+      throw new ApiError(res.status, e.code, e.message, e.body);
     }
     if (schema === null) return undefined as Static<T>;
-    return checkWire(schema, json, `${method} ${path.split('?')[0]} response`);
+    let json: unknown = undefined;
+    if (text) {
+      try { json = JSON.parse(text); } catch { /* checkWire reports it */ }
+    }
+    return checkWire(schema, json, `${what} response`);
   }
 
   config() { return this.request('GET', '/v1/config', W.ClientConfig); }
@@ -83,7 +98,7 @@ export class ApiClient {
   lookup(email: string) { return this.request('GET', `/v1/directory?email=${encodeURIComponent(email)}`, W.DirectoryEntry); }
   search(q: string) { return this.request('GET', `/v1/directory/search?q=${encodeURIComponent(q)}`, W.DirectorySearchResult); }
   user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
-  send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req); }
+  send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req, SEND_ERRORS); }
 
   createGroup(req: G.CreateGroupRequest) { return this.request('POST', '/v1/groups', G.GroupInfo, req); }
   groups() { return this.request('GET', '/v1/groups', G.GroupList); }
@@ -100,7 +115,9 @@ export class ApiClient {
   groupEvents(id: string, after: number) {
     return this.request('GET', `/v1/groups/${encodeURIComponent(id)}/events?after=${after}`, G.GroupEvents);
   }
-  sendGroup(id: string, req: G.GroupSendRequest) { return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/messages`, W.SendResponse, req); }
+  sendGroup(id: string, req: G.GroupSendRequest) {
+    return this.request('POST', `/v1/groups/${encodeURIComponent(id)}/messages`, W.SendResponse, req, SEND_ERRORS);
+  }
 
   adminUsers(email?: string) {
     return this.request('GET', `/v1/admin/users${email ? `?email=${encodeURIComponent(email)}` : ''}`, L.AdminUsersResponse);
@@ -138,11 +155,8 @@ export class ApiClient {
         let size = 0;
         res.on('data', (c: Buffer) => { size += c.length; if (size <= 16_384) chunks.push(c); });
         const fail = () => {
-          let e: { error?: unknown; message?: unknown } | undefined;
-          try { e = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof e; } catch { /* not JSON */ }
-          const code = typeof e?.error === 'string' ? e.error : res.statusCode === 401 ? 'unauthorized' : 'ws_refused';
-          const message = typeof e?.message === 'string' ? e.message : `delivery socket refused with HTTP ${res.statusCode}`;
-          reject(new ApiError(res.statusCode ?? 0, code, message, e ?? null));
+          const e = parseErrorBody(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), 'the delivery socket');
+          reject(new ApiError(res.statusCode ?? 0, e.code, e.message, e.body ?? null));
         };
         res.once('end', fail);
         res.once('error', fail);
