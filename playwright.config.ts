@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({
+  // The specs start the bins, which run the compiled CLI: compiled once up front.
+  globalSetup: './tests/ui/global-setup.ts',
   projects: [
     {
       name: 'ui',

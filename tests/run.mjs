@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compile, staleReason } from '../build/cli/compile.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -18,6 +19,9 @@ const found = [];
 })(join(root, 'tests'));
 const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+// The tests spawn the bins, which run the compiled CLI (build/cli/compile.mjs): bring it up to date once here,
+// rather than in every test process at the same time.
+if (staleReason() !== null) await compile();
 const r = spawnSync(process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...files],
   { stdio: 'inherit', cwd: root });

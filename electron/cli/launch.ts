@@ -9,7 +9,7 @@ import { AppController } from '../app/controller.ts';
 import { RENDERER_DIST, startBrowserShell, type BrowserShell } from '../browser-shell/server.ts';
 import { defaultVault } from '../core/messenger.ts';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The Electron executable, or a sentence saying why there is none. */
 export function findElectron(): { path: string } | { missing: string } {

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher: loads the TypeScript sources through tsx (no build step needed after `npm ci`).
-import { register } from 'tsx/esm/api';
-register();
-await import('./app-main.ts');
+// `parley-app`: runs the compiled CLI, dist/cli/parley-app.mjs (built by `npm ci`; rebuilt first when missing or stale).
+import { run } from '../../build/cli/compile.mjs';
+await run('parley-app');

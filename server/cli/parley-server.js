@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: loads the TypeScript sources through tsx (no build step needed after `npm ci`).
-import { register } from 'tsx/esm/api';
-register();
-await import('./main.ts');
+// `parley-server`: runs the compiled server CLI, dist/cli/parley-server.mjs (built by `npm ci`; rebuilt first
+// when missing or stale; see build/cli/compile.mjs).
+import { run } from '../../build/cli/compile.mjs';
+await run('parley-server');

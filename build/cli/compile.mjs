@@ -1,0 +1,152 @@
+// The command-line entry points compiled ahead of time: parley, parley-app, parley-release, parley-server and
+// `npm start` are bundled by esbuild from their TypeScript sources into dist/cli/*.mjs (one ESM file per entry,
+// code they share in chunk-*.mjs beside them, lazy `import()`s kept lazy). Every npm package stays external
+// (packages: 'external'): the native SQLCipher addon, fastify, oidc-provider… load from node_modules as usual.
+//
+// Built by `npm ci` / `npm install` (package.json "prepare": `node build/cli/compile.mjs`). The bins call
+// compiled(), which rebuilds first when dist/cli is missing or any source is newer than the build, so an edit
+// is never run stale and a checkout installed with --ignore-scripts still works. Plain JavaScript on purpose:
+// it runs before anything can load TypeScript.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const OUT_DIR = join(ROOT, 'dist', 'cli');
+const MANIFEST = join(OUT_DIR, 'manifest.json');
+const SELF = fileURLToPath(import.meta.url);
+
+/** Output name → TypeScript source (relative to the repository root). */
+export const ENTRIES = Object.freeze({
+  parley: 'electron/cli/main.ts',
+  'parley-app': 'electron/cli/app-main.ts',
+  'parley-release': 'electron/cli/release-main.ts',
+  'parley-server': 'server/cli/main.ts',
+  start: 'electron/cli/start.ts',
+});
+
+/**
+ * Sources locate files next to themselves (the browser shell's bridge.js, renderer/dist, the repository root)
+ * with `new URL(…, import.meta.url)`. In a bundle import.meta.url is the bundle's, so each source's
+ * import.meta.url is rewritten to its own file's URL, expressed relative to dist/cli (the checkout may move).
+ */
+const sourceImportMeta = {
+  name: 'source-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+      if (args.path.split(sep).includes('node_modules')) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta')) return undefined;
+      if (/import\.meta\.(dirname|filename|resolve)\b/.test(text)) {
+        return { errors: [{ text: 'use new URL(…, import.meta.url): import.meta.dirname/filename/resolve would name dist/cli once compiled' }] };
+      }
+      const rel = relative(OUT_DIR, args.path).split(sep).join('/');
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js',
+      };
+    });
+  },
+};
+
+function writeAtomic(path, contents) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
+/** Builds every entry into dist/cli. Safe to run in several processes at once (each file is renamed into place,
+ * chunks before the entries that import them, the manifest last). `clean` empties dist/cli first. */
+export async function compile({ clean = false } = {}) {
+  const { build } = await import('esbuild');
+  const startedAt = Date.now();
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
+    outdir: OUT_DIR,
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    legalComments: 'none',
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [sourceImportMeta],
+  });
+  if (clean) rmSync(OUT_DIR, { recursive: true, force: true });
+  mkdirSync(OUT_DIR, { recursive: true });
+  const isEntry = (p) => Object.keys(ENTRIES).some((name) => p === join(OUT_DIR, `${name}.mjs`));
+  const files = [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)));
+  for (const f of files) writeAtomic(f.path, f.contents);
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/'));
+  writeAtomic(MANIFEST, `${JSON.stringify({ builtAt: startedAt, inputs, outputs: files.map((f) => relative(OUT_DIR, f.path)) }, null, 1)}\n`);
+  pruneOldChunks(new Set(files.map((f) => f.path)));
+}
+
+/** Chunks of earlier builds: removed once they are old enough that no process started from them still loads them. */
+function pruneOldChunks(current) {
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const name of readdirSync(OUT_DIR)) {
+    const p = join(OUT_DIR, name);
+    if (!/^chunk-.*\.mjs$/.test(name) || current.has(p)) continue;
+    try { if (statSync(p).mtimeMs < cutoff) rmSync(p, { force: true }); } catch { /* another process pruned it */ }
+  }
+}
+
+/** Why dist/cli must be rebuilt, or null when it is up to date with every source it was built from. */
+export function staleReason() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return 'not built yet';
+  }
+  for (const out of manifest.outputs ?? []) if (!existsSync(join(OUT_DIR, out))) return `${out} is missing`;
+  for (const input of [SELF, ...manifest.inputs.map((p) => join(ROOT, p))]) {
+    let mtime;
+    try { mtime = statSync(input).mtimeMs; } catch { return `${relative(ROOT, input)} is gone`; }
+    if (mtime >= manifest.builtAt) return `${relative(ROOT, input)} changed`;
+  }
+  // A new entry point (ENTRIES edited) is covered by SELF's mtime.
+  return null;
+}
+
+/** The file URL of a compiled entry, rebuilding dist/cli first when it is missing or stale. */
+export async function compiled(name) {
+  if (!(name in ENTRIES)) throw new Error(`no such CLI entry point: ${name}`);
+  if (staleReason() !== null) await compile();
+  return pathToFileURL(join(OUT_DIR, `${name}.mjs`)).href;
+}
+
+/** Runs a compiled entry (what each bin does); a failed build is a one-line error, not a stack trace. */
+export async function run(name) {
+  let url;
+  try {
+    url = await compiled(name);
+  } catch (err) {
+    const first = err.errors?.[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+    process.stderr.write(`${name}: cannot compile the command-line tool: ${where}${first?.text ?? err.message}\n`);
+    process.exit(1);
+  }
+  await import(url);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const t0 = Date.now();
+  try {
+    await compile({ clean: true });
+  } catch (err) {
+    for (const e of err.errors ?? [err]) process.stderr.write(`build/cli/compile.mjs: ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text ?? e.message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`compiled ${Object.keys(ENTRIES).join(', ')} into ${relative(ROOT, OUT_DIR)}/ in ${Date.now() - t0} ms\n`);
+}
