@@ -4,19 +4,17 @@
 // exactly our address (DNS rebinding) and a present Origin must be ours (cross-site requests).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppController } from '../app/controller.ts';
 import { createDispatcher } from '../app/controller.ts';
+import { CSP, readStatic, resolveStaticPath } from '../app/static/static-files.ts';
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const BRIDGE_JS = fileURLToPath(new URL('./bridge.js', import.meta.url));
+/** The same traversal-checked resolver as app:// (electron/app/static/). */
+export { resolveStaticPath };
+
+const BRIDGE_DIR = fileURLToPath(new URL('.', import.meta.url));
 const MAX_BODY = 64 * 1024;
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.json': 'application/json', '.ico': 'image/x-icon',
-};
 
 export interface BrowserShell {
   /** Open this (token in the fragment) to use the app. */
@@ -24,22 +22,6 @@ export interface BrowserShell {
   origin: string;
   token: string;
   close(): Promise<void>;
-}
-
-/** Maps a request path to a file inside `root`, or null for anything that would leave it. */
-export function resolveStaticPath(root: string, urlPath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\') || !decoded.startsWith('/')) return null;
-  if (decoded.split('/').some((seg) => seg === '..')) return null;
-  const rel = decoded === '/' ? 'index.html' : decoded.slice(1);
-  const base = resolve(root);
-  const full = resolve(base, rel);
-  return full.startsWith(base + sep) ? full : null;
 }
 
 export async function startBrowserShell(opts: {
@@ -113,19 +95,13 @@ export async function startBrowserShell(opts: {
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method_not_allowed', 'Only GET here.');
-    const file = path === '/bridge.js' ? BRIDGE_JS : resolveStaticPath(opts.rendererDir, path);
-    if (!file) return refuse(res, 404, 'not_found', 'Not found.');
-    try {
-      const bytes = await readFile(file);
-      res.writeHead(200, {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': CSP,
-        'cache-control': 'no-cache',
-      });
-      res.end(req.method === 'HEAD' ? undefined : bytes);
-    } catch {
-      refuse(res, 404, 'not_found', path === '/' ? 'The UI is not built: run npm run build:renderer.' : 'Not found.');
+    // bridge.js (window.parley over HTTP) sits next to this file, outside the renderer build.
+    const file = await readStatic(path === '/bridge.js' ? BRIDGE_DIR : opts.rendererDir, path, req.method);
+    if (file.status !== 200) {
+      return refuse(res, 404, 'not_found', path === '/' ? 'The UI is not built: run npm run build:renderer.' : 'Not found.');
     }
+    res.writeHead(200, { 'content-type': file.contentType!, 'content-security-policy': CSP, 'cache-control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
   });
 
   await new Promise<void>((resolveListen, reject) => {

@@ -1,21 +1,15 @@
-// The app:// protocol: maps app://parley/<path> to a file under the built renderer (out/renderer) and
-// answers it with the CSP header. No 'electron' import: main.ts wraps appResponse() in protocol.handle,
-// tests drive it directly.
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, isAbsolute, resolve, sep } from 'node:path';
-import { CSP } from './window-options.ts';
+// The app:// protocol: maps app://parley/<path> to a file under the built renderer (out/renderer) and answers
+// it with the CSP header. No 'electron' import: main.ts wraps appResponse() in protocol.handle, tests drive it
+// directly. The resolver, the MIME table and the CSP are the browser shell's too (electron/app/static/).
+import { CSP, mimeType, readStatic, resolveStaticPath } from '../app/static/static-files.ts';
+
+export { mimeType };
 
 /** The raw path of app://parley/… (host matched case-insensitively, as Chromium canonicalizes it). */
 const APP_URL = /^app:\/\/parley(\/[^?#]*)?(?:[?#].*)?$/i;
 
-/**
- * The file that `requestUrl` names under `rootDir`, or null when the URL is not the app's or could escape
- * the root. Percent-decoding happens exactly once; `..`/`.` segments (raw or encoded), encoded slashes and
- * backslashes, backslashes, NUL and other control characters, drive letters/colons and absolute paths are
- * refused, and the resolved path must lie strictly inside the resolved root (separator-aware).
- * `/` and directory paths map to index.html.
- */
-export function resolveAppPath(rootDir: string, requestUrl: string): string | null {
+/** The raw (still percent-encoded) path of an app://parley URL, or null for any other URL. */
+function appRawPath(requestUrl: string): string | null {
   if (typeof requestUrl !== 'string' || requestUrl.length > 4096) return null;
   const m = APP_URL.exec(requestUrl);
   if (m === null) return null;
@@ -26,53 +20,14 @@ export function resolveAppPath(rootDir: string, requestUrl: string): string | nu
     return null;
   }
   if (parsed.protocol !== 'app:' || parsed.hostname.toLowerCase() !== 'parley' || parsed.port !== '' || parsed.username !== '' || parsed.password !== '') return null;
-
-  const raw = m[1] ?? '/';
-  if (/%(2f|5c|00)/i.test(raw) || raw.includes('\\')) return null;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    return null; // malformed percent-encoding
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\:]/.test(decoded)) return null;
-  const segments = decoded.split('/');
-  if (segments.some((s) => s === '..' || s === '.')) return null;
-
-  let rel = segments.filter((s) => s !== '').join('/');
-  if (rel === '' || decoded.endsWith('/')) rel = rel === '' ? 'index.html' : `${rel}/index.html`;
-  if (isAbsolute(rel)) return null;
-
-  const root = resolve(rootDir);
-  const full = resolve(root, rel);
-  if (!full.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
-  return full;
+  return m[1] ?? '/';
 }
 
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-export function mimeType(filePath: string): string {
-  return MIME[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
+/** The file that `requestUrl` names under `rootDir`, or null when the URL is not the app's or could escape the
+ * root (see resolveStaticPath). `/` and directory paths map to index.html. */
+export function resolveAppPath(rootDir: string, requestUrl: string): string | null {
+  const raw = appRawPath(requestUrl);
+  return raw === null ? null : resolveStaticPath(rootDir, raw);
 }
 
 /** Headers on every app:// answer. */
@@ -97,16 +52,9 @@ export interface AppResponse {
 export async function appResponse(rootDir: string, requestUrl: string, method = 'GET'): Promise<AppResponse> {
   const headers = securityHeaders();
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { ...headers, Allow: 'GET, HEAD' }, body: null };
-  const file = resolveAppPath(rootDir, requestUrl);
-  if (file === null) return { status: 404, headers, body: null };
-  try {
-    if (!(await stat(file)).isFile()) return { status: 404, headers, body: null };
-    // A symlink inside the build output must not lead out of it either.
-    const realRoot = await realpath(rootDir);
-    if (!(await realpath(file)).startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return { status: 404, headers, body: null };
-    const body = await readFile(file);
-    return { status: 200, headers: { ...headers, 'Content-Type': mimeType(file) }, body: method === 'HEAD' ? null : new Uint8Array(body) };
-  } catch {
-    return { status: 404, headers, body: null };
-  }
+  const raw = appRawPath(requestUrl);
+  if (raw === null) return { status: 404, headers, body: null };
+  const file = await readStatic(rootDir, raw, method);
+  if (file.status !== 200) return { status: 404, headers, body: null };
+  return { status: 200, headers: { ...headers, 'Content-Type': file.contentType! }, body: file.body };
 }

@@ -1,6 +1,6 @@
-// The BrowserWindow options and the Content-Security-Policy of the desktop app. PURE: no runtime import of
-// 'electron' (type-only), so tests can check every hardening flag without the Electron binary. The
-// webPreferences are written out literally (not built from variables) so reviewers and Electronegativity
+// The BrowserWindow options of the desktop app (its Content-Security-Policy is in electron/app/static/).
+// PURE: no runtime import of 'electron' (type-only), so tests can check every hardening flag without the
+// Electron binary. The webPreferences are written out literally (not built from variables) so reviewers and Electronegativity
 // see each value where the window is made.
 import type { BrowserWindowConstructorOptions } from 'electron';
 
@@ -10,10 +10,6 @@ export const APP_HOST = 'parley';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
-/** Same policy as the renderer's <meta http-equiv="Content-Security-Policy">; also sent as a header. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { appResponse, mimeType, resolveAppPath } from '../../electron/main/app-protocol.ts';
-import { CSP } from '../../electron/main/window-options.ts';
+import { CSP } from '../../electron/app/static/static-files.ts';
 
 const root = resolve(tmpdir(), 'parley-renderer-root');
 

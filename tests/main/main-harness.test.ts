@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CSP } from '../../electron/main/window-options.ts';
+import { CSP } from '../../electron/app/static/static-files.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

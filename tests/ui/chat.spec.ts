@@ -1,7 +1,8 @@
 // Two people chat through the real UI in Debian's Chromium: sign-in through the real dev IdP in a new tab,
 // consent, directory search, live messages with delivery state, safety numbers — with a screenshot of every
-// screen (docs/screenshots/) and an axe check of each.
+// screen (docs/screenshots/ with PARLEY_SCREENSHOTS=1) and an axe check of each.
 import { test, expect } from '@playwright/test';
+import { CSP } from '../../electron/app/static/static-files.ts';
 import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
 
 let world: World;
@@ -10,6 +11,18 @@ test.beforeAll(async () => { world = await startWorld(['alice', 'bob']); });
 test.afterAll(async () => { await world?.stop(); });
 
 const SHOT_NAMES = { 'sign-in': '01-sign-in', 'company-login': '02-company-login', consent: '03-consent' } as const;
+
+test('the browser shell sends the one CSP, and the UI runs under it without a violation', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  const res = await page.goto(world.ui.alice!);
+  expect(res?.headers()['content-security-policy']).toBe(CSP);
+  await expect(page.getByRole('button', { name: 'Sign in with your organization' })).toBeVisible();
+  expect(violations).toEqual([]);
+  await context.close();
+});
 
 test('alice and bob sign in, find each other, chat live, and compare safety numbers', async ({ browser }) => {
   const alice = await signIn(browser, world.ui.alice!, 'alice', async (screen, page) => {

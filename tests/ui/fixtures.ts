@@ -4,25 +4,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForLine } from '../support/wait-for.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function startProcess(
+async function startProcess(
   script: string, args: string[], ready: RegExp, env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = out.match(ready);
-      if (m) { clearTimeout(timer); resolve({ child, match: m }); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => { out += d; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited ${code}: ${out}`)); });
-  });
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d; });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${err}`))));
+  exited.catch(() => {}); // after start-up an exit is stop()'s business
+  try {
+    const line = await Promise.race([waitForLine(child.stdout!, ready, { timeoutMs: 60_000 }), exited]);
+    child.stdout!.resume(); // keep draining what it prints later
+    return { child, match: line.match(ready)! };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${script} did not start: ${(e as Error).message}\n${err}`);
+  }
 }
 
 export interface World {
@@ -65,7 +66,9 @@ import { expect, type Browser, type Page } from '@playwright/test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 
-export const SHOTS = join(ROOT, 'docs', 'screenshots');
+/** docs/screenshots (tracked, shown in the README) only when asked: PARLEY_SCREENSHOTS=1 npx playwright test.
+ * Otherwise under test-results/, so that `npm test` leaves the checkout clean. */
+export const SHOTS = process.env.PARLEY_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
 
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });

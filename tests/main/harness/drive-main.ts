@@ -1,13 +1,14 @@
 // Driver of the main.ts harness: runs electron/main/main.ts against the FAKE Electron module (loader.mjs),
 // plays Electron's part, and prints what happened as one JSON line for tests/main/main-harness.test.ts.
 import { register } from 'node:module';
+import { waitFor } from '../../support/wait-for.ts';
 
 register('./loader.mjs', import.meta.url);
 const fake = await import('./fake-electron.ts');
 await import(new URL('../../../electron/main/main.ts', import.meta.url).href);
 const beforeReady = [...fake.calls];
 fake.app.markReady();
-for (let i = 0; i < 200 && fake.BrowserWindow.all.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+await waitFor(() => fake.BrowserWindow.all.length > 0, { what: 'main.ts to open its window after ready' });
 const win = fake.BrowserWindow.all[0]!;
 const wc = win.webContents;
 
@@ -77,14 +78,16 @@ const out = {
   secondInstance: false,
   quit: [] as string[],
 };
-await new Promise((r) => setTimeout(r, 20));
+// openExternal and the controller's first events are asynchronous.
+await waitFor(() => fake.shell.opened.length > 0 && wc.sent.length > 0, { what: 'the link opened externally and a controller event' });
 out.opened = [...fake.shell.opened];
 out.events = wc.sent.map((s) => s[0]);
 fake.app.emit('second-instance');
 out.secondInstance = win.focused;
 let quitPrevented = false;
 fake.app.emit('will-quit', { preventDefault: () => { quitPrevented = true; } });
-await new Promise((r) => setTimeout(r, 200));
+// will-quit waits for controller.stop(), then quits: wait for that quit (or report none after the timeout).
+await waitFor(() => fake.calls.includes('quit'), { what: 'app.quit() after will-quit' }).catch(() => {});
 out.quit = [String(quitPrevented), ...fake.calls.filter((c) => c === 'quit')];
 console.log(`HARNESS ${JSON.stringify(out)}`);
 process.exit(0);
