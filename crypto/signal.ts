@@ -4,14 +4,19 @@
 // its MAC check is commented out.)
 import {
   Direction,
-  FingerprintGenerator,
   KeyHelper,
   SessionBuilder,
-  SessionCipher,
   SignalProtocolAddress,
   type KeyPairType,
   type StorageType,
 } from '@privacyresearch/libsignal-protocol-typescript';
+import { Buffer } from 'node:buffer';
+import { fingerprintDigits } from './fingerprint.ts';
+import { useNativePrimitives } from './native.ts';
+import { CachingSessionCipher, SessionRecordCache, type SessionCacheOptions } from './session-records.ts';
+
+// Native X25519/XEdDSA/HMAC/AES/SHA-512 under the library for everyone who loads this module.
+useNativePrimitives();
 
 export interface KeyPair {
   publicKey: Uint8Array;
@@ -107,16 +112,13 @@ const toAB = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byte
 const toU8 = (ab: ArrayBuffer): Uint8Array => new Uint8Array(ab.slice(0));
 const fromLibPair = (kp: KeyPairType): KeyPair => ({ publicKey: toU8(kp.pubKey), privateKey: toU8(kp.privKey) });
 const toLibPair = (kp: KeyPair): KeyPairType => ({ pubKey: toAB(kp.publicKey), privKey: toAB(kp.privateKey) });
-const binaryString = (u: Uint8Array) => {
-  let s = '';
-  for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
-  return s;
-};
-const fromBinaryString = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+// The library's message bodies are binary strings (one char per byte): latin1 is exactly that.
+const binaryString = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('latin1');
+const fromBinaryString = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
 /** Adapts our byte-array state interface to the library's ArrayBuffer StorageType. */
 class LibraryStorage implements StorageType {
-  constructor(private readonly state: ProtocolState) {}
+  constructor(private readonly state: ProtocolState, private readonly cache: SessionRecordCache) {}
   async getIdentityKeyPair() {
     const id = await this.state.getLocalIdentity();
     return id ? toLibPair(id.keyPair) : undefined;
@@ -150,6 +152,7 @@ class LibraryStorage implements StorageType {
   async removeSignedPreKey(): Promise<void> {}
   async storeSession(encodedAddress: string, record: string) {
     await this.state.putSession(encodedAddress, record);
+    this.cache.stored(encodedAddress, record);
   }
   async loadSession(encodedAddress: string) {
     return this.state.getSession(encodedAddress);
@@ -191,14 +194,33 @@ export class SignalParty {
   private readonly storage: LibraryStorage;
   /** Per remote device, the tail of its session jobs (decryptWhisper works outside the library's queue). */
   private readonly jobs = new Map<string, Promise<unknown>>();
-  constructor(private readonly state: ProtocolState) {
-    this.storage = new LibraryStorage(state);
+  private readonly records: SessionRecordCache;
+  /** `sessionCache.max`: deserialized session records kept in memory (default 2,048 remote devices). */
+  constructor(private readonly state: ProtocolState, opts: { sessionCache?: SessionCacheOptions } = {}) {
+    this.records = new SessionRecordCache(opts.sessionCache ?? { max: 2048 });
+    this.storage = new LibraryStorage(state, this.records);
+  }
+
+  /** Cache counters, for the benchmark. */
+  get sessionCacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.records.hits, misses: this.records.misses, size: this.records.size };
+  }
+
+  private cipher(peer: PeerAddress): CachingSessionCipher {
+    return new CachingSessionCipher(this.storage, libAddress(peer), this.records);
+  }
+
+  /** A record to read only (never handed to the library, which would change it). */
+  private async readRecord(peer: PeerAddress) {
+    const key = addressKey(peer);
+    return this.records.peek(key, await this.state.getSession(key));
   }
 
   /** Runs session jobs for one remote device one after another, as the library's own job queue does. */
   private serialized<T>(peer: PeerAddress, job: () => Promise<T>): Promise<T> {
     const key = addressKey(peer);
-    const run = (this.jobs.get(key) ?? Promise.resolve()).then(job, job);
+    const guarded = () => job().finally(() => this.records.release(key));
+    const run = (this.jobs.get(key) ?? Promise.resolve()).then(guarded, guarded);
     const tail = run.catch(() => undefined);
     this.jobs.set(key, tail);
     void tail.then(() => { if (this.jobs.get(key) === tail) this.jobs.delete(key); });
@@ -229,16 +251,21 @@ export class SignalParty {
   }
 
   async hasSession(peer: PeerAddress): Promise<boolean> {
-    return new SessionCipher(this.storage, libAddress(peer)).hasOpenSession();
+    return this.serialized(peer, async () => (await this.readRecord(peer))?.haveOpenSession() ?? false);
   }
 
   async sessionRegistrationId(peer: PeerAddress): Promise<number | undefined> {
-    if (!(await this.hasSession(peer))) return undefined;
-    return new SessionCipher(this.storage, libAddress(peer)).getRemoteRegistrationId();
+    return this.serialized(peer, async () => {
+      const record = await this.readRecord(peer);
+      return record?.haveOpenSession() ? record.getOpenSession()?.registrationId : undefined;
+    });
   }
 
   async deleteSession(peer: PeerAddress): Promise<void> {
-    await this.serialized(peer, () => this.state.removeSession(addressKey(peer)));
+    await this.serialized(peer, async () => {
+      this.records.forget(addressKey(peer));
+      await this.state.removeSession(addressKey(peer));
+    });
   }
 
   async encrypt(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
@@ -247,8 +274,7 @@ export class SignalParty {
 
   private async encryptNow(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
     try {
-      const cipher = new SessionCipher(this.storage, libAddress(peer));
-      const out = await cipher.encrypt(toAB(plaintext));
+      const out = await this.cipher(peer).encrypt(toAB(plaintext));
       if (out.body === undefined) throw new Error('library returned no ciphertext');
       return { type: out.type === 3 ? 3 : 1, body: fromBinaryString(out.body), registrationId: out.registrationId ?? 0 };
     } catch (err) {
@@ -263,7 +289,7 @@ export class SignalParty {
   }
 
   private async decryptNow(peer: PeerAddress, type: CiphertextType, body: Uint8Array): Promise<Uint8Array> {
-    const cipher = new SessionCipher(this.storage, libAddress(peer));
+    const cipher = this.cipher(peer);
     try {
       const plain = type === MessageType.PreKeyWhisper
         ? await cipher.decryptPreKeyWhisperMessage(binaryString(body), 'binary')
@@ -283,7 +309,7 @@ export class SignalParty {
    * thus silently destroyed the open one, and every later message on it failed with "Bad MAC" for good.
    * libsignal clones each session state before a try; so do we.
    */
-  private async decryptWhisper(cipher: SessionCipher, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+  private async decryptWhisper(cipher: CachingSessionCipher, buffer: ArrayBuffer): Promise<ArrayBuffer> {
     const address = cipher.remoteAddress.toString();
     const load = async () => {
       const record = await cipher.getRecord(address);
@@ -291,10 +317,13 @@ export class SignalParty {
       return record;
     };
     // getSessions(): archived ones by time closed, then the open one; like the library, try from the end.
-    const count = (await load()).getSessions().length;
+    // The first try uses the record as loaded; each later one a fresh copy.
+    let fresh: Awaited<ReturnType<typeof load>> | undefined = await load();
+    const count = fresh.getSessions().length;
     const errors: unknown[] = [];
     for (let i = count - 1; i >= 0; i--) {
-      const record = await load();
+      const record = fresh ?? await load();
+      fresh = undefined;
       const session = record.getSessions()[i]!;
       let plaintext: ArrayBuffer;
       try {
@@ -329,13 +358,13 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Canonical identity of a user for safety numbers: the sorted identity keys of all their devices. */
-function combinedKey(keys: Uint8Array[]): ArrayBuffer {
+function combinedKey(keys: Uint8Array[]): Uint8Array {
   const sorted = [...keys].sort(compareBytes);
   const total = sorted.reduce((n, k) => n + k.length, 0);
   const out = new Uint8Array(total);
   let o = 0;
   for (const k of sorted) { out.set(k, o); o += k.length; }
-  return out.buffer;
+  return out;
 }
 
 /**
@@ -346,7 +375,6 @@ export async function safetyNumber(
   localUserId: string, localKeys: Uint8Array[], remoteUserId: string, remoteKeys: Uint8Array[],
 ): Promise<string> {
   if (localKeys.length === 0 || remoteKeys.length === 0) throw new ProtocolError('invalid-message', 'safety number needs at least one identity key per side');
-  const digits = await new FingerprintGenerator(FINGERPRINT_ITERATIONS)
-    .createFor(localUserId, combinedKey(localKeys), remoteUserId, combinedKey(remoteKeys));
+  const digits = fingerprintDigits(localUserId, combinedKey(localKeys), remoteUserId, combinedKey(remoteKeys), FINGERPRINT_ITERATIONS);
   return digits.match(/.{5}/g)!.join(' ');
 }
