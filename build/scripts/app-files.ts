@@ -11,6 +11,8 @@ import { join } from 'node:path';
 /** Bare imports of the bundled main process (out/main/main.js) and their owners; everything else is server-side.
  * tests/build/config.test.ts checks the built bundle imports nothing outside this list (plus node: and electron). */
 export const APP_RUNTIME_DEPENDENCIES = Object.freeze([
+  // XEdDSA signing under the protocol library (crypto/).
+  '@noble/curves',
   '@privacyresearch/libsignal-protocol-typescript',
   '@signalapp/sqlcipher',
   'electron-updater',
