@@ -22,7 +22,8 @@ const USAGE = `usage: parley --profile DIR <command>
   groups members GROUP [--json]                  members and roles (confidential groups: admins only)
   groups add|remove|promote|demote GROUP EMAIL   group admins and org admins: manage members and roles
   groups leave GROUP                             leave a group
-  receive [--wait SECONDS] [--json]              fetch and show new messages
+  receive [--wait SECONDS] [--json]              fetch and show new messages (--wait: keep listening
+                                                 that long after the queue; prints "listening" on stderr)
   whoami [--json]                                show the signed-in account and device
   safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL
   admin devices [--user EMAIL] [--json]          org admins: list users and their devices
@@ -169,7 +170,7 @@ async function run(argv: string[]): Promise<void> {
   try {
     switch (command) {
       case 'admin devices': {
-        const { users } = await m.api.adminUsers(values.user);
+        const { users } = await m.admin.users(values.user);
         if (values.json) { process.stdout.write(`${JSON.stringify(users)}\n`); return; }
         for (const u of users) {
           process.stdout.write(`${u.name} <${u.email}>${u.orgAdmin ? ' (org admin)' : ''}\n`);
@@ -190,13 +191,13 @@ async function run(argv: string[]): Promise<void> {
           target = { userId: match[1]!, deviceId: Number(match[2]) };
         } else target = { email: values.user! };
         const req = { ...target, reason: values.reason ?? '' };
-        const r = command === 'admin wipe' ? await m.api.adminWipe(req) : await m.api.adminRevoke(req);
+        const r = command === 'admin wipe' ? await m.admin.wipe(req) : await m.admin.revoke(req);
         const n = r.devices.length;
         process.stdout.write(`${command === 'admin wipe' ? 'wipe requested for' : 'revoked'} ${n} device${n === 1 ? '' : 's'}: ${r.devices.map((d) => `${d.userId}.${d.deviceId}`).join(', ')}\n`);
         return;
       }
       case 'admin audit': {
-        const { entries } = await m.api.adminAudit();
+        const { entries } = await m.admin.audit();
         if (values.json) { process.stdout.write(`${JSON.stringify(entries)}\n`); return; }
         for (const e of entries) {
           process.stdout.write(`${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}  ${e.action.padEnd(20)} ${e.target.email}${e.target.deviceId === null ? '' : ` device ${e.target.deviceId}`}  by ${e.actor.email}  ${e.reason ? `"${e.reason}" ` : ''}→ ${e.outcome}\n`);
@@ -281,9 +282,14 @@ async function run(argv: string[]): Promise<void> {
         }
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
+        let listening = false;
         await m.receive({
           stopAfterDrainMs: waitMs,
           signal: ac.signal,
+          // With --wait, scripts and tests wait for this line instead of guessing when the socket is up.
+          onConnectionChange: (up) => {
+            if (up && !listening && values.wait !== undefined) { listening = true; process.stderr.write('listening\n'); }
+          },
           onMessage: (msg) => process.stdout.write(values.json
             ? `${JSON.stringify({ ...msg, sentAt: new Date(msg.sentAt).toISOString(), receivedAt: new Date(msg.receivedAt).toISOString() })}\n`
             : `${formatMessage(msg)}\n`),

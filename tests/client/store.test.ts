@@ -97,6 +97,24 @@ test('store: exclusive() rolls back everything when the step fails', async () =>
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('store: a delivery receipt marks only our own sent messages of the conversation it names', async () => {
+  const dir = tmp();
+  try {
+    const s = await LocalStore.open(dir, new FileVault(join(dir, 'vault')));
+    s.ensureConversation({ id: 'dm_x', kind: 'direct', peerUserId: 'u_x', title: 'X' }, 1);
+    const out = (id: string, status: string) => s.addMessage({
+      id, conversationId: 'dm_x', senderUserId: 'u_me', senderDeviceId: 1, direction: 'out', body: id, sentAt: 1, receivedAt: 1, status,
+    });
+    out('sent1', 'sent');
+    out('failed1', 'failed');
+    addText(s, 'in1', 'theirs');
+    assert.deepEqual(s.markDelivered('dm_other', ['sent1']), [], 'a receipt naming another conversation changes nothing');
+    assert.deepEqual(s.markDelivered('dm_x', ['sent1', 'failed1', 'in1', 'unknown']), ['sent1']);
+    assert.deepEqual(s.messages('dm_x').map((m) => [m.id, m.status]), [['sent1', 'delivered'], ['failed1', 'failed'], ['in1', 'received']]);
+    s.close();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test('store: opening waits while another process holds the lock for a moment, instead of failing busy', async () => {
   const dir = tmp();
   try {

@@ -11,32 +11,19 @@ import { STORE_FILE } from '../store/local-store.ts';
 import { destroyStoreKey } from '../store/local-store.ts';
 import type { SecretVault } from '../store/vault.ts';
 import { writeFileDurably } from '../store/durable-file.ts';
+import { readProfileInfo, removeProfileInfo, updateProfileInfo, type LifecycleInfo } from '../account/profile.ts';
+
+export type { LifecycleInfo };
 
 export const LIFECYCLE_KEY = 'lifecycle-key';
 export const WIPE_MARKER = 'WIPE-PENDING.json';
 export const WIPED_FILE = 'wiped.json';
-export const PROFILE_INFO = 'profile.json';
 /** How often the launch sequence records a new lease or a later "seen" time (an hour of lease is the cost). */
 const RECORD_EVERY_MS = 3_600_000;
 
 /** The ordered steps of a wipe; the receipt names the ones that completed. */
 export const WIPE_STEPS = ['marker-written', 'key-destroyed', 'store-closed', 'files-deleted', 'receipt-sent', 'marker-removed'] as const;
 export type WipeStep = (typeof WIPE_STEPS)[number];
-
-/** What the launch sequence reads before the store is unlocked (written at login, updated at each check). */
-export interface LifecycleInfo {
-  server: string;
-  userId: string;
-  deviceId: number;
-  organization?: string;
-  leasePublicKey?: string;
-  offlineLockHours?: number;
-  offlineWipeDays?: number | null;
-  lease?: Lease;
-  /** The latest time this device has seen (its clock or the server's): turning the clock back never goes below it. */
-  maxSeenTime?: number;
-  registeredAt?: number;
-}
 
 export interface WipeNotice { organization: string; wipedAt: number; reason: string }
 
@@ -89,20 +76,7 @@ export function verifyLease(info: LifecycleInfo, lease: Lease): boolean {
   }
 }
 
-// ---- profile files ----
-
-export function readInfo(profileDir: string): LifecycleInfo | undefined {
-  const p = join(profileDir, PROFILE_INFO);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as LifecycleInfo) : undefined;
-}
-
-export function updateInfo(profileDir: string, patch: Partial<LifecycleInfo>): void {
-  const current = readInfo(profileDir);
-  if (!current) return;
-  writeDurably(join(profileDir, PROFILE_INFO), `${JSON.stringify({ ...current, ...patch }, null, 2)}\n`);
-}
-
-const writeDurably = writeFileDurably;
+// ---- files (profile.json itself belongs to account/profile.ts) ----
 
 export function readWiped(profileDir: string): WipeNotice | undefined {
   const p = join(profileDir, WIPED_FILE);
@@ -127,14 +101,14 @@ export interface WipeOptions {
  */
 export async function runWipe(profileDir: string, vault: SecretVault, reason: string, opts: WipeOptions = {}): Promise<WipeNotice> {
   const now = opts.now ?? Date.now;
-  const info = readInfo(profileDir);
+  const info = readProfileInfo(profileDir);
   const markerPath = join(profileDir, WIPE_MARKER);
   const marker: WipeNotice & { steps: WipeStep[] } = existsSync(markerPath)
     ? JSON.parse(readFileSync(markerPath, 'utf8'))
     : { organization: info?.organization ?? 'your organization', wipedAt: now(), reason, steps: [] };
   const done = (step: WipeStep) => {
     if (!marker.steps.includes(step)) marker.steps.push(step);
-    if (step !== 'marker-removed') writeDurably(markerPath, JSON.stringify(marker));
+    if (step !== 'marker-removed') writeFileDurably(markerPath, JSON.stringify(marker));
     opts.afterStep?.(step);
   };
 
@@ -163,13 +137,13 @@ export async function runWipe(profileDir: string, vault: SecretVault, reason: st
   }
   const notice: WipeNotice = { organization: marker.organization, wipedAt: marker.wipedAt, reason: marker.reason };
   if (marker.steps.includes('receipt-sent') || !info) {
-    writeDurably(join(profileDir, WIPED_FILE), JSON.stringify(notice));
+    writeFileDurably(join(profileDir, WIPED_FILE), JSON.stringify(notice));
     await vault.destroy(LIFECYCLE_KEY);
-    rmSync(join(profileDir, PROFILE_INFO), { force: true });
+    removeProfileInfo(profileDir);
     rmSync(markerPath, { force: true });
     done('marker-removed');
   } else {
-    writeDurably(join(profileDir, WIPED_FILE), JSON.stringify(notice));
+    writeFileDurably(join(profileDir, WIPED_FILE), JSON.stringify(notice));
   }
   return notice;
 }
@@ -217,12 +191,12 @@ export async function prepareLaunch(profileDir: string, vault: SecretVault, opts
   }
   const tomb = readWiped(profileDir);
   if (tomb) return { kind: 'wiped', wipe: tomb, notice: wipedSentence(tomb) };
-  const info = readInfo(profileDir);
+  const info = readProfileInfo(profileDir);
   if (!info) return { kind: 'signed-out' };
 
   const status = await fetchStatus(info, vault, now);
   if (status.kind === 'wipe' || status.kind === 'revoked') {
-    if (status.organization) updateInfo(profileDir, { organization: status.organization });
+    if (status.organization) updateProfileInfo(profileDir, { organization: status.organization });
     const w = await runWipe(profileDir, vault, status.kind === 'wipe' ? (status.reason || 'wiped by an administrator') : 'device revoked', opts);
     return { kind: 'wiped', wipe: w, notice: wipedSentence(w) };
   }
@@ -233,11 +207,11 @@ export async function prepareLaunch(profileDir: string, vault: SecretVault, opts
     // Renew the stored lease hourly, not at every launch: a CLI command should not rewrite the profile.
     const stale = !info.lease || (fresh !== undefined && fresh.issuedAt - info.lease.issuedAt > RECORD_EVERY_MS);
     if (stale || status.organization !== info.organization) {
-      updateInfo(profileDir, { maxSeenTime: seen, organization: status.organization, ...(fresh ? { lease: fresh } : {}) });
+      updateProfileInfo(profileDir, { maxSeenTime: seen, organization: status.organization, ...(fresh ? { lease: fresh } : {}) });
     }
     return { kind: 'open', online: true };
   }
-  if (seen > (info.maxSeenTime ?? 0) + RECORD_EVERY_MS) updateInfo(profileDir, { maxSeenTime: seen });
+  if (seen > (info.maxSeenTime ?? 0) + RECORD_EVERY_MS) updateProfileInfo(profileDir, { maxSeenTime: seen });
   return offlineDecision(profileDir, vault, { ...info, maxSeenTime: seen }, seen, opts);
 }
 

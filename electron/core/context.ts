@@ -1,0 +1,55 @@
+// What every part of the client core shares: the open store, the server client, the Signal party and the
+// signed-in account. The parts (account/, directory/, trust/, outgoing/, incoming/, groups/, …) each take
+// this context; messenger.ts wires them together.
+import { randomBytes } from 'node:crypto';
+import type { SignalParty } from '../../crypto/signal.ts';
+import type { ApiClient } from './net/api.ts';
+import type { LocalStore } from './store/local-store.ts';
+import type { SecretVault } from './store/vault.ts';
+
+export interface MessengerOptions {
+  vault?: SecretVault;
+  now?: () => number;
+  /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */
+  warn?: (line: string) => void;
+}
+
+/** The signed-in account, kept in the store at registration. */
+export interface Account {
+  server: string;
+  userId: string;
+  deviceId: number;
+  email: string;
+  name: string;
+  orgAdmin: boolean;
+  issuer: string;
+  organization: string;
+}
+
+export interface CoreContext {
+  readonly store: LocalStore;
+  readonly api: ApiClient;
+  readonly party: SignalParty;
+  readonly account: Account;
+  now(): number;
+  /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */
+  warn(line: string): void;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+export const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+export const newMessageId = () => randomBytes(16).toString('base64url');
+export const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** Parallel requests when a group send or view needs device lists, key bundles or contacts of many members. */
+export const FETCH_PARALLEL = 8;
+
+export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

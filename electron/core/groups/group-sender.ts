@@ -1,0 +1,118 @@
+// Sending to a group: one envelope per device of every member we may reach (all members; a plain member of
+// a confidential group reaches the admins) and our other devices, each over its pairwise session, in one
+// request. The member list comes from the server at send time, so a removed member gets nothing.
+import { addressKey, ProtocolError, type PeerAddress } from '../../../crypto/signal.ts';
+import type * as W from '../../../common/wire/schemas.ts';
+import type * as G from '../../../common/wire/groups.ts';
+import { encodePayload, type TextPayload } from '../payload.ts';
+import type { Contacts } from '../directory/contacts.ts';
+import { SafetyNumberChangedError } from '../trust/trust.ts';
+import { checkText, type SentMessage } from '../outgoing/sender.ts';
+import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from '../outgoing/sessions.ts';
+import { groupError, type GroupViews } from './group-views.ts';
+import { b64, FETCH_PARALLEL, inParallel, newMessageId, UsageError, type CoreContext } from '../context.ts';
+
+export interface SentGroupMessage extends SentMessage {
+  group: G.GroupSummary;
+}
+
+export class GroupSender {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly contacts: Contacts,
+    private readonly sessions: Sessions,
+    private readonly views: GroupViews,
+  ) {}
+
+  async sendText(ref: string, text: string): Promise<SentGroupMessage> {
+    checkText(text);
+    const { store, account } = this.ctx;
+    const info = await this.views.fetch(ref);
+    if (info.role === null) throw new UsageError(`you are not a member of ${info.name}`);
+    if (!info.canPost) throw new UsageError(`only admins can post in ${info.name} (announcement group)`);
+    const sentAt = this.ctx.now();
+    const messageId = newMessageId();
+    await store.exclusive(async () => {
+      this.views.ensureConversation(info.id, info.name);
+      store.addMessage({
+        id: messageId, conversationId: info.id, senderUserId: account.userId, senderDeviceId: account.deviceId,
+        direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+      });
+    });
+    const payload: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text, group: info.id };
+    try {
+      const devices = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload));
+      await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
+      return { messageId, conversationId: info.id, sentAt, devices, group: info };
+    } catch (err) {
+      await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
+      throw groupError(err);
+    }
+  }
+
+  /**
+   * Encrypts `bytes` for every device of `recipients` and our other devices and posts them in one request.
+   * Device lists and key bundles that are missing are fetched first, outside the store transaction and in
+   * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry.
+   */
+  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array): Promise<number> {
+    const { store, party, account, api } = this.ctx;
+    let users = new Set([...recipients, account.userId]);
+    for (let attempt = 1; ; attempt++) {
+      const unknown = [...users].filter((u) => this.contacts.devicesOf(u) === undefined);
+      await inParallel(unknown, FETCH_PARALLEL, (u) => this.contacts.refreshDevices(u));
+      const targets: PeerAddress[] = [];
+      for (const u of users) {
+        for (const d of this.contacts.knownDevices(u)) {
+          if (u === account.userId && d.deviceId === account.deviceId) continue;
+          targets.push({ userId: u, deviceId: d.deviceId });
+        }
+      }
+      const withoutSession: PeerAddress[] = [];
+      for (const t of targets) if (!(await this.sessions.has(t))) withoutSession.push(t);
+      const bundles = new Map<string, W.DeviceBundle>();
+      await inParallel([...new Set(withoutSession.map((t) => t.userId))], FETCH_PARALLEL, async (userId) => {
+        for (const b of (await api.bundles(userId)).devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
+      });
+      const refs = new Map(targets.map((t) => [addressKey(t), this.contacts.knownDevices(t.userId).find((d) => d.deviceId === t.deviceId)!]));
+      const envelopes = await store.exclusive(async () => {
+        const out: W.OutgoingEnvelope[] = [];
+        for (const t of targets) {
+          try {
+            if (!(await this.sessions.has(t))) {
+              const b = bundles.get(addressKey(t));
+              if (b) await this.sessions.startFrom(t, b); else await this.sessions.start(t);
+            }
+            const ct = await party.encrypt(t, bytes);
+            out.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || refs.get(addressKey(t))!.registrationId, type: ct.type, content: b64(ct.body) });
+          } catch (err) {
+            if (err instanceof ProtocolError && err.kind === 'untrusted-identity') {
+              throw new SafetyNumberChangedError(store.getContact(t.userId)?.email ?? t.userId);
+            }
+            throw err;
+          }
+        }
+        return out;
+      });
+      try {
+        await api.sendGroup(groupId, { envelopes });
+        return envelopes.length;
+      } catch (err) {
+        if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
+        const body = err.body;
+        // The server's list is the truth about who receives this group's messages right now.
+        users = new Set([...Object.keys(body.devices ?? {}), account.userId]);
+        await store.exclusive(async () => {
+          for (const [userId, devices] of Object.entries(body.devices ?? {})) this.contacts.setDevices(userId, devices);
+          for (const gone of body.stale ?? []) await party.deleteSession(gone);
+          // "extra" of a non-recipient only means "not in this group": that device keeps its 1:1 session.
+          for (const gone of body.extra ?? []) {
+            if (body.devices?.[gone.userId] === undefined) continue;
+            await party.deleteSession(gone);
+            store.removePeerIdentity(gone.userId, gone.deviceId);
+          }
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+// One incoming envelope: decrypt, check, store, exactly once. Direct messages, copies of our own messages
+// from our other devices, group messages (only as the server relayed them) and delivery receipts.
+import type { CiphertextType } from '../../../crypto/signal.ts';
+import { ProtocolError } from '../../../crypto/signal.ts';
+import type * as W from '../../../common/wire/schemas.ts';
+import { decodePayload, directConversationId, PayloadError, type Payload, type TextPayload } from '../payload.ts';
+import type { Contact, StoredMessage } from '../store/local-store.ts';
+import type { Contacts } from '../directory/contacts.ts';
+import type { GroupSync } from '../groups/group-sync.ts';
+import type { EnvelopeOutcome, ReceivedMessage } from './types.ts';
+import { unb64, type CoreContext } from '../context.ts';
+
+export class EnvelopeHandler {
+  constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts, private readonly groupSync: GroupSync) {}
+
+  /**
+   * Decrypts and stores one envelope, exactly once: the message and the "processed" mark commit together,
+   * and only then is the envelope acked. A redelivered envelope is recognised by its server id; a replayed
+   * ciphertext under a new id fails the ratchet and is reported as rejected.
+   */
+  async handle(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> {
+    const { store, account } = this.ctx;
+    return store.exclusive(async () => {
+      const server = account.server;
+      if (store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
+      const peer = { userId: env.sourceUser, deviceId: env.sourceDevice };
+      const reject = (reason: string) => {
+        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+        return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
+      };
+      let payload: Payload;
+      try {
+        const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, unb64(env.content));
+        payload = decodePayload(plain);
+      } catch (err) {
+        if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);
+        throw err;
+      }
+      const fromSelf = env.sourceUser === account.userId;
+      if (payload.kind === 'receipt') {
+        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+        if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
+        const conversationId = payload.group ?? directConversationId(account.userId, env.sourceUser);
+        const messageIds = store.markDelivered(conversationId, payload.messageIds);
+        return { delivered: { conversationId, messageIds } };
+      }
+      if (payload.group !== undefined || env.group !== undefined) {
+        // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
+        if (payload.group !== env.group) return reject('a group message that the server did not relay for that group');
+        return this.storeGroupMessage(env, payload as TextPayload & { group: string }, fromSelf);
+      }
+      if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
+      const peerUserId = fromSelf ? payload.to! : env.sourceUser;
+      const sender = fromSelf ? undefined : await this.contacts.forUser(env.sourceUser);
+      const peerContact = fromSelf ? await this.contacts.forUser(peerUserId) : sender!;
+      // The conversation is derived locally, never taken from the sender: nobody can post into another chat.
+      const conversationId = directConversationId(account.userId, peerUserId);
+      const receivedAt = this.ctx.now();
+      store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, receivedAt);
+      return this.storeReceived(env, payload, conversationId, sender, receivedAt, fromSelf ? { to: peerContact.email } : {});
+    });
+  }
+
+  /** Stores a group message (inside handle's transaction). The conversation is the server-checked group. */
+  private async storeGroupMessage(env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean): Promise<EnvelopeOutcome> {
+    const { store } = this.ctx;
+    const conversationId = payload.group;
+    const receivedAt = this.ctx.now();
+    const sender = fromSelf ? undefined : await this.contacts.forUser(env.sourceUser);
+    let conversation = store.getConversation(conversationId);
+    if (!conversation) {
+      // Added to a group we have not synced yet: its name and events ("… added you") come first, so the
+      // chat reads in order. Offline or refused: a placeholder, fixed by the next sync.
+      const name = (await this.ctx.api.group(conversationId).catch(() => undefined))?.name ?? 'New group';
+      store.ensureConversation({ id: conversationId, kind: 'group', peerUserId: null, title: name }, receivedAt);
+      await this.groupSync.syncOne(conversationId).catch(() => this.groupSync.markPending(conversationId));
+      conversation = store.getConversation(conversationId)!;
+    }
+    return this.storeReceived(env, payload, conversationId, sender, receivedAt, { group: conversationId, groupName: conversation.title });
+  }
+
+  /** Stores a decrypted text message and marks its envelope processed (one transaction with the caller). */
+  private storeReceived(
+    env: W.IncomingEnvelope, payload: TextPayload, conversationId: string, sender: Contact | undefined, receivedAt: number,
+    extra: Pick<ReceivedMessage, 'to' | 'group' | 'groupName'>,
+  ): EnvelopeOutcome {
+    const { store, account } = this.ctx;
+    const fromSelf = sender === undefined;
+    const stored: Omit<StoredMessage, 'seq'> = {
+      id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
+      direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+    };
+    const fresh = store.addMessage(stored);
+    store.markEnvelopeProcessed(account.server, env.id, receivedAt);
+    if (!fresh) return { duplicate: true };
+    return {
+      message: {
+        messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
+        from: sender?.email ?? account.email, fromName: sender?.name ?? account.name,
+        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, ...extra,
+      },
+    };
+  }
+}

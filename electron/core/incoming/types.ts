@@ -1,0 +1,53 @@
+// What receiving reports to the CLI and the app.
+
+export interface ReceivedMessage {
+  messageId: string;
+  conversationId: string;
+  from: string;
+  fromName: string;
+  fromUserId: string;
+  fromDevice: number;
+  text: string;
+  sentAt: number;
+  receivedAt: number;
+  /** True for the copy of a message this user sent from another of their devices. */
+  outgoing: boolean;
+  to?: string;
+  /** A group message: the group's id (also its conversation id) and name. */
+  group?: string;
+  groupName?: string;
+}
+
+export interface RejectedEnvelope {
+  envelopeId: string;
+  fromUserId: string;
+  fromDevice: number;
+  reason: string;
+}
+
+export interface Delivered {
+  conversationId: string;
+  messageIds: string[];
+}
+
+export interface EnvelopeOutcome {
+  message?: ReceivedMessage;
+  rejected?: RejectedEnvelope;
+  duplicate?: boolean;
+  /** A delivery receipt from the peer: our messages that reached their device. */
+  delivered?: Delivered;
+}
+
+export interface ReceiveOptions {
+  onMessage?: (m: ReceivedMessage) => void;
+  onRejected?: (r: RejectedEnvelope) => void;
+  onDelivered?: (d: Delivered) => void;
+  /** The delivery socket opened (true) or was lost and is being reconnected (false). */
+  onConnectionChange?: (connected: boolean) => void;
+  /** Group events became system messages (after the first drain, and when a message names a group not synced yet). */
+  onGroupsSynced?: (added: number) => void;
+  /** Send delivery receipts for received messages (default true). */
+  receipts?: boolean;
+  stopAfterDrainMs?: number;
+  signal?: AbortSignal;
+}
