@@ -1,0 +1,32 @@
+// The single entry point for every transport (Electron IPC, the browser shell's loopback bridge): a call is
+// checked against the contract (common/app-api/contract.ts) before its handler runs.
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
+import { Methods, type MethodName } from '../../common/app-api/contract.ts';
+import type { Handlers } from './host.ts';
+
+export class BadCallError extends Error {
+  override name = 'BadCallError';
+}
+
+const validators = new Map<TSchema, ReturnType<typeof Compile>>();
+function check(schema: TSchema, value: unknown): boolean {
+  let v = validators.get(schema);
+  if (!v) { v = Compile(schema); validators.set(schema, v); }
+  return v.Check(value);
+}
+
+/**
+ * Unknown methods and inputs that do not match the method's schema are refused before any handler runs,
+ * so nothing changes in the store.
+ */
+export function createDispatcher(c: { readonly handlers: Handlers }): (method: string, input: unknown) => Promise<unknown> {
+  return async (method, input) => {
+    if (typeof method !== 'string' || !Object.hasOwn(Methods, method)) throw new BadCallError(`unknown method: ${String(method).slice(0, 60)}`);
+    const spec = Methods[method as MethodName];
+    const args = input === undefined ? {} : input;
+    if (!check(spec.input, args)) throw new BadCallError(`invalid input for ${method}`);
+    const handler = c.handlers[method as MethodName] as (i: unknown) => Promise<unknown>;
+    return handler(args);
+  };
+}

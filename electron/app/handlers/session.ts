@@ -1,0 +1,74 @@
+// Handlers for the app's own phases: state, sign-in, the messaging-policy consent, setting a troubled
+// device up again, and the app settings.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loginNewDevice, UsageError } from '../../core/messenger.ts';
+import { removeProfileInfo } from '../../core/account/profile.ts';
+import { STORE_FILE } from '../../core/store/local-store.ts';
+import type { AppHost, Handlers } from '../host.ts';
+
+type SessionMethods = 'state.get' | 'auth.signIn' | 'policy.accept' | 'device.reset' | 'settings.get' | 'settings.set';
+
+export function sessionHandlers(host: AppHost): Pick<Handlers, SessionMethods> {
+  const { opts } = host;
+  let pendingSignInUrl: string | undefined;
+  return {
+    'state.get': async () => {
+      if (host.state().phase === 'locked') void host.start(); // "Try again": check with the server now
+      return host.state();
+    },
+
+    'auth.signIn': async () => {
+      // Clicking again while the browser is out (say its tab was closed) hands back the same sign-in.
+      if (host.state().phase === 'signing-in' && pendingSignInUrl) return { url: pendingSignInUrl };
+      if (host.state().phase !== 'signed-out') throw new UsageError('already signed in');
+      let resolveUrl!: (url: string) => void;
+      let rejectUrl!: (err: Error) => void;
+      const urlKnown = new Promise<string>((resolve, reject) => { resolveUrl = resolve; rejectUrl = reject; });
+      host.setState({ phase: 'signing-in', error: undefined });
+      loginNewDevice(opts.profileDir, opts.serverUrl, {
+        kind: 'browser',
+        openBrowser: async (url) => { pendingSignInUrl = url; resolveUrl(url); await opts.openExternal(url); },
+      }, { vault: opts.vault, ...(opts.now ? { now: opts.now } : {}) }).then(async (m) => {
+        pendingSignInUrl = undefined;
+        await host.signedIn(m);
+      }, (err: Error) => {
+        pendingSignInUrl = undefined;
+        rejectUrl(err);
+        host.setState({ phase: 'signed-out', error: err.message });
+      });
+      return { url: await urlKnown };
+    },
+
+    'policy.accept': async ({ version }) => {
+      const m = host.messenger();
+      const state = host.state();
+      if (!m || state.phase !== 'consent' || !state.policy) throw new UsageError('there is no policy to accept');
+      if (version !== state.policy.version) throw new UsageError('the policy changed; read the current version');
+      await m.acceptPolicy(version);
+      host.setState({ phase: 'ready' });
+      host.startReceiving();
+      return host.state();
+    },
+
+    'device.reset': async () => {
+      if (host.state().phase !== 'problem') throw new UsageError('only a device in trouble can be set up again');
+      host.closeMessenger();
+      await opts.vault.destroy('store-key').catch(() => undefined);
+      for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`]) rmSync(join(opts.profileDir, f), { force: true });
+      removeProfileInfo(opts.profileDir);
+      host.setState({ phase: 'signed-out', notice: undefined, error: undefined, me: undefined, policy: undefined, connection: 'offline' });
+      return host.state();
+    },
+
+    'settings.get': async () => {
+      host.requireReady();
+      return host.settings();
+    },
+    'settings.set': async (settings) => {
+      const m = host.requireReady();
+      await m.saveSettings(settings);
+      return host.settings();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+// The app's background work while signed in: the delivery socket (reconnected with backoff, the
+// connection state shown in the UI), notifications for new messages, and the group event sync (pushed by
+// the server's group-changed signal, with a periodic fetch as the fallback).
+import type { ReceivedMessage } from '../core/messenger.ts';
+import { asWipeRequest, WipeRequestedError } from '../core/messenger.ts';
+import { ApiError, NetworkError } from '../core/net/api.ts';
+import { messageView } from './views.ts';
+import type { AppHost } from './host.ts';
+
+const RETRY_MS = [500, 1000, 2000, 5000];
+const GROUP_SYNC_MS = 10_000;
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class AppReceiver {
+  private receiving: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private groupTimer: NodeJS.Timeout | undefined;
+  /** Per group conversation: the highest message seq already pushed to the UI (system messages from group events). */
+  private readonly groupSeen = new Map<string, number>();
+  private groupSyncing: Promise<void> | undefined;
+
+  constructor(private readonly host: AppHost, private readonly wipeNow: () => Promise<void>, private readonly stopped: () => boolean) {}
+
+  start(): void {
+    if (this.receiving || !this.host.messenger()) return;
+    const ac = new AbortController();
+    this.receiving = ac;
+    this.startGroupSync(ac.signal);
+    this.running = this.loop(ac.signal);
+  }
+
+  /** Stops receiving and the group sync; `finished()` resolves once the current envelope is stored. */
+  stop(): void {
+    clearInterval(this.groupTimer);
+    this.receiving?.abort();
+    this.receiving = undefined;
+    this.host.messenger()?.stopReceiving();
+  }
+
+  /** Waits for the receive loop to end after stop(), at most `capMs` (a connect may hang on a dead network). */
+  async finished(capMs = 2000): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise((r) => { timer = setTimeout(r, capMs); })]);
+    clearTimeout(timer);
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const { host } = this;
+    for (let attempt = 0; !signal.aborted && !this.stopped(); attempt++) {
+      const m = host.messenger();
+      if (!m) return;
+      host.setState({ connection: 'connecting' });
+      try {
+        await m.receive({
+          stopAfterDrainMs: Infinity,
+          signal,
+          onConnectionChange: (up) => { if (up) attempt = 0; host.setState({ connection: up ? 'online' : 'connecting' }); },
+          onMessage: (msg) => this.onIncoming(msg),
+          onGroupsSynced: () => this.emitGroupUpdates(),
+          onDelivered: (d) => host.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
+        });
+      } catch (err) {
+        const wipe = asWipeRequest(err);
+        if (wipe instanceof WipeRequestedError) {
+          await this.wipeNow();
+          return;
+        }
+        if (!(err instanceof NetworkError || err instanceof ApiError)) {
+          host.setState({ connection: 'offline', notice: (err as Error).message });
+        }
+      }
+      if (signal.aborted || this.stopped()) break;
+      host.setState({ connection: 'offline' });
+      await pause(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!, signal);
+    }
+  }
+
+  private onIncoming(msg: ReceivedMessage): void {
+    const m = this.host.messenger();
+    if (!m) return;
+    const stored = m.messages(msg.conversationId, 1)[0];
+    if (stored) this.host.emit({ type: 'message', message: messageView(m, stored) });
+    this.host.emit({ type: 'conversations' });
+    if (!msg.outgoing && this.host.settings().notifications) {
+      this.host.opts.notify?.(msg.groupName ? `${msg.fromName} in ${msg.groupName}` : msg.fromName, msg.text);
+    }
+  }
+
+  // ---- groups: the server keeps an event log per group; we fetch it while online and after every action ----
+
+  private startGroupSync(signal: AbortSignal): void {
+    const m = this.host.messenger();
+    if (!m) return;
+    for (const c of m.conversations()) if (c.kind === 'group') this.groupSeen.set(c.id, m.lastMessage(c.id)?.seq ?? 0);
+    clearInterval(this.groupTimer);
+    this.groupTimer = setInterval(() => {
+      if (signal.aborted || this.stopped()) { clearInterval(this.groupTimer); return; }
+      const state = this.host.state();
+      if (state.phase === 'ready' && state.connection === 'online') void this.syncGroups();
+    }, this.host.opts.groupSyncMs ?? GROUP_SYNC_MS);
+    this.groupTimer.unref();
+    void this.syncGroups();
+  }
+
+  /** Fetches new group events (one run at a time) and pushes the system messages they became. */
+  syncGroups(groupId?: string): Promise<void> {
+    if (this.groupSyncing && groupId === undefined) return this.groupSyncing;
+    const run = (async () => {
+      const m = this.host.messenger();
+      if (!m) return;
+      try {
+        await m.syncGroupEvents(groupId);
+      } catch (err) {
+        const wipe = asWipeRequest(err);
+        if (wipe instanceof WipeRequestedError) { await this.wipeNow(); return; }
+        return; // offline or refused: the next run tries again
+      }
+      this.emitGroupUpdates();
+    })().finally(() => { if (this.groupSyncing === run) this.groupSyncing = undefined; });
+    if (groupId === undefined) this.groupSyncing = run;
+    return run;
+  }
+
+  /** Pushes group system messages not yet shown (and the conversation list when anything changed). */
+  emitGroupUpdates(): void {
+    const m = this.host.messenger();
+    if (!m) return;
+    let changed = false;
+    for (const c of m.conversations()) {
+      if (c.kind !== 'group') continue;
+      const last = m.lastMessage(c.id)?.seq ?? 0;
+      const seen = this.groupSeen.get(c.id);
+      if (seen === undefined) changed = true; // a group we just learned about
+      if (last <= (seen ?? 0)) { this.groupSeen.set(c.id, last); continue; }
+      changed = true;
+      const fresh = m.messages(c.id, Math.min(last - (seen ?? 0), 200)).filter((x) => x.seq > (seen ?? 0) && x.direction === 'system');
+      for (const x of fresh) this.host.emit({ type: 'message', message: messageView(m, x) });
+      this.groupSeen.set(c.id, last);
+    }
+    if (changed) this.host.emit({ type: 'conversations' });
+  }
+}
