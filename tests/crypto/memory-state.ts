@@ -31,7 +31,7 @@ export class MemoryProtocolState implements ProtocolState {
 
 export interface TestDevice { address: PeerAddress; state: MemoryProtocolState; party: SignalParty; bundle(): PeerBundle }
 
-export async function makeDevice(userId: string, deviceId = 1, preKeyCount = 5): Promise<TestDevice> {
+export async function makeDevice(userId: string, deviceId = 1, preKeyCount = 5, partyOptions?: ConstructorParameters<typeof SignalParty>[1]): Promise<TestDevice> {
   const identity = await createIdentity();
   const state = new MemoryProtocolState(identity);
   const spk = await createSignedPreKey(identity.keyPair, 1);
@@ -40,7 +40,7 @@ export async function makeDevice(userId: string, deviceId = 1, preKeyCount = 5):
   for (const pk of pks) state.preKeys.set(pk.keyId, pk.keyPair);
   let next = 0;
   return {
-    address: { userId, deviceId }, state, party: new SignalParty(state),
+    address: { userId, deviceId }, state, party: new SignalParty(state, partyOptions),
     bundle() {
       const pk = pks[next++];
       return {
