@@ -42,7 +42,7 @@ export function authenticator(store: ServerStore, now: () => number) {
     const parts = match && CREDENTIAL.exec(match[1]!);
     if (!parts) throw unauthorized();
     const [, userId, deviceIdText, secret] = parts as unknown as [string, string, string, string];
-    const device = await store.getDevice(userId, Number(deviceIdText));
+    const device = await store.devices.get(userId, Number(deviceIdText));
     // Hash even when the device is unknown so that timing does not reveal which devices exist.
     const presented = hashSecret(secret);
     const expected = device ? Buffer.from(device.credentialHash) : Buffer.alloc(presented.length);
@@ -50,7 +50,7 @@ export function authenticator(store: ServerStore, now: () => number) {
     // Only after the secret matched, so that strangers learn nothing about a device's state.
     if (device.state !== 'active') throw deviceRefused(device.state);
     const t = now();
-    if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) await store.touchDevice(userId, device.deviceId, t);
+    if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) await store.devices.touch(userId, device.deviceId, t);
     authByRequest.set(req, { userId, deviceId: device.deviceId, device });
   };
 }
@@ -139,7 +139,7 @@ export async function admitRegistrationToken(
   claims: VerifiedIdToken, token: string, store: ServerStore, now: number,
 ): Promise<void> {
   if (claims.nonce !== undefined) {
-    if (!(await store.consumeNonce(claims.nonce, now))) {
+    if (!(await store.registration.consumeNonce(claims.nonce, now))) {
       throw invalidToken('The nonce claim was not issued by this server, has expired, or was already used.');
     }
     return;
@@ -150,7 +150,7 @@ export async function admitRegistrationToken(
     throw invalidToken(`The ID token has no nonce and was issued more than ${NONCELESS_MAX_AGE_S / 60} minutes ago; sign in again.`);
   }
   const signedPart = createHash('sha256').update(token.slice(0, token.lastIndexOf('.'))).digest();
-  if (!(await store.useTokenOnce(signedPart, (claims.exp + CLOCK_TOLERANCE_S) * 1000, now))) {
+  if (!(await store.registration.useTokenOnce(signedPart, (claims.exp + CLOCK_TOLERANCE_S) * 1000, now))) {
     throw invalidToken('The ID token was already used to register a device; sign in again.');
   }
 }

@@ -53,7 +53,7 @@ class Connection {
   async #pump(): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      const batch = await this.store.envelopesAfter(this.userId, this.deviceId, this.#lastSentId, BATCH);
+      const batch = await this.store.envelopes.after(this.userId, this.deviceId, this.#lastSentId, BATCH);
       for (const e of batch) {
         if (this.closed) return;
         await this.send({ type: 'envelope', envelope: toIncoming(e) });
@@ -112,7 +112,7 @@ export class DeliveryHub {
     }
     const id = Number(frame.id);
     // Ids beyond 2^53 were never issued; an ack for someone else's envelope deletes nothing.
-    if (Number.isSafeInteger(id)) await this.store.deleteEnvelope(conn.userId, conn.deviceId, id);
+    if (Number.isSafeInteger(id)) await this.store.envelopes.delete(conn.userId, conn.deviceId, id);
   }
 
   /** Called after envelopes were stored for these devices. */

@@ -25,7 +25,7 @@ export async function checkFanout(
 
   const devices: Record<string, DeviceRef[]> = {};
   for (const userId of recipients) {
-    devices[userId] ??= (await store.activeDevices(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+    devices[userId] ??= (await store.devices.active(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
   }
   const expected = new Map<string, DeviceAddress & DeviceRef>();
   for (const [userId, refs] of Object.entries(devices)) {

@@ -50,7 +50,7 @@ export async function unlinkScimGroup(ctx: AppContext, scimGroupId: string): Pro
 
 /** The caller's linked groups that the directory says they belong to but that do not have them yet. */
 export async function joinPendingDirectoryGroups(ctx: AppContext, log: FastifyBaseLogger, userId: string): Promise<void> {
-  if (await ctx.store.isDeactivated(userId)) return;
+  if (await ctx.store.users.isDeactivated(userId)) return;
   for (const id of await ctx.store.groups.pendingDirectoryGroups(userId)) {
     const group = await ctx.store.groups.get(id);
     if (group) await syncLinkedGroup(ctx, log, group);

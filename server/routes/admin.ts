@@ -59,11 +59,11 @@ export async function applyLifecycleAction(
       target: { userId: user.userId, email: user.email, deviceId: device.deviceId }, reason, outcome,
     };
     if (to) {
-      const res = await ctx.store.changeDeviceState({ userId: user.userId, deviceId: device.deviceId, state: to, at: now, reason, purge: true }, audit);
+      const res = await ctx.store.devices.changeState({ userId: user.userId, deviceId: device.deviceId, state: to, at: now, reason, purge: true }, audit);
       auditId = res.audit.id;
       ctx.hub.evict(user.userId, device.deviceId, action);
     } else {
-      auditId = (await ctx.store.appendAudit(audit)).id;
+      auditId = (await ctx.store.audit.append(audit)).id;
     }
     log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome, actor: actor.email }, 'lifecycle action');
   }
@@ -73,7 +73,7 @@ export async function applyLifecycleAction(
 export function adminRoutes(app: App, ctx: AppContext): void {
   /** onRequest, like authentication, so that non-admins get 403 whatever they send. */
   async function requireAdmin(req: FastifyRequest): Promise<void> {
-    const user = await ctx.store.getUser(authOf(req).userId);
+    const user = await ctx.store.users.get(authOf(req).userId);
     if (!user || !user.groups.includes(ctx.adminGroup)) throw forbidden();
   }
   const admin = { onRequest: [ctx.authenticate, requireAdmin] };
@@ -86,8 +86,8 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   });
 
   app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery } }, async (req) => {
-    const rows = await ctx.store.listUsers(req.query.email);
-    const states = await ctx.store.provisioningStates();
+    const rows = await ctx.store.users.listWithDevices(req.query.email);
+    const states = await ctx.store.users.provisioningStates();
     return { users: rows.map(({ user, devices }) => adminUser(user, devices, states.get(user.userId) ?? 'just-in-time')) };
   });
 
@@ -120,21 +120,21 @@ export function adminRoutes(app: App, ctx: AppContext): void {
     if (!byEmail && !byUser) {
       throw new ApiError('invalid_target');
     }
-    const user = byEmail ? await ctx.store.findUserByEmail(email!) : await ctx.store.getUser(userId!);
+    const user = byEmail ? await ctx.store.users.findByEmail(email!) : await ctx.store.users.get(userId!);
     if (!user) throw unknownUser();
     if (deviceId !== undefined) {
-      const device = await ctx.store.getDevice(user.userId, deviceId);
+      const device = await ctx.store.devices.get(user.userId, deviceId);
       if (!device) throw unknownDevice('No such device.');
       return { user, devices: [device] };
     }
-    const devices = await ctx.store.listDevices(user.userId);
+    const devices = await ctx.store.devices.list(user.userId);
     if (devices.length === 0) throw new ApiError('no_devices');
     return { user, devices };
   }
 
   async function act(action: Action, req: FastifyRequest, body: AdminActionRequest): Promise<AdminActionResponse> {
     const { user, devices } = await targets(body);
-    const actor = await ctx.store.getUser(authOf(req).userId);
+    const actor = await ctx.store.users.get(authOf(req).userId);
     return applyLifecycleAction(ctx, req.log, {
       action, user, devices, actor: { userId: actor!.userId, email: actor!.email }, reason: body.reason?.trim() ?? '',
     });
@@ -145,6 +145,6 @@ export function adminRoutes(app: App, ctx: AppContext): void {
 
   app.get('/v1/admin/audit', { ...admin, schema: { querystring: AuditQuery } }, async (req): Promise<{ entries: AuditEntry[] }> => {
     const limit = Math.min(req.query.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(req.query.limit), MAX_AUDIT_LIMIT);
-    return { entries: await ctx.store.listAudit(limit) };
+    return { entries: await ctx.store.audit.list(limit) };
   });
 }

@@ -7,6 +7,7 @@ import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret
 import { ApiError, unauthorized } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';
 import { AccountDeactivatedError } from '../store/types.ts';
+import { resolveIdentity } from '../identity/link.ts';
 import type { App, AppContext } from '../context.ts';
 
 const NONCE_TTL_MS = 10 * 60_000;
@@ -21,7 +22,7 @@ const accountDeactivated = () =>
 
 /**
  * `linkClaim`: the ID-token claim whose value links a person to a SCIM-provisioned user with that externalId
- * (default `sub`; Entra ID deployments use `oid`). See ScimStore.resolveIdentity.
+ * (default `sub`; Entra ID deployments use `oid`). See server/identity/link.ts.
  */
 export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: string } = {}): void {
   const linkClaim = opts.linkClaim ?? 'sub';
@@ -29,7 +30,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
   app.post('/v1/devices/nonce', { schema: NoInput }, async (): Promise<RegistrationNonce> => {
     const nonce = randomBytes(24).toString('base64url');
     const expiresAt = ctx.now() + NONCE_TTL_MS;
-    await ctx.store.createNonce(nonce, expiresAt);
+    await ctx.store.registration.createNonce(nonce, expiresAt);
     return { nonce, expiresAt };
   });
 
@@ -44,7 +45,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
     const email = stringClaim(claims.email) ?? '';
     const groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
-    const resolved = await ctx.store.scim.resolveIdentity({
+    const resolved = await resolveIdentity(ctx.store, {
       issuer: claims.iss, sub: claims.sub, email,
       name: stringClaim(claims.name) ?? stringClaim(claims.preferred_username) ?? email,
       groups,
@@ -58,7 +59,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     const secret = newSecret();
     let device;
     try {
-      device = await ctx.store.createDevice(
+      device = await ctx.store.devices.create(
         { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey },
         ctx.now(),
       );
@@ -78,7 +79,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
 
   app.get('/v1/devices/me', { schema: NoInput, onRequest: ctx.authenticate }, async (req): Promise<WhoAmI> => {
     const { userId, deviceId } = authOf(req);
-    const user = await ctx.store.getUser(userId);
+    const user = await ctx.store.users.get(userId);
     if (!user) throw unauthorized('The user of this credential no longer exists.');
     return {
       userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: user.groups.includes(ctx.adminGroup),

@@ -12,26 +12,26 @@ export function directoryRoutes(app: App, ctx: AppContext): void {
 
   const entry = async (u: UserRecord): Promise<DirectoryEntry> => ({
     userId: u.userId, email: u.email, name: u.name,
-    devices: (await ctx.store.activeDevices(u.userId)).map((d) => ({
+    devices: (await ctx.store.devices.active(u.userId)).map((d) => ({
       deviceId: d.deviceId, registrationId: d.registrationId, identityKey: Buffer.from(d.identityKey).toString('base64'),
     })),
   });
 
   app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery } }, async (req) => {
-    const user = await ctx.store.findUserByEmail(req.query.email);
+    const user = await ctx.store.users.findByEmail(req.query.email);
     if (!user) throw unknownUser();
     return entry(user);
   });
 
   app.get('/v1/directory/search', { ...auth, schema: { querystring: DirectorySearchQuery } }, async (req) => {
-    const users = await ctx.store.searchUsers(req.query.q, LIMITS.searchResults);
+    const users = await ctx.store.users.search(req.query.q, LIMITS.searchResults);
     return { results: await Promise.all(users.map(entry)) };
   });
 
   app.get('/v1/users/:userId', {
     ...auth, schema: { params: UserIdParams, querystring: Type.Object({}, { additionalProperties: false }) },
   }, async (req) => {
-    const user = await ctx.store.getUser(req.params.userId);
+    const user = await ctx.store.users.get(req.params.userId);
     if (!user) throw unknownUser();
     return entry(user);
   });

@@ -31,13 +31,13 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   const auth = { onRequest: ctx.authenticate };
 
   async function isOrgAdmin(userId: string): Promise<boolean> {
-    const user = await ctx.store.getUser(userId);
+    const user = await ctx.store.users.get(userId);
     return Boolean(user && user.groups.includes(ctx.adminGroup));
   }
 
   /** A user who may join: exists and is not deactivated. */
   async function requireLiveUser(userId: string): Promise<void> {
-    if (!(await ctx.store.getUser(userId)) || await ctx.store.isDeactivated(userId)) throw unknownUser();
+    if (!(await ctx.store.users.get(userId)) || await ctx.store.users.isDeactivated(userId)) throw unknownUser();
   }
 
   /** The group as the caller may reach it: members and org admins; everyone else gets 403 not_a_member. */
@@ -186,7 +186,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (!canPost(l.group, l.caller)) throw new ApiError('announcement_only');
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, l.group.id);
-    await ctx.store.storeEnvelopes(toStore);
+    await ctx.store.envelopes.store(toStore);
     ctx.hub.notify(req.body.envelopes);
     return { serverTimestamp };
   });

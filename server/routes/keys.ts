@@ -31,7 +31,7 @@ export function keyRoutes(app: App, ctx: AppContext): void {
   app.put('/v1/keys', { ...auth, schema: { querystring: NoQuery, body: UploadKeysRequest } }, async (req) => {
     const { userId, deviceId } = authOf(req);
     const { identityKey, signedPreKey, preKeys } = req.body;
-    const result = await ctx.store.uploadKeys(userId, deviceId, {
+    const result = await ctx.store.keys.upload(userId, deviceId, {
       ...(identityKey ? { identityKey: decodePublicKey(identityKey, 'identityKey') } : {}),
       ...(signedPreKey ? {
         signedPreKey: {
@@ -55,20 +55,20 @@ export function keyRoutes(app: App, ctx: AppContext): void {
 
   app.get('/v1/keys/count', { ...auth, schema: { querystring: NoQuery } }, async (req) => {
     const { userId, deviceId } = authOf(req);
-    return { count: await ctx.store.countPreKeys(userId, deviceId) };
+    return { count: await ctx.store.keys.countPreKeys(userId, deviceId) };
   });
 
   app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
-    if (!(await ctx.store.getUser(userId))) throw unknownUser();
-    const bundles = await ctx.store.takeBundles(userId);
+    if (!(await ctx.store.users.get(userId))) throw unknownUser();
+    const bundles = await ctx.store.keys.takeBundles(userId);
     return { userId, devices: bundles.map(toWireBundle) };
   });
 
   app.get('/v1/keys/:userId/:deviceId', { ...auth, schema: { params: UserDeviceParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
-    if (!(await ctx.store.getUser(userId))) throw unknownUser();
-    const bundles = await ctx.store.takeBundles(userId, Number(req.params.deviceId));
+    if (!(await ctx.store.users.get(userId))) throw unknownUser();
+    const bundles = await ctx.store.keys.takeBundles(userId, Number(req.params.deviceId));
     if (bundles.length === 0) throw unknownDevice();
     return { userId, devices: bundles.map(toWireBundle) };
   });

@@ -27,7 +27,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
 
   app.post('/v1/lifecycle/status', { schema: { querystring: NoQuery, body: DeviceStatusRequest } }, async (req): Promise<DeviceStatusResponse> => {
     const { userId, deviceId, timestamp, signature } = req.body;
-    const device = await ctx.store.getDevice(userId, deviceId);
+    const device = await ctx.store.devices.get(userId, deviceId);
     if (!device) throw noSuchDevice();
     if (!verified(device, signedText.status(userId, deviceId, timestamp), signature)) throw invalidSignature();
     const now = ctx.now();
@@ -50,7 +50,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
           issuedAt: now, lockAfter, wipeAfter,
           signature: ctx.leaseKey.sign(signedText.lease(userId, deviceId, now, lockAfter, wipeAfter)),
         };
-        await ctx.store.touchDevice(userId, deviceId, now);
+        await ctx.store.devices.touch(userId, deviceId, now);
         return { ...base, status: 'active', lease };
       }
     }
@@ -58,8 +58,8 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
 
   app.post('/v1/lifecycle/wipe-receipt', { schema: { querystring: NoQuery, body: WipeReceipt } }, async (req) => {
     const { userId, deviceId, wipedAt, steps, signature } = req.body;
-    const device = await ctx.store.getDevice(userId, deviceId);
-    const user = device && await ctx.store.getUser(userId);
+    const device = await ctx.store.devices.get(userId, deviceId);
+    const user = device && await ctx.store.users.get(userId);
     if (!device || !user) throw noSuchDevice();
     // Receipts only mean something for a requested wipe; anything else is refused before it can touch the log.
     if (device.state !== 'wipe-pending' && device.state !== 'wiped') {
@@ -68,7 +68,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     const now = ctx.now();
     const target = { userId, email: user.email, deviceId };
     const refuse = async (outcome: string, error: ApiError): Promise<never> => {
-      await ctx.store.appendAudit({
+      await ctx.store.audit.append({
         at: now, actor: { userId: null, email: 'unverified wipe receipt' }, action: 'wipe receipt refused', target,
         reason: device.wipeReason ?? '', outcome,
       });
@@ -83,7 +83,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
         new ApiError('invalid_timestamp'));
     }
     if (device.state === 'wipe-pending') {
-      await ctx.store.changeDeviceState({ userId, deviceId, state: 'wiped', at: now, purge: true }, {
+      await ctx.store.devices.changeState({ userId, deviceId, state: 'wiped', at: now, purge: true }, {
         at: now, actor: { userId, email: user.email }, action: 'wipe confirmed', target, reason: device.wipeReason ?? '',
         outcome: `wiped at ${new Date(wipedAt).toISOString()}; verified steps: ${steps.join(', ')}`,
       });

@@ -14,12 +14,12 @@ export function messageRoutes(app: App, ctx: AppContext): void {
   }, async (req) => {
     const sender = authOf(req);
     const { recipient, envelopes } = req.body;
-    if (!(await ctx.store.getUser(recipient))) throw unknownUser();
+    if (!(await ctx.store.users.get(recipient))) throw unknownUser();
 
     // Expected: every active device of the recipient and of the sender, except the sending device.
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp);
-    await ctx.store.storeEnvelopes(toStore);
+    await ctx.store.envelopes.store(toStore);
     ctx.hub.notify(envelopes);
     return { serverTimestamp };
   });

@@ -10,7 +10,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE, SCIM_LIMITS, URN } from '../../common/wire/scim.ts';
 import { LIMITS } from '../../common/wire/schemas.ts';
-import { ScimStoreError, type ScimUserRow } from '../store/types.ts';
+import { ScimStoreError, type ScimUserRow, type ScimUserWrite } from '../store/types.ts';
+import { directoryView, followScimUser } from '../identity/link.ts';
 import { ScimError, badRequest, conflict, notFound } from '../scim/errors.ts';
 import { parseListFilter } from '../scim/filter.ts';
 import { schemaDocuments } from '../scim/schema.ts';
@@ -55,6 +56,10 @@ function toScimError(err: FastifyError | Error): ScimError {
   if (status >= 400 && status < 500) return new ScimError(status, undefined, e.message || 'The request was not understood.');
   return new ScimError(500, undefined, 'The server failed to handle this request.');
 }
+
+/** Display names of SCIM users from their attributes (for group member lists). */
+const displayNames = (attrs: Map<string, Record<string, unknown>>) =>
+  new Map([...attrs].map(([id, a]) => [id, directoryView(a).name]));
 
 function paging(query: Record<string, unknown>): { offset: number; limit: number; startIndex: number } {
   const int = (name: string, fallback: number): number => {
@@ -161,13 +166,21 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     const renderUser = async (req: FastifyRequest, row: ScimUserRow) =>
       project(userResource(row, await ctx.store.scim.groupsOf(row.id), base(req)), stringParam(query(req), 'attributes'), stringParam(query(req), 'excludedAttributes'));
 
+    /** A SCIM write of a user; a linked Parley user's directory entry follows it in the same transaction. */
+    const updateUser = (id: string, update: (current: ScimUserRow) => ScimUserWrite) => ctx.store.transaction(async () => {
+      const now = ctx.now();
+      const row = await ctx.store.scim.updateUser(id, update, now);
+      if (row) await followScimUser(ctx.store, row, now);
+      return row;
+    });
+
     /** A deactivated or deleted user who registered devices: wipe every device not already wiped or being wiped. */
     async function enforce(log: FastifyBaseLogger, row: ScimUserRow, deleted: boolean): Promise<void> {
       if (row.userId === null || (row.active && !deleted)) return;
-      const user = await ctx.store.getUser(row.userId);
+      const user = await ctx.store.users.get(row.userId);
       if (!user) return;
       await removeLeaverFromGroups(ctx, log, user.userId);
-      const devices = (await ctx.store.listDevices(user.userId)).filter((d) => d.state === 'active' || d.state === 'revoked');
+      const devices = (await ctx.store.devices.list(user.userId)).filter((d) => d.state === 'active' || d.state === 'revoked');
       if (devices.length === 0) return;
       await applyLifecycleAction(ctx, log, { action: 'wipe', user, devices, actor: { ...SCIM_ACTOR }, reason: DEACTIVATION_REASON });
     }
@@ -196,7 +209,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     });
 
     scope.put<{ Params: { id: string } }>('/Users/:id', async (req) => {
-      const row = await ctx.store.scim.updateUser(req.params.id, (current) => userWrite(req.body, current), ctx.now());
+      const row = await updateUser(req.params.id, (current) => userWrite(req.body, current));
       if (!row) throw notFound('User', req.params.id);
       await enforce(req.log, row, false);
       return renderUser(req, row);
@@ -204,7 +217,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
 
     scope.patch<{ Params: { id: string } }>('/Users/:id', async (req) => {
       const ops = normalizePatch('User', req.body);
-      const row = await ctx.store.scim.updateUser(req.params.id, (current) => patchedUserWrite(current, ops), ctx.now());
+      const row = await updateUser(req.params.id, (current) => patchedUserWrite(current, ops));
       if (!row) throw notFound('User', req.params.id);
       await enforce(req.log, row, false);
       return renderUser(req, row);
@@ -221,7 +234,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     // ---- Groups ----
 
     const renderGroup = async (req: FastifyRequest, row: Parameters<typeof groupResource>[0]) =>
-      project(groupResource(row, await ctx.store.scim.displayOf(row.members), base(req)),
+      project(groupResource(row, displayNames(await ctx.store.scim.attrsOf(row.members)), base(req)),
         stringParam(query(req), 'attributes'), stringParam(query(req), 'excludedAttributes'));
 
     scope.get('/Groups', async (req) => {

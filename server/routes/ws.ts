@@ -14,7 +14,7 @@ export function wsRoutes(app: App, ctx: AppContext): void {
     const { userId, deviceId } = authOf(req);
     ctx.hub.attach(userId, deviceId, socket);
     // An admin action between authentication and attach found no socket to close: check once more.
-    void ctx.store.getDevice(userId, deviceId).then((d) => {
+    void ctx.store.devices.get(userId, deviceId).then((d) => {
       if (d && d.state !== 'active') ctx.hub.evict(userId, deviceId, d.state === 'revoked' ? 'revoke' : 'wipe');
     }, (err: unknown) => req.log.error({ err }, 'device state re-check failed'));
   });

@@ -1,4 +1,6 @@
-// Storage contract of the relay. Async so a PostgreSQL implementation can follow the SQLite one.
+// Storage contract of the relay. Async so a PostgreSQL implementation can follow the SQLite one (sqlite/):
+// one sub-store per area, each a set of primitives (queries and atomic writes). Policy — who a signed-in
+// person is (server/identity/), who may do what (routes, server/groups/) — lives above this line.
 // Binary key material and envelope contents cross this boundary as raw bytes (Uint8Array);
 // base64 is a wire concern handled by the routes.
 
@@ -152,10 +154,6 @@ export class AccountDeactivatedError extends Error {
   }
 }
 
-export type IdentityResolution =
-  | { ok: true; user: UserRecord; scimId: string }
-  | { ok: false; reason: 'deactivated' | 'identity_conflict' };
-
 export interface ScimStore {
   listUsers(filter: ScimUserFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimUserRow[] }>;
   getUser(id: string): Promise<ScimUserRow | undefined>;
@@ -163,28 +161,33 @@ export interface ScimStore {
   createUser(write: ScimUserWrite, now: number): Promise<ScimUserRow>;
   /**
    * One transaction: reads the row, calls `update` (which may throw: nothing is written), checks uniqueness and
-   * writes. If the row is linked, the Parley user's email/name follow. Undefined if there is no such row.
+   * writes; the row becomes managed. Undefined if there is no such row.
    */
   updateUser(id: string, update: (current: ScimUserRow) => ScimUserWrite, now: number): Promise<ScimUserRow | undefined>;
   /** Marks the row deleted and removes it from its groups; the Parley user stays (deactivated). */
   deleteUser(id: string, now: number): Promise<ScimUserRow | undefined>;
   /** SCIM groups the user belongs to. */
   groupsOf(id: string): Promise<Array<{ id: string; displayName: string }>>;
-  /** Display names of these SCIM users (for group member lists). */
-  displayOf(ids: string[]): Promise<Map<string, string>>;
+  /** The attributes of these SCIM users, deleted ones included (for group member lists). */
+  attrsOf(ids: string[]): Promise<Map<string, Record<string, unknown>>>;
+
+  // Primitives of identity linking (server/identity/link.ts), which calls them inside ServerStore.transaction.
+  /** The live row whose externalId is this value. */
+  liveUserByExternalId(externalId: string): Promise<ScimUserRow | undefined>;
+  /** The live row linked to this Parley user (at most one). */
+  liveUserOf(userId: string): Promise<ScimUserRow | undefined>;
+  /** An unmanaged row for a Parley user who signed in without being provisioned (userName and active from attrs). */
+  createUnmanagedUser(userId: string, attrs: Record<string, unknown>, linkValue: string | null, now: number): Promise<ScimUserRow>;
+  /** Rewrites an unmanaged row from fresh sign-in claims (no version bump: SCIM did not change it). */
+  refreshUnmanagedUser(id: string, attrs: Record<string, unknown>, linkValue: string | null, now: number): Promise<void>;
+  /** Links the row to a Parley user; `linkValue` replaces the stored one, or only fills it in if `onlyIfUnset`. */
+  linkUser(id: string, userId: string, linkValue: string | null, opts?: { onlyIfUnset?: boolean }): Promise<void>;
 
   listGroups(filter: ScimGroupFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimGroupRow[] }>;
   getGroup(id: string): Promise<ScimGroupRow | undefined>;
   createGroup(write: ScimGroupWrite, now: number): Promise<ScimGroupRow>;
   updateGroup(id: string, update: (current: ScimGroupRow) => ScimGroupWrite, now: number): Promise<ScimGroupRow | undefined>;
   deleteGroup(id: string): Promise<boolean>;
-
-  /**
-   * Registration: which Parley user an ID token is. If a live SCIM user's externalId equals `linkValue`, that SCIM
-   * user is the person (an inactive one is refused); otherwise the user (issuer, sub) just in time, refused if
-   * SCIM deactivated or deleted it. Creates/updates the Parley user and the link in one transaction.
-   */
-  resolveIdentity(claims: NewUser, linkValue: string | undefined, now: number): Promise<IdentityResolution>;
 }
 
 export interface KeyUpload {
@@ -197,7 +200,7 @@ export type KeyUploadResult =
   | { ok: true; count: number }
   | { ok: false; reason: 'identity_required' | 'identity_key_immutable' | 'unknown_device' };
 
-export interface ServerStore {
+export interface RegistrationStore {
   createNonce(nonce: string, expiresAt: number): Promise<void>;
   /** Deletes the nonce; true only if it existed and had not expired (single use). */
   consumeNonce(nonce: string, now: number): Promise<boolean>;
@@ -206,63 +209,94 @@ export interface ServerStore {
    * already recorded and not yet expired (a replay). Expired records are swept as a side effect.
    */
   useTokenOnce(tokenHash: Uint8Array, expiresAt: number, now: number): Promise<boolean>;
+}
 
-  /** Just-in-time provisioning: finds the user by (issuer, sub) or creates it; refreshes display attributes. */
-  upsertUser(user: NewUser, now: number): Promise<UserRecord>;
-  getUser(userId: string): Promise<UserRecord | undefined>;
+/** The profile the directory shows, refreshed from sign-in claims or SCIM attributes. */
+export interface UserProfile { email: string; name: string; groups?: string[] }
+
+export interface UserStore {
+  get(userId: string): Promise<UserRecord | undefined>;
+  /** The user of this IdP identity. */
+  bySubject(issuer: string, sub: string): Promise<UserRecord | undefined>;
+  /** A new user with a fresh opaque id. */
+  create(user: NewUser, now: number): Promise<UserRecord>;
+  /** Sets email and name (and the groups claim, if given). */
+  setProfile(userId: string, profile: UserProfile, now: number): Promise<void>;
   /**
-   * The directory lookup: case-insensitive; deactivated users (SCIM active=false or deleted) are never returned;
-   * if an address was recycled, the most recently updated active user wins.
+   * The directory lookup: case-insensitive; deactivated users are never returned; if an address was recycled,
+   * the most recently updated active user wins.
    */
-  findUserByEmail(email: string): Promise<UserRecord | undefined>;
-  /** Directory search; deactivated users are left out. */
-  searchUsers(query: string, limit: number): Promise<UserRecord[]>;
-  /** True if SCIM deactivated or deleted this user. */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  /** Directory search over email and name; deactivated users are left out. */
+  search(query: string, limit: number): Promise<UserRecord[]>;
+  /** DEACTIVATED: the user has SCIM rows and none of them is live and active (SCIM set active=false or deleted it). */
   isDeactivated(userId: string): Promise<boolean>;
   /**
-   * Every user's provisioning state (admin directory): 'deactivated' if SCIM deactivated or deleted them, else
-   * 'provisioned' if their live SCIM row was written through SCIM, else 'just-in-time'.
+   * Every user's provisioning state (admin directory): 'deactivated' as above, else 'provisioned' if their live
+   * SCIM row was written through SCIM, else 'just-in-time'.
    */
   provisioningStates(): Promise<Map<string, 'provisioned' | 'just-in-time' | 'deactivated'>>;
+  /** All users (or those with this email, case-insensitive) with all their devices. */
+  listWithDevices(email?: string): Promise<Array<{ user: UserRecord; devices: DeviceRecord[] }>>;
+}
 
+export interface DeviceStore {
   /** Throws AccountDeactivatedError if the user is deactivated. */
-  createDevice(
+  create(
     d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
   ): Promise<DeviceRecord>;
-  getDevice(userId: string, deviceId: number): Promise<DeviceRecord | undefined>;
-  touchDevice(userId: string, deviceId: number, now: number): Promise<void>;
+  get(userId: string, deviceId: number): Promise<DeviceRecord | undefined>;
+  touch(userId: string, deviceId: number, now: number): Promise<void>;
   /** Devices with published keys in state 'active' (the only ones others see and encrypt to). */
-  activeDevices(userId: string): Promise<ActiveDevice[]>;
+  active(userId: string): Promise<ActiveDevice[]>;
   /** Every device of the user, whatever its state. */
-  listDevices(userId: string): Promise<DeviceRecord[]>;
-  /** All users (or those with this email, case-insensitive) with all their devices. */
-  listUsers(email?: string): Promise<Array<{ user: UserRecord; devices: DeviceRecord[] }>>;
+  list(userId: string): Promise<DeviceRecord[]>;
   /** Changes a device's lifecycle state and appends the audit entry, in one transaction. */
-  changeDeviceState(change: LifecycleChange, audit: NewAuditRecord): Promise<{ device: DeviceRecord; audit: AuditRecord }>;
-  /** Appends to the hash-chained, append-only audit log. */
-  appendAudit(entry: NewAuditRecord): Promise<AuditRecord>;
-  /** Newest first. */
-  listAudit(limit: number): Promise<AuditRecord[]>;
+  changeState(change: LifecycleChange, audit: NewAuditRecord): Promise<{ device: DeviceRecord; audit: AuditRecord }>;
+}
 
-  uploadKeys(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult>;
+export interface KeyStore {
+  upload(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult>;
   countPreKeys(userId: string, deviceId: number): Promise<number>;
   /** Bundles of the active devices (all, or just `deviceId`), each consuming one one-time prekey atomically. */
   takeBundles(userId: string, deviceId?: number): Promise<StoredBundle[]>;
+}
 
+export interface EnvelopeStore {
   /**
    * Stores all envelopes in one transaction; returns them with their ids, in id order. Envelopes for a device
    * that is no longer active are dropped (not returned).
    */
-  storeEnvelopes(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]>;
-  envelopesAfter(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
+  store(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]>;
+  after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes the envelope only if it is addressed to this device. */
-  deleteEnvelope(userId: string, deviceId: number, id: number): Promise<boolean>;
+  delete(userId: string, deviceId: number, id: number): Promise<boolean>;
+}
 
+export interface AuditStore {
+  /** Appends to the hash-chained, append-only audit log. */
+  append(entry: NewAuditRecord): Promise<AuditRecord>;
+  /** Newest first. */
+  list(limit: number): Promise<AuditRecord[]>;
+}
+
+export interface ServerStore {
+  readonly registration: RegistrationStore;
+  readonly users: UserStore;
+  readonly devices: DeviceStore;
+  readonly keys: KeyStore;
+  readonly envelopes: EnvelopeStore;
+  readonly audit: AuditStore;
   /** SCIM 2.0 provisioning state. */
   readonly scim: ScimStore;
   /** Admin-governed groups (server/groups/). */
   readonly groups: GroupStore;
-
+  /**
+   * Runs `fn` as one transaction: every store call made from `fn` (and what it awaits) commits with it or, if
+   * `fn` throws, not at all; other callers do not see its writes before and wait while it runs. Nested calls
+   * join the outer transaction. Keep it short: no network I/O inside.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
 // /v1/groups/:id/messages that the server checks against the exact member devices, stores and notifies.
 //
 // Members: the dev IdP signs in only its four demo accounts, so the 9 + 99 + 999 member users are provisioned
-// the way POST /v1/devices does it after the ID token check — store.scim.resolveIdentity + store.createDevice
+// the way POST /v1/devices does it after the ID token check — resolveIdentity (server/identity/link.ts) + store.devices.create
 // with a device credential we mint, through a second SqliteStore connection on the server's data dir — and then
 // publish REAL Signal keys (crypto/signal.ts: identity, signed prekey, one-time prekey) over HTTP PUT /v1/keys
 // with that credential. Only the OIDC sign-in of the members is skipped; nothing the sender or the send path does
@@ -29,6 +29,7 @@ import { decodePayload, encodePayload } from '../../electron/core/payload.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
+import { resolveIdentity } from '../../server/identity/link.ts';
 import type { GroupSendRequest } from '../../common/wire/groups.ts';
 import { makeDevice, MemoryProtocolState } from '../crypto/memory-state.ts';
 import { ms, now, summarize, type SectionResult, type Table } from './stats.ts';
@@ -84,12 +85,12 @@ async function provision(server: RunningServer, dataDir: string, tag: string, co
       const signed = await createSignedPreKey(identity.keyPair, 1);
       const preKeys = await createPreKeys(1, 1);
       const email = `${tag}-member${String(i).padStart(4, '0')}@acme.test`;
-      const resolved = await store.scim.resolveIdentity(
+      const resolved = await resolveIdentity(store,
         { issuer: server.issuer, sub: `bench-${tag}-${i}`, email, name: `Member ${tag}/${i}`, groups: [] }, undefined, Date.now(),
       );
       if (!resolved.ok) throw new Error(`provisioning ${email}: ${resolved.reason}`);
       const secret = newSecret();
-      const device = await store.createDevice({
+      const device = await store.devices.create({
         userId: resolved.user.userId, registrationId: identity.registrationId, name: 'bench member laptop',
         credentialHash: hashSecret(secret), lifecycleKey: lifecycleKeyRaw(),
       }, Date.now());
@@ -408,7 +409,7 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
         `Group send, in-memory crypto floor: ${ms(E.p50)} ms per device (steady-state Double Ratchet encrypt, session load/store in a Map) vs ${ms(encBig / big.devices)} ms per device in sendGroupText at 1,000 members (SQLCipher store); X3DH ${ms(X.p50)} ms + first encrypt ${ms(F.p50)} ms per device in memory.`,
       ],
       method: [
-        `Groups: server (dev IdP) and alice's client run in this one Node process, as in the latency section. The dev IdP signs in only its four demo accounts, so ${SIZES.map((n) => n - 1).join(' + ')} member users are provisioned as POST /v1/devices does after the ID token check (store.scim.resolveIdentity and store.createDevice through a second SqliteStore connection on the server's data dir, with a minted device credential), and each member device then publishes real Signal keys (identity, signed prekey, one one-time prekey from crypto/signal.ts) over PUT /v1/keys. The three groups (created with Messenger.createGroup) have disjoint members, so each first message runs X3DH for every member device. Member 0 of every group decrypts its envelope of every timed send with its own keys, as a check. Alice's ApiClient.request is wrapped on that instance to record the start and end of every HTTP call: "fetch" is the wall time covered by the calls before the POST (up to 8 run in parallel), "encrypt" is from the end of the last of them to the start of the POST, "POST" is the POST round trip. Server figures replay the captured body of the last steady send with fetch (same credential), first with no member connected, then with a raw WebSocket open for every member device (${ONLINE_REPLAYS} replays; "every online device got it" is from the POST start to the last member socket receiving the envelope frame). The member sockets run in the same process, so they compete with the server for the event loop, as in the latency section.`,
+        `Groups: server (dev IdP) and alice's client run in this one Node process, as in the latency section. The dev IdP signs in only its four demo accounts, so ${SIZES.map((n) => n - 1).join(' + ')} member users are provisioned as POST /v1/devices does after the ID token check (resolveIdentity of server/identity/link.ts and store.devices.create through a second SqliteStore connection on the server's data dir, with a minted device credential), and each member device then publishes real Signal keys (identity, signed prekey, one one-time prekey from crypto/signal.ts) over PUT /v1/keys. The three groups (created with Messenger.createGroup) have disjoint members, so each first message runs X3DH for every member device. Member 0 of every group decrypts its envelope of every timed send with its own keys, as a check. Alice's ApiClient.request is wrapped on that instance to record the start and end of every HTTP call: "fetch" is the wall time covered by the calls before the POST (up to 8 run in parallel), "encrypt" is from the end of the last of them to the start of the POST, "POST" is the POST round trip. Server figures replay the captured body of the last steady send with fetch (same credential), first with no member connected, then with a raw WebSocket open for every member device (${ONLINE_REPLAYS} replays; "every online device got it" is from the POST start to the last member socket receiving the envelope frame). The member sockets run in the same process, so they compete with the server for the event loop, as in the latency section.`,
       ],
     };
   } finally {

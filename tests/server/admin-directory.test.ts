@@ -8,6 +8,7 @@ import { AdminGroupList } from '../../common/wire/groups.ts';
 import { AdminUsersResponse } from '../../common/wire/lifecycle.ts';
 import { URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 const TOKEN = 'scim-admin-directory-token-0123456789';
 const sub = (username: string) => DEV_ACCOUNTS.find((a) => a.username === username)!.sub;
@@ -75,12 +76,12 @@ test('GET /v1/admin/groups: every group with member count and flags for an org a
 test('GET /v1/admin/groups: 403 JSON for a plain user (even a group owner), 401 without a credential, 400 on an unknown query', async () => {
   const refused = await call(alice, 'GET', '/v1/admin/groups');
   assert.equal(refused.status, 403);
-  assert.equal(refused.body.error, 'forbidden');
+  assert.equal(refused.error?.code, ErrorCode.forbidden);
   assert.equal(typeof refused.body.message, 'string');
   assert.equal((await call(null, 'GET', '/v1/admin/groups')).status, 401);
   const bad = await call(carol, 'GET', '/v1/admin/groups?all=1');
   assert.equal(bad.status, 400, JSON.stringify(bad.body));
-  assert.equal(typeof bad.body.error, 'string');
+  assert.equal(bad.error?.code, ErrorCode.invalid_request);
 });
 
 test('GET /v1/admin/users: provisioning state provisioned / just-in-time / deactivated', async () => {

@@ -11,6 +11,7 @@ import { AdminActionResponse, AdminUsersResponse, AuditResponse, DeviceStatusRes
 import { SqliteStore, DB_FILE } from '../../server/store/sqlite.ts';
 import { verifyAuditChain } from '../../server/audit.ts';
 import { activeDevice, api, keyUpload, lifecycleKeyPair, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 /** A delivery socket that records frames and the close code. */
 class Socket {
@@ -93,7 +94,7 @@ test('non-admins get 403 forbidden (JSON) on every admin route, whatever they se
     for (const [method, path, body] of routes) {
       const res = await api(server.url, method, path, { auth: who.auth, ...(body ? { body } : {}) });
       assert.equal(res.status, 403, `${method} ${path}: ${JSON.stringify(res.body)}`);
-      assert.equal(res.body.error, 'forbidden');
+      assert.equal(res.error?.code, ErrorCode.forbidden);
       assert.equal(typeof res.body.message, 'string');
     }
   }
@@ -128,19 +129,19 @@ test('action targets: exactly one of email | userId | userId+deviceId (400 inval
     for (const path of ['/v1/admin/wipe', '/v1/admin/revoke']) {
       const res = await api(server.url, 'POST', path, { auth: carol.auth, body });
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
-      assert.equal(res.body.error, 'invalid_target');
+      assert.equal(res.error?.code, ErrorCode.invalid_target);
     }
   }
   const bad = await api(server.url, 'POST', '/v1/admin/wipe', { auth: carol.auth, body: { userId: 'not-a-user-id' } });
   assert.equal(bad.status, 400);
   const unknownEmail = await api(server.url, 'POST', '/v1/admin/wipe', { auth: carol.auth, body: { email: 'nobody@acme.test' } });
   assert.equal(unknownEmail.status, 404);
-  assert.equal(unknownEmail.body.error, 'unknown_user');
+  assert.equal(unknownEmail.error?.code, ErrorCode.unknown_user);
   const unknownUser = await api(server.url, 'POST', '/v1/admin/revoke', { auth: carol.auth, body: { userId: `u_${'A'.repeat(22)}` } });
   assert.equal(unknownUser.status, 404);
   const unknownDevice = await api(server.url, 'POST', '/v1/admin/wipe', { auth: carol.auth, body: { userId: bob.userId, deviceId: 99 } });
   assert.equal(unknownDevice.status, 404);
-  assert.equal(unknownDevice.body.error, 'unknown_device');
+  assert.equal(unknownDevice.error?.code, ErrorCode.unknown_device);
   assert.equal(await deviceState(bob), 'active');
   assert.deepEqual(await audit(), [], 'refused requests leave no audit entries');
 });
@@ -168,7 +169,7 @@ test('wipe: credential refused at once, queue and prekeys gone, socket gets {typ
   for (const [method, path, body] of [['GET', '/v1/devices/me'], ['GET', '/v1/keys/count'], ['PUT', '/v1/keys', keyUpload([9])], ['GET', `/v1/users/${alice.userId}`]] as const) {
     const r = await api(server.url, method, path, { auth: bob.auth, ...(body ? { body } : {}) });
     assert.equal(r.status, 401, `${method} ${path}`);
-    assert.equal(r.body.error, 'device_wiped');
+    assert.equal(r.error?.code, ErrorCode.device_wiped);
     assert.match(r.body.message, /wiped/);
   }
   await assert.rejects(Socket.connect(server.url, bob.auth), (err: any) => err.status === 401);
@@ -176,8 +177,8 @@ test('wipe: credential refused at once, queue and prekeys gone, socket gets {typ
   // Queued envelopes and one-time prekeys were deleted with the admin action.
   const store = new SqliteStore(server.dataDir);
   try {
-    assert.deepEqual(await store.envelopesAfter(bob.userId, bob.deviceId, 0, 100), []);
-    assert.equal(await store.countPreKeys(bob.userId, bob.deviceId), 0);
+    assert.deepEqual(await store.envelopes.after(bob.userId, bob.deviceId, 0, 100), []);
+    assert.equal(await store.keys.countPreKeys(bob.userId, bob.deviceId), 0);
   } finally {
     await store.close();
   }
@@ -189,7 +190,7 @@ test('wipe: credential refused at once, queue and prekeys gone, socket gets {typ
   assert.deepEqual(bundles.body.devices, []);
   const stillSending = await send(alice, bob);
   assert.equal(stillSending.status, 409, JSON.stringify(stillSending.body));
-  assert.equal(stillSending.body.error, 'mismatched_devices');
+  assert.equal(stillSending.error?.code, ErrorCode.mismatched_devices);
   assert.deepEqual(stillSending.body.extra, [{ userId: bob.userId, deviceId: bob.deviceId }]);
   assert.deepEqual(stillSending.body.devices[bob.userId], []);
 
@@ -214,7 +215,7 @@ test('wipe: credential refused at once, queue and prekeys gone, socket gets {typ
 test('wipe receipts: forged ones are refused and audited; a valid one confirms the wipe', async () => {
   const forged = await receipt(bob, { sign: lifecycleKeyPair().sign });
   assert.equal(forged.status, 401, JSON.stringify(forged.body));
-  assert.equal(forged.body.error, 'invalid_signature');
+  assert.equal(forged.error?.code, ErrorCode.invalid_signature);
   let [entry] = await audit(1);
   assert.equal(entry.action, 'wipe receipt refused');
   assert.equal(entry.actor.userId, null);
@@ -229,7 +230,7 @@ test('wipe receipts: forged ones are refused and audited; a valid one confirms t
 
   const future = await receipt(bob, { wipedAt: Date.now() + 60 * 60_000 });
   assert.equal(future.status, 400);
-  assert.equal(future.body.error, 'invalid_timestamp');
+  assert.equal(future.error?.code, ErrorCode.invalid_timestamp);
   assert.equal(await deviceState(bob), 'wipe-pending');
 
   const ok = await receipt(bob);
@@ -248,7 +249,7 @@ test('wipe receipts: forged ones are refused and audited; a valid one confirms t
 
   // A wiped device still hears "wipe" (it may have crashed mid-wipe), and stays locked out.
   assert.equal((await status(bob)).body.status, 'wipe');
-  assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: keyUpload([1]) })).body.error, 'device_wiped');
+  assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: keyUpload([1]) })).error?.code, ErrorCode.device_wiped);
   await assert.rejects(Socket.connect(server.url, bob.auth), (err: any) => err.status === 401);
   // Wiping it again changes nothing but is audited.
   const again = await api(server.url, 'POST', '/v1/admin/wipe', { auth: carol.auth, body: { email: 'bob@acme.test' } });
@@ -269,7 +270,7 @@ test('revoke: socket closed with 4003, 401 device_revoked, status says revoked; 
 
   const me = await api(server.url, 'GET', '/v1/devices/me', { auth: dave.auth });
   assert.equal(me.status, 401);
-  assert.equal(me.body.error, 'device_revoked');
+  assert.equal(me.error?.code, ErrorCode.device_revoked);
   await assert.rejects(Socket.connect(server.url, dave.auth), (err: any) => err.status === 401);
   assert.equal((await status(dave)).body.status, 'revoked');
   assert.equal((await receipt(dave)).status, 409);
@@ -301,7 +302,7 @@ test('a user-wide wipe hits every device, one audit entry each; auditId is the l
   assert.equal(first.id, res.body.auditId - 1);
   assert.deepEqual([first.target.deviceId, last.target.deviceId], [alice.deviceId, second.deviceId]);
   for (const e of [first, last]) assert.equal(e.action, 'wipe requested');
-  for (const dev of [alice, second]) assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: dev.auth })).body.error, 'device_wiped');
+  for (const dev of [alice, second]) assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: dev.auth })).error?.code, ErrorCode.device_wiped);
   // A fresh sign-in still registers a new device (the IdP decides who may use Parley).
   const fresh = await activeDevice(server.url, 'alice');
   assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: fresh.auth })).status, 200);

@@ -6,6 +6,7 @@ import { LIMITS } from '../../common/wire/schemas.ts';
 import {
   activeDevice, api, devLogin, fakePublicKey, lifecycleKeyPair, startTestServer, type Registered, type TestServer,
 } from './helpers.ts';
+import { ErrorCode, parseErrorBody, type ParsedError } from '../../common/errors.ts';
 
 let server: TestServer;
 let alice: Registered, bob: Registered;
@@ -16,13 +17,17 @@ before(async () => {
 });
 after(async () => { await server.cleanup(); });
 
-function assertClientError(res: { status: number; body: any }, status: number, error?: string) {
+/** A 4xx whose body is an ErrorBody (api() checks that) with a code of the table. */
+function assertClientError(res: { status: number; body: any; error?: ParsedError }, status: number, error?: ErrorCode) {
   assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(typeof res.body, 'object');
-  assert.equal(typeof res.body.error, 'string');
-  assert.match(res.body.error, /^[a-z0-9_]+$/);
-  assert.equal(typeof res.body.message, 'string');
-  if (error) assert.equal(res.body.error, error);
+  assert.ok(res.error, 'an error body');
+  if (error) assert.equal(res.error.code, error);
+}
+
+/** A raw fetch response read the way api() reads it. */
+async function answer(res: Response) {
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), error: parseErrorBody(res.status, text) };
 }
 
 const envelope = (over: Record<string, unknown> = {}) => ({
@@ -35,10 +40,10 @@ test('every route answers bad input with a 4xx JSON error and keeps serving', as
     ['PUT', '/v1/keys'], ['POST', '/v1/messages'],
   ];
   for (const [method, path] of [...authed, ['POST', '/v1/devices'] as [string, string]]) {
-    assertClientError(await api(server.url, method, path, { ...a, raw: '{"not json' }), 400, 'invalid_json');
-    assertClientError(await api(server.url, method, path, { ...a, raw: '' }), 400, 'invalid_json');
-    assertClientError(await api(server.url, method, path, { ...a, body: [1, 2] }), 400, 'invalid_request');
-    assertClientError(await api(server.url, method, path, { ...a, raw: `{"x":"${'a'.repeat(LIMITS.bodyBytes)}"}` }), 413, 'body_too_large');
+    assertClientError(await api(server.url, method, path, { ...a, raw: '{"not json' }), 400, ErrorCode.invalid_json);
+    assertClientError(await api(server.url, method, path, { ...a, raw: '' }), 400, ErrorCode.invalid_json);
+    assertClientError(await api(server.url, method, path, { ...a, body: [1, 2] }), 400, ErrorCode.invalid_request);
+    assertClientError(await api(server.url, method, path, { ...a, raw: `{"x":"${'a'.repeat(LIMITS.bodyBytes)}"}` }), 413, ErrorCode.body_too_large);
   }
   // Wrong types, extra fields, out-of-range values.
   const bad: Array<[string, string, unknown]> = [
@@ -57,30 +62,30 @@ test('every route answers bad input with a 4xx JSON error and keeps serving', as
     ['POST', '/v1/messages', { recipient: bob.userId, envelopes: Array.from({ length: LIMITS.envelopesPerSend + 1 }, () => envelope()) }],
   ];
   for (const [method, path, body] of bad) {
-    assertClientError(await api(server.url, method, path, { ...a, body }), 400, 'invalid_request');
+    assertClientError(await api(server.url, method, path, { ...a, body }), 400, ErrorCode.invalid_request);
   }
   // Passes the regex, but is not canonical base64 (non-zero padding bits).
-  assertClientError(await api(server.url, 'POST', '/v1/messages', { ...a, body: { recipient: bob.userId, envelopes: [envelope({ content: 'aGVsbG9=' })] } }), 400, 'invalid_base64');
-  assertClientError(await api(server.url, 'POST', '/v1/messages', { ...a, body: { recipient: 'u_AAAAAAAAAAAAAAAAAAAAAA', envelopes: [envelope()] } }), 404, 'unknown_user');
+  assertClientError(await api(server.url, 'POST', '/v1/messages', { ...a, body: { recipient: bob.userId, envelopes: [envelope({ content: 'aGVsbG9=' })] } }), 400, ErrorCode.invalid_base64);
+  assertClientError(await api(server.url, 'POST', '/v1/messages', { ...a, body: { recipient: 'u_AAAAAAAAAAAAAAAAAAAAAA', envelopes: [envelope()] } }), 404, ErrorCode.unknown_user);
 
   // Params and query strings.
   for (const path of ['/v1/keys/not-a-user', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA/0', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA/abc',
     '/v1/users/alice', '/v1/directory', '/v1/directory?email=not-an-email', '/v1/directory/search', '/v1/directory/search?q=',
     '/v1/devices/me?x=1', '/v1/keys/count?x=1']) {
-    assertClientError(await api(server.url, 'GET', path, a), 400, 'invalid_request');
+    assertClientError(await api(server.url, 'GET', path, a), 400, ErrorCode.invalid_request);
   }
-  assertClientError(await api(server.url, 'GET', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA/1', a), 404, 'unknown_user');
-  assertClientError(await api(server.url, 'GET', '/v1/nope'), 404, 'not_found');
-  assertClientError(await api(server.url, 'DELETE', '/v1/keys', a), 404, 'not_found');
+  assertClientError(await api(server.url, 'GET', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA/1', a), 404, ErrorCode.unknown_user);
+  assertClientError(await api(server.url, 'GET', '/v1/nope'), 404, ErrorCode.not_found);
+  assertClientError(await api(server.url, 'DELETE', '/v1/keys', a), 404, ErrorCode.not_found);
   // Unauthenticated requests are refused before their bodies matter.
   for (const [method, path] of [...authed, ['GET', '/v1/keys/count'], ['GET', `/v1/keys/${bob.userId}`], ['GET', '/v1/directory/search?q=a'], ['GET', '/v1/ws']] as Array<[string, string]>) {
-    assertClientError(await api(server.url, method, path, method === 'GET' ? {} : { raw: '{"x":1}' }), 401, 'unauthorized');
+    assertClientError(await api(server.url, method, path, method === 'GET' ? {} : { raw: '{"x":1}' }), 401, ErrorCode.unauthorized);
   }
   // Wrong media type.
   const xml = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { ...alice.auth, 'content-type': 'application/xml' }, body: '<a/>' });
-  assertClientError({ status: xml.status, body: await xml.json() }, 415, 'unsupported_media_type');
+  assertClientError(await answer(xml), 415, ErrorCode.unsupported_media_type);
   const plain = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { ...alice.auth, 'content-type': 'text/plain' }, body: 'hi' });
-  assertClientError({ status: plain.status, body: await plain.json() }, 400, 'invalid_request');
+  assertClientError(await answer(plain), 400, ErrorCode.invalid_request);
 
   assert.deepEqual(await api(server.url, 'GET', '/healthz'), { status: 200, body: { ok: true } });
 });

@@ -12,6 +12,7 @@ import { decodeJwt } from 'jose';
 import { signInWithDeviceCode, type DeviceCodePrompt } from '../../electron/core/auth/oidc.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { api, CookieJar, devLogin, getNonce, lifecycleKeyPair, startTestServer, type TestServer } from './helpers.ts';
+import { ErrorCode, type ParsedError } from '../../common/errors.ts';
 
 let skewMs = 0;
 let server: TestServer;
@@ -21,9 +22,9 @@ after(async () => { await server.cleanup(); });
 const register = (serverUrl: string, idToken: string, registrationId = 42) =>
   api(serverUrl, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'cli', lifecycleKey: lifecycleKeyPair().publicKey } });
 
-function assertInvalidToken(res: { status: number; body: any }, messagePart: RegExp) {
+function assertInvalidToken(res: { status: number; body: any; error?: ParsedError }, messagePart: RegExp) {
   assert.equal(res.status, 401, JSON.stringify(res.body));
-  assert.equal(res.body.error, 'invalid_token');
+  assert.equal(res.error?.code, ErrorCode.invalid_token);
   assert.match(res.body.message, messagePart);
 }
 
@@ -216,12 +217,12 @@ test('store: used-token records expire and are pruned', async () => {
   try {
     const a = createHash('sha256').update('a').digest();
     const b = createHash('sha256').update('b').digest();
-    assert.equal(await store.useTokenOnce(a, 1_000, 0), true);
-    assert.equal(await store.useTokenOnce(a, 1_000, 999), false);
-    assert.equal(await store.useTokenOnce(b, 5_000, 999), true);
+    assert.equal(await store.registration.useTokenOnce(a, 1_000, 0), true);
+    assert.equal(await store.registration.useTokenOnce(a, 1_000, 999), false);
+    assert.equal(await store.registration.useTokenOnce(b, 5_000, 999), true);
     // At its expiry the record of `a` is swept, so the hash is free again (the token itself is expired by then).
-    assert.equal(await store.useTokenOnce(a, 9_000, 1_000), true);
-    assert.equal(await store.useTokenOnce(b, 5_000, 4_999), false);
+    assert.equal(await store.registration.useTokenOnce(a, 9_000, 1_000), true);
+    assert.equal(await store.registration.useTokenOnce(b, 5_000, 4_999), false);
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { DeviceMismatch } from '../../common/wire/schemas.ts';
 import { GroupEvents, GroupInfo, GroupList } from '../../common/wire/groups.ts';
 import { URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 const TOKEN = 'scim-test-token-0123456789abcdef';
 const sub = (username: string) => DEV_ACCOUNTS.find((a) => a.username === username)!.sub;
@@ -81,7 +82,7 @@ test('create, list and info; the creator is owner; members and events', async ()
   assert.equal(asOrgAdmin.status, 200);
   assert.equal(asOrgAdmin.body.role, null);
   assert.equal(asOrgAdmin.body.canManage, true);
-  assert.equal((await call(carol, 'GET', `/v1/groups/${g.id}/events`)).body.error, 'not_a_member');
+  assert.equal((await call(carol, 'GET', `/v1/groups/${g.id}/events`)).error?.code, ErrorCode.not_a_member);
   assert.equal((await call(alice, 'GET', '/v1/groups/g_AAAAAAAAAAAAAAAAAAAAAA')).status, 404);
   assert.equal((await call(alice, 'GET', '/v1/groups/nope')).status, 400);
 
@@ -96,9 +97,9 @@ test('create, list and info; the creator is owner; members and events', async ()
   // Unknown or bad members.
   const bad = await call(alice, 'POST', '/v1/groups', { name: 'x', members: ['u_AAAAAAAAAAAAAAAAAAAAAA'] });
   assert.equal(bad.status, 404);
-  assert.equal(bad.body.error, 'unknown_user');
+  assert.equal(bad.error?.code, ErrorCode.unknown_user);
   assert.equal((await call(alice, 'POST', '/v1/groups', { name: '   ', members: [] })).status, 400);
-  assert.equal((await call(alice, 'POST', `/v1/groups/${g.id}/members`, { userId: bob.userId })).body.error, 'already_member');
+  assert.equal((await call(alice, 'POST', `/v1/groups/${g.id}/members`, { userId: bob.userId })).error?.code, ErrorCode.already_member);
   // Only org admins may link a group to the directory.
   assert.equal((await call(alice, 'POST', '/v1/groups', { name: 'x', members: [], scimGroupId: 'abc' })).status, 403);
 });
@@ -110,14 +111,14 @@ test('governance: members may only leave; group admins (not only the creator) an
   // A plain member cannot remove, add, promote or change settings.
   let res = await del(bob, dave);
   assert.equal(res.status, 403);
-  assert.equal(res.body.error, 'forbidden');
+  assert.equal(res.error?.code, ErrorCode.forbidden);
   assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/members`, { userId: carol.userId })).status, 403);
   assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/roles`, { userId: bob.userId, role: 'admin' })).status, 403);
   assert.equal((await call(bob, 'PATCH', `/v1/groups/${g.id}`, { name: 'Mine' })).status, 403);
   // An outsider gets not_a_member.
   res = await call(carol, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [] });
   assert.equal(res.status, 403);
-  assert.equal(res.body.error, 'not_a_member');
+  assert.equal(res.error?.code, ErrorCode.not_a_member);
 
   // The owner promotes bob; bob (an admin, not the creator) removes dave, and may even demote the owner.
   res = await call(alice, 'POST', `/v1/groups/${g.id}/roles`, { userId: bob.userId, role: 'admin' });
@@ -127,7 +128,7 @@ test('governance: members may only leave; group admins (not only the creator) an
   res = await call(bob, 'POST', `/v1/groups/${g.id}/roles`, { userId: alice.userId, role: 'member' });
   assert.equal(res.body.members.find((m: any) => m.userId === alice.userId).role, 'member');
   assert.equal((await del(alice, bob)).status, 403, 'the demoted creator has no power left');
-  assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/roles`, { userId: dave.userId, role: 'admin' })).body.error, 'unknown_member');
+  assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/roles`, { userId: dave.userId, role: 'admin' })).error?.code, ErrorCode.unknown_member);
 
   // Carol (org admin, not a member) adds dave back, renames, then removes alice.
   res = await call(carol, 'POST', `/v1/groups/${g.id}/members`, { userId: dave.userId });
@@ -137,7 +138,7 @@ test('governance: members may only leave; group admins (not only the creator) an
   assert.equal(res.body.name, 'Operations');
   assert.equal(res.body.announcement, true);
   assert.equal((await del(carol, alice)).status, 204);
-  assert.equal((await call(alice, 'GET', `/v1/groups/${g.id}`)).body.error, 'not_a_member');
+  assert.equal((await call(alice, 'GET', `/v1/groups/${g.id}`)).error?.code, ErrorCode.not_a_member);
 
   // Dave leaves by himself.
   assert.equal((await del(dave, dave)).status, 204);
@@ -179,7 +180,7 @@ test('announcement groups: members may not post, admins may', async () => {
   const g = await createGroup(carol, { name: 'News', members: [alice.userId, bob.userId], announcement: true });
   let res = await call(bob, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(alice), envelope(carol)] });
   assert.equal(res.status, 403);
-  assert.equal(res.body.error, 'announcement_only');
+  assert.equal(res.error?.code, ErrorCode.announcement_only);
   assert.equal((await call(bob, 'GET', `/v1/groups/${g.id}`)).body.canPost, false);
   res = await call(carol, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(alice), envelope(bob)] });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -195,7 +196,7 @@ test('removal is real: a removed member gets nothing, and envelopes for them are
   assert.equal((await call(alice, 'DELETE', `/v1/groups/${g.id}/members/${bob.userId}`)).status, 204);
   let res = await call(alice, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(bob), envelope(dave)] });
   assert.equal(res.status, 409);
-  assert.equal(res.body.error, 'mismatched_devices');
+  assert.equal(res.error?.code, ErrorCode.mismatched_devices);
   assert.deepEqual(res.body.extra, [{ userId: bob.userId, deviceId: bob.deviceId }]);
   assert.equal(res.body.devices[bob.userId], undefined);
   // Stale registration ids → 410, as for 1:1.
@@ -207,11 +208,11 @@ test('removal is real: a removed member gets nothing, and envelopes for them are
   assert.deepEqual(await drain(bob), []);
   assert.equal((await drain(dave)).length, 1);
   // Bob can no longer send or read the log.
-  assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(alice)] })).body.error, 'not_a_member');
+  assert.equal((await call(bob, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(alice)] })).error?.code, ErrorCode.not_a_member);
   assert.equal((await call(bob, 'GET', `/v1/groups/${g.id}/events`)).status, 403);
   // Duplicate envelopes and oversized sends are refused.
   res = await call(alice, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: [envelope(dave), envelope(dave)] });
-  assert.equal(res.body.error, 'duplicate_device');
+  assert.equal(res.error?.code, ErrorCode.duplicate_device);
   res = await call(alice, 'POST', `/v1/groups/${g.id}/messages`, { envelopes: Array.from({ length: 1001 }, () => envelope(dave)) });
   assert.equal(res.status, 400);
   // The group route takes bodies beyond the 1 MiB of the rest of the API (many recipients × devices).
@@ -265,7 +266,7 @@ test('SCIM: a deactivated user leaves every group; directory-linked groups follo
     assert.equal(sg.status, 201, JSON.stringify(sg.body));
     const sgid: string = sg.body.id;
     assert.equal((await sc(a, 'POST', '/v1/groups', { name: 'Eng', members: [], scimGroupId: sgid })).status, 403);
-    assert.equal((await sc(c, 'POST', '/v1/groups', { name: 'Eng', members: [], scimGroupId: 'nope' })).body.error, 'unknown_scim_group');
+    assert.equal((await sc(c, 'POST', '/v1/groups', { name: 'Eng', members: [], scimGroupId: 'nope' })).error?.code, ErrorCode.unknown_scim_group);
     res = await sc(c, 'POST', '/v1/groups', { name: 'Eng', members: [], scimGroupId: sgid });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const eng = res.body.id;
@@ -278,7 +279,7 @@ test('SCIM: a deactivated user leaves every group; directory-linked groups follo
     // Directory members cannot leave or be removed by hand.
     res = await sc(d, 'DELETE', `/v1/groups/${eng}/members/${d.userId}`);
     assert.equal(res.status, 409);
-    assert.equal(res.body.error, 'directory_managed');
+    assert.equal(res.error?.code, ErrorCode.directory_managed);
     res = await scim(s, 'PATCH', `/Groups/${sgid}`, {
       schemas: [URN.patchOp], Operations: [{ op: 'Remove', path: 'members', value: [{ value: ids.alice }] }],
     });

@@ -10,6 +10,7 @@ import {
 } from 'openid-client';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
 import type { RegisterDeviceResponse } from '../../common/wire/schemas.ts';
+import { parseErrorBody, type ParsedError } from '../../common/errors.ts';
 
 export const CLIENT_ID = 'parley-desktop';
 
@@ -171,10 +172,13 @@ export function keyUpload(preKeyIds: number[], identityKey = fakePublicKey()) {
   };
 }
 
-/** JSON request helper returning status and parsed body. */
+/**
+ * JSON request helper returning status and parsed body. An error answer is read by the client's own parser
+ * (common/errors.ts) into `error`, and must be an ErrorBody: anything else fails the test here.
+ */
 export async function api(
   serverUrl: string, method: string, path: string, opts: { auth?: { authorization: string }; body?: unknown; raw?: string } = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; error?: ParsedError }> {
   const headers: Record<string, string> = { ...opts.auth };
   let body: string | undefined;
   if (opts.raw !== undefined) { body = opts.raw; headers['content-type'] = 'application/json'; }
@@ -183,7 +187,10 @@ export async function api(
   const text = await res.text();
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch { parsed = text; }
-  return { status: res.status, body: parsed };
+  if (res.status < 400) return { status: res.status, body: parsed };
+  const error = parseErrorBody(res.status, text, `${method} ${path}`);
+  if (error.code === 'http_error') throw new Error(`${method} ${path}: HTTP ${res.status} without an ErrorBody: ${text.slice(0, 300)}`);
+  return { status: res.status, body: parsed, error };
 }
 
 /** Registers a device and publishes keys so it becomes active. */

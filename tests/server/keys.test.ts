@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { KeyBundles } from '../../common/wire/schemas.ts';
 import { api, fakePublicKey, fakeSignature, keyUpload, registerDevice, startTestServer, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 let server: TestServer;
 before(async () => { server = await startTestServer(); });
@@ -15,14 +16,14 @@ test('prekey upload, refill, count and bundle consumption', async () => {
   // Not active yet: no bundles, not in the directory's device list.
   let bundles = await api(server.url, 'GET', `/v1/keys/${bob.userId}`, { auth: alice.auth });
   assert.deepEqual(bundles.body, { userId: bob.userId, devices: [] });
-  assert.equal((await api(server.url, 'GET', `/v1/keys/${bob.userId}/1`, { auth: alice.auth })).body.error, 'unknown_device');
+  assert.equal((await api(server.url, 'GET', `/v1/keys/${bob.userId}/1`, { auth: alice.auth })).error?.code, ErrorCode.unknown_device);
 
   // The first upload must carry the identity key and signed prekey.
   const noIdentity = await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: { preKeys: [] } });
   assert.equal(noIdentity.status, 400);
-  assert.equal(noIdentity.body.error, 'identity_required');
+  assert.equal(noIdentity.error?.code, ErrorCode.identity_required);
   const { signedPreKey: _spk, ...identityOnly } = keyUpload([]);
-  assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: identityOnly })).body.error, 'identity_required');
+  assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: identityOnly })).error?.code, ErrorCode.identity_required);
 
   const upload = keyUpload([10, 11]);
   const first = await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: upload });
@@ -61,7 +62,7 @@ test('prekey upload, refill, count and bundle consumption', async () => {
   assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: { identityKey: upload.identityKey, signedPreKey: rotated, preKeys: [] } })).status, 200);
   const changed = await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: { identityKey: fakePublicKey(), preKeys: [] } });
   assert.equal(changed.status, 409);
-  assert.equal(changed.body.error, 'identity_key_immutable');
+  assert.equal(changed.error?.code, ErrorCode.identity_key_immutable);
   const after = await api(server.url, 'GET', `/v1/keys/${bob.userId}`, { auth: alice.auth });
   assert.equal(after.body.devices[0].identityKey, upload.identityKey);
   assert.deepEqual(after.body.devices[0].signedPreKey, rotated);
@@ -81,8 +82,8 @@ test('keys must be 33-byte 0x05 keys and 64-byte signatures', async () => {
   for (const body of cases) {
     const res = await api(server.url, 'PUT', '/v1/keys', { auth: carol.auth, body });
     assert.equal(res.status, 400, JSON.stringify(body));
-    assert.equal(res.body.error, 'invalid_key');
+    assert.equal(res.error?.code, ErrorCode.invalid_key);
   }
   assert.deepEqual((await api(server.url, 'GET', '/v1/keys/count', { auth: carol.auth })).body, { count: 0 });
-  assert.equal((await api(server.url, 'GET', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA', { auth: carol.auth })).body.error, 'unknown_user');
+  assert.equal((await api(server.url, 'GET', '/v1/keys/u_AAAAAAAAAAAAAAAAAAAAAA', { auth: carol.auth })).error?.code, ErrorCode.unknown_user);
 });

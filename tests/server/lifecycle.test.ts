@@ -11,6 +11,7 @@ import { DeviceStatusResponse, signedText, type Lease } from '../../common/wire/
 import {
   activeDevice, api, devLogin, lifecycleKeyPair, registerDevice, startTestServer, type Registered, type TestServer,
 } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -58,7 +59,7 @@ test('a lifecycleKey that is not 32 bytes: 400 invalid_key, and the sign-in is n
   for (const lifecycleKey of [short, long]) {
     const res = await api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 5, name: 'pc', lifecycleKey } });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.equal(res.body.error, 'invalid_key');
+    assert.equal(res.error?.code, ErrorCode.invalid_key);
   }
   const missing = await api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId: 5, name: 'pc' } });
   assert.equal(missing.status, 400);
@@ -106,13 +107,13 @@ test('status check refusals: bad signature, wrong key, other kind of signed text
   const other = lifecycleKeyPair();
   const wrongKey = await checkStatus(alice, { sign: other.sign });
   assert.equal(wrongKey.status, 401);
-  assert.equal(wrongKey.body.error, 'invalid_signature');
+  assert.equal(wrongKey.error?.code, ErrorCode.invalid_signature);
   assert.equal(typeof wrongKey.body.message, 'string');
 
   const req = statusRequest(alice);
   const tampered = await api(server.url, 'POST', '/v1/lifecycle/status', { body: { ...req, timestamp: req.timestamp + 1 } });
   assert.equal(tampered.status, 401);
-  assert.equal(tampered.body.error, 'invalid_signature');
+  assert.equal(tampered.error?.code, ErrorCode.invalid_signature);
 
   // A wipe-receipt signature cannot pass as a status check (fixed prefixes).
   const t = Date.now();
@@ -125,14 +126,14 @@ test('status check refusals: bad signature, wrong key, other kind of signed text
   for (const offset of [-6 * 60_000, 6 * 60_000]) {
     const stale = await checkStatus(alice, { timestamp: Date.now() + offset });
     assert.equal(stale.status, 401, `offset ${offset}`);
-    assert.equal(stale.body.error, 'stale_request');
+    assert.equal(stale.error?.code, ErrorCode.stale_request);
   }
   // Within the ±5 minute window is fine.
   assert.equal((await checkStatus(alice, { timestamp: Date.now() - 4 * 60_000 })).status, 200);
 
   const unknown = await api(server.url, 'POST', '/v1/lifecycle/status', { body: { ...statusRequest(alice), deviceId: 999 } });
   assert.equal(unknown.status, 404);
-  assert.equal(unknown.body.error, 'unknown_device');
+  assert.equal(unknown.error?.code, ErrorCode.unknown_device);
 
   const malformed = await api(server.url, 'POST', '/v1/lifecycle/status', { body: { ...statusRequest(alice), extra: 1 } });
   assert.equal(malformed.status, 400);
@@ -145,7 +146,7 @@ test('wipe receipt for a device nobody asked to wipe: 409 no_wipe_requested', as
     body: { userId: alice.userId, deviceId: alice.deviceId, wipedAt, steps, signature: alice.lifecycle.sign(signedText.receipt(alice.userId, alice.deviceId, wipedAt, steps)) },
   });
   assert.equal(res.status, 409);
-  assert.equal(res.body.error, 'no_wipe_requested');
+  assert.equal(res.error?.code, ErrorCode.no_wipe_requested);
   assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: alice.auth })).status, 200, 'the device is untouched');
 });
 

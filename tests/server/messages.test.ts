@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { DeviceMismatch, DirectoryEntry } from '../../common/wire/schemas.ts';
 import { activeDevice, api, registerDevice, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 let server: TestServer;
 let alice1: Registered, alice2: Registered, bob1: Registered, bob2: Registered;
@@ -34,7 +35,7 @@ test('directory: lookup by email (case-insensitive), search, by id', async () =>
   for (const d of devices) assert.equal(Buffer.from(d.identityKey, 'base64').length, 33);
   assert.deepEqual((await api(server.url, 'GET', `/v1/users/${bob1.userId}`, { auth: alice1.auth })).body, entry.body);
   const missing = await api(server.url, 'GET', '/v1/directory?email=nobody@acme.test', { auth: alice1.auth });
-  assert.deepEqual([missing.status, missing.body.error], [404, 'unknown_user']);
+  assert.deepEqual([missing.status, missing.error?.code], [404, ErrorCode.unknown_user]);
   assert.equal((await api(server.url, 'GET', '/v1/users/u_AAAAAAAAAAAAAAAAAAAAAA', { auth: alice1.auth })).status, 404);
 
   const search = await api(server.url, 'GET', '/v1/directory/search?q=BAK', { auth: alice1.auth });
@@ -49,7 +50,7 @@ test('send: missing and extra devices → 409 with device lists', async () => {
   const missing = await send(alice1, bob1.userId, [env(bob1), env(alice2)]);
   assert.equal(missing.status, 409);
   assert.ok(Value.Check(DeviceMismatch, missing.body));
-  assert.equal(missing.body.error, 'mismatched_devices');
+  assert.equal(missing.error?.code, ErrorCode.mismatched_devices);
   assert.deepEqual(missing.body.missing, [{ userId: bob2.userId, deviceId: 2 }]);
   assert.deepEqual(missing.body.extra, []);
   assert.deepEqual(missing.body.stale, []);
@@ -66,18 +67,18 @@ test('send: missing and extra devices → 409 with device lists', async () => {
 
   const dup = await send(alice1, bob1.userId, [env(bob1), env(bob1), env(bob2), env(alice2)]);
   assert.equal(dup.status, 400);
-  assert.equal(dup.body.error, 'duplicate_device');
+  assert.equal(dup.error?.code, ErrorCode.duplicate_device);
 });
 
 test('send: stale registrationId → 410; unknown recipient → 404; correct → stored', async () => {
   const stale = await send(alice1, bob1.userId, [env(bob1), env(bob2, { registrationId: (bob2.registrationId % 16000) + 1 }), env(alice2)]);
   assert.equal(stale.status, 410);
   assert.ok(Value.Check(DeviceMismatch, stale.body));
-  assert.equal(stale.body.error, 'stale_devices');
+  assert.equal(stale.error?.code, ErrorCode.stale_devices);
   assert.deepEqual(stale.body.stale, [{ userId: bob2.userId, deviceId: 2 }]);
 
   const unknown = await send(alice1, 'u_AAAAAAAAAAAAAAAAAAAAAA', [env(bob1)]);
-  assert.deepEqual([unknown.status, unknown.body.error], [404, 'unknown_user']);
+  assert.deepEqual([unknown.status, unknown.error?.code], [404, ErrorCode.unknown_user]);
 
   const before = Date.now();
   const ok = await send(alice1, bob1.userId, [env(bob1), env(bob2, { type: 3 }), env(alice2)]);

@@ -5,6 +5,7 @@ import { SignJWT, generateKeyPair, decodeJwt, decodeProtectedHeader } from 'jose
 import { Value } from 'typebox/value';
 import { ClientConfig, RegisterDeviceResponse, RegistrationNonce, WhoAmI } from '../../common/wire/schemas.ts';
 import { api, devLogin, getNonce, lifecycleKeyPair, registerDevice, startTestServer, type TestServer } from './helpers.ts';
+import { ErrorCode, type ParsedError } from '../../common/errors.ts';
 
 let skewMs = 0;
 let server: TestServer;
@@ -14,9 +15,9 @@ after(async () => { await server.cleanup(); });
 const register = (idToken: string, registrationId = 42) =>
   api(server.url, 'POST', '/v1/devices', { body: { idToken, registrationId, name: 'test device', lifecycleKey: lifecycleKeyPair().publicKey } });
 
-function assertInvalidToken(res: { status: number; body: any }, messagePart?: RegExp) {
+function assertInvalidToken(res: { status: number; body: any; error?: ParsedError }, messagePart?: RegExp) {
   assert.equal(res.status, 401, JSON.stringify(res.body));
-  assert.equal(res.body.error, 'invalid_token');
+  assert.equal(res.error?.code, ErrorCode.invalid_token);
   assert.equal(typeof res.body.message, 'string');
   if (messagePart) assert.match(res.body.message, messagePart);
 }
@@ -82,7 +83,7 @@ test('credentials: missing, malformed, or wrong secret → 401 JSON', async () =
     `Bearer ${dev.userId}.99.${dev.credential.split('.')[2]}`]) {
     const res = await api(server.url, 'GET', '/v1/devices/me', authorization ? { auth: { authorization } } : {});
     assert.equal(res.status, 401, String(authorization));
-    assert.equal(res.body.error, 'unauthorized');
+    assert.equal(res.error?.code, ErrorCode.unauthorized);
     assert.equal(typeof res.body.message, 'string');
   }
 });

@@ -1,5 +1,5 @@
-// SCIM setup: the CLI options (--scim-token / PARLEY_SCIM_TOKEN, --scim-link-claim) and the schema migration,
-// which gives every user who existed before SCIM a (just-in-time) SCIM user.
+// SCIM setup: the CLI options (--scim-token / PARLEY_SCIM_TOKEN, --scim-link-claim). The schema migration that
+// gives every user who existed before SCIM a (just-in-time) SCIM user: tests/server/migrations.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,10 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from '@signalapp/sqlcipher';
-import { DB_FILE } from '../../server/store/sqlite.ts';
 import { URN } from '../../common/wire/scim.ts';
-import { activeDevice, api, startTestServer } from './helpers.ts';
 
 const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const TOKEN = 'scim-setup-token-0123456789abcdef';
@@ -57,37 +54,5 @@ test('CLI: PARLEY_SCIM_TOKEN enables /scim/v2', async () => {
     assert.equal(r.status, 0, r.stderr);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
-  }
-});
-
-test('migration: users who registered before SCIM existed become just-in-time SCIM users', async () => {
-  const first = await startTestServer();
-  const bob = await activeDevice(first.url, 'bob');
-  await first.close();
-  // Roll the schema back to before the SCIM migration, as an older server left it.
-  const db = new Database(join(first.dataDir, DB_FILE));
-  db.exec('DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users; ALTER TABLE envelopes DROP COLUMN group_id;');
-  db.pragma('user_version = 3');
-  db.close();
-  const s = await startTestServer({ dataDir: first.dataDir, scimToken: TOKEN });
-  try {
-    const res = await fetch(`${s.url}/scim/v2/Users?filter=${encodeURIComponent('emails.value eq "BOB@acme.test"')}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = await res.json() as any;
-    assert.equal(res.status, 200, JSON.stringify(body));
-    assert.equal(body.totalResults, 1);
-    const u = body.Resources[0];
-    assert.equal(u.userName, 'bob@acme.test');
-    assert.equal(u.displayName, 'Bob Baker');
-    assert.deepEqual(u.emails, [{ value: 'bob@acme.test', type: 'work', primary: true }]);
-    assert.equal(u.active, true);
-    // …and deactivating that SCIM user wipes bob's device.
-    const off = await fetch(`${s.url}/scim/v2/Users/${u.id}`, {
-      method: 'PATCH', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify({ schemas: [URN.patchOp], Operations: [{ op: 'replace', path: 'active', value: false }] }),
-    });
-    assert.equal(off.status, 200);
-    assert.equal((await api(s.url, 'GET', '/v1/devices/me', { auth: bob.auth })).body.error, 'device_wiped');
-  } finally {
-    await s.cleanup();
   }
 });

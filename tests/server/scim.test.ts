@@ -11,6 +11,7 @@ import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
 import { DB_FILE } from '../../server/store/sqlite.ts';
 import { ScimError, ScimGroup, ScimListResponse, ScimUser, URN } from '../../common/wire/scim.ts';
 import { activeDevice, api, registerDevice, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { ErrorCode } from '../../common/errors.ts';
 
 const TOKEN = 'scim-test-token-0123456789abcdef';
 const ENTERPRISE = URN.enterpriseUser;
@@ -225,7 +226,7 @@ test('Entra ID sequence: create with enterprise extension, filter, PATCH quirks,
   for (const dev of [alice1, alice2]) {
     const me = await api(server.url, 'GET', '/v1/devices/me', { auth: dev.auth });
     assert.equal(me.status, 401);
-    assert.equal(me.body.error, 'device_wiped');
+    assert.equal(me.error?.code, ErrorCode.device_wiped);
   }
   assert.equal(count(server, 'SELECT count(*) AS n FROM envelopes WHERE dest_user = ?', alice1.userId), 0, 'queued envelopes dropped');
   dir = await api(server.url, 'GET', '/v1/directory?email=alice@acme.test', { auth: bob.auth });
@@ -253,7 +254,7 @@ test('Entra ID sequence: create with enterprise extension, filter, PATCH quirks,
   assert.equal(on.body.active, true);
   const alice3 = await activeDevice(server.url, 'alice');
   assert.equal(alice3.userId, alice1.userId);
-  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: alice1.auth })).body.error, 'device_wiped');
+  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: alice1.auth })).error?.code, ErrorCode.device_wiped);
   dir = await api(server.url, 'GET', '/v1/directory?email=alice@acme.test', { auth: bob.auth });
   assert.equal(dir.status, 200);
   assert.deepEqual(dir.body.devices.map((d: any) => d.deviceId), [alice3.deviceId]);
@@ -264,7 +265,7 @@ test('Entra ID sequence: create with enterprise extension, filter, PATCH quirks,
   assertScimError(await scim(server, 'GET', `/Users/${id}`), 404);
   assertScimError(await scim(server, 'DELETE', `/Users/${id}`), 404);
   assert.deepEqual(await findUser(server, 'alice@acme.test'), []);
-  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: alice3.auth })).body.error, 'device_wiped');
+  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: alice3.auth })).error?.code, ErrorCode.device_wiped);
   assert.equal((await api(server.url, 'GET', '/v1/directory?email=alice@acme.test', { auth: bob.auth })).status, 404);
   await assert.rejects(registerDevice(server.url, 'alice'), /HTTP 403 .*account_deactivated/);
 });
@@ -367,7 +368,7 @@ test('Okta sequence: create, filter userName eq, PUT replace, PATCH active:false
   // Okta deactivates with a path-less boolean.
   const off = await scim(server, 'PATCH', `/Users/${id}`, { body: { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] } });
   assert.equal(off.status, 200, JSON.stringify(off.body));
-  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: dave.auth })).body.error, 'device_wiped');
+  assert.equal((await api(server.url, 'GET', '/v1/devices/me', { auth: dave.auth })).error?.code, ErrorCode.device_wiped);
   dir = await api(server.url, 'GET', '/v1/directory?email=dave@acme.test', { auth: bob.auth });
   assert.equal(dir.status, 404);
   const still = (await scim(server, 'GET', `/Users/${id}`)).body;
@@ -447,7 +448,7 @@ test('a recycled email is a different person: a new userId, nothing carried over
     assert.equal(dir.body.userId, newAlice.userId);
     assert.equal(dir.body.name, 'Alice Newcomer');
     assert.deepEqual(dir.body.devices.map((d: any) => d.deviceId), [newAlice.deviceId]);
-    assert.equal((await api(s.url, 'GET', '/v1/devices/me', { auth: oldAlice.auth })).body.error, 'device_wiped');
+    assert.equal((await api(s.url, 'GET', '/v1/devices/me', { auth: oldAlice.auth })).error?.code, ErrorCode.device_wiped);
     // The old person cannot come back in through sign-in.
     await assert.rejects(registerDevice(s.url, 'alice'), /HTTP 403 .*account_deactivated/);
   } finally {

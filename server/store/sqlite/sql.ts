@@ -1,0 +1,141 @@
+// The one query helper of the SQLite store: statements (prepared once and cached by the driver), typed column
+// readers, synchronous transactions (nested ones become savepoints), and the async `transaction` of the
+// ServerStore contract. The driver is synchronous, so an async transaction keeps the connection to itself:
+// store calls made inside it (tracked with AsyncLocalStorage) run, every other caller waits until it ends.
+import Database from '@signalapp/sqlcipher';
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type Row = Record<string, unknown>;
+export type Params = Record<string, string | number | Uint8Array | null>;
+
+export const bytes = (v: unknown): Uint8Array => {
+  if (v instanceof Uint8Array) return v;
+  throw new Error('expected a BLOB column');
+};
+export const num = (v: unknown): number => {
+  if (typeof v === 'number') return v;
+  throw new Error('expected an INTEGER column');
+};
+export const str = (v: unknown): string => {
+  if (typeof v === 'string') return v;
+  throw new Error('expected a TEXT column');
+};
+export const strOrNull = (v: unknown): string | null => (v == null ? null : str(v));
+export const numOrNull = (v: unknown): number | null => (v == null ? null : num(v));
+
+type Bound = Record<string, string | number | Uint8Array<ArrayBuffer> | null>;
+
+/** The driver wants Uint8Array<ArrayBuffer>; a Buffer from the pool may be a view on a larger shared buffer. */
+function bind(params: Params | undefined): Bound | undefined {
+  if (!params || Object.keys(params).length === 0) return undefined; // the driver refuses {} for a statement without parameters
+  const out: Bound = {};
+  for (const [k, v] of Object.entries(params)) out[k] = v instanceof Uint8Array ? new Uint8Array(v) : v;
+  return out;
+}
+
+export class Sql {
+  readonly #db: Database;
+  readonly #context = new AsyncLocalStorage<object>();
+  /** The open async transaction, if any: its token (the ALS store of its callers) and when it ends. */
+  #open: { token: object; done: Promise<void> } | undefined;
+  #depth = 0;
+
+  constructor(path: string) {
+    this.#db = new Database(path, { cacheStatements: true });
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+  }
+
+  get(sql: string, params?: Params): Row | undefined {
+    const p = bind(params);
+    return p ? this.#db.prepare(sql).get(p) : this.#db.prepare(sql).get();
+  }
+
+  all(sql: string, params?: Params): Row[] {
+    const p = bind(params);
+    return p ? this.#db.prepare(sql).all(p) : this.#db.prepare(sql).all();
+  }
+
+  /** Returns the number of changed rows and the rowid of the last insert. */
+  run(sql: string, params?: Params): { changes: number; lastInsertRowid: number } {
+    const p = bind(params);
+    return p ? this.#db.prepare(sql).run(p) : this.#db.prepare(sql).run();
+  }
+
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  pragma(source: string): unknown {
+    return this.#db.pragma(source, { simple: true });
+  }
+
+  /** Resolves when the connection is free for the caller: not inside someone else's async transaction. */
+  #blocked(): Promise<void> | undefined {
+    return this.#open && this.#context.getStore() !== this.#open.token ? this.#open.done : undefined;
+  }
+
+  /**
+   * Runs `fn` without a transaction once the connection is free: reads, or one write statement (atomic by
+   * itself). No await between the check and `fn`.
+   */
+  async plain<T>(fn: () => T): Promise<T> {
+    for (let w = this.#blocked(); w; w = this.#blocked()) await w;
+    return fn();
+  }
+
+  /** Runs `fn` in a (write) transaction once the connection is free; inside an async transaction, a savepoint. */
+  async write<T>(fn: () => T): Promise<T> {
+    for (let w = this.#blocked(); w; w = this.#blocked()) await w;
+    return this.tx(fn);
+  }
+
+  /** A synchronous transaction (BEGIN IMMEDIATE: the write lock up front, so other connections wait, never deadlock). */
+  tx<T>(fn: () => T): T {
+    const depth = this.#depth;
+    this.run(depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT sp${depth}`);
+    this.#depth++;
+    try {
+      const result = fn();
+      this.run(depth === 0 ? 'COMMIT' : `RELEASE sp${depth}`);
+      return result;
+    } catch (err) {
+      if (depth === 0) this.run('ROLLBACK');
+      else { this.run(`ROLLBACK TO sp${depth}`); this.run(`RELEASE sp${depth}`); }
+      throw err;
+    } finally {
+      this.#depth = depth;
+    }
+  }
+
+  /** ServerStore.transaction: `fn` and the store calls it makes form one transaction. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#open && this.#context.getStore() === this.#open.token) return fn(); // already inside: join it
+    for (let w = this.#blocked(); w; w = this.#blocked()) await w;
+    const token = {};
+    let end!: () => void;
+    this.#open = { token, done: new Promise<void>((resolve) => { end = resolve; }) };
+    let begun = false;
+    try {
+      this.run('BEGIN IMMEDIATE');
+      begun = true;
+      this.#depth = 1;
+      const result = await this.#context.run(token, fn);
+      this.run('COMMIT');
+      return result;
+    } catch (err) {
+      if (begun) this.run('ROLLBACK');
+      throw err;
+    } finally {
+      this.#depth = 0;
+      this.#open = undefined;
+      end();
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
