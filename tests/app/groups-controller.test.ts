@@ -11,16 +11,9 @@ import type { AppEvent, ConversationSummary, GroupView, MessageView } from '../.
 import { AppController, BadCallError, createDispatcher } from '../../electron/app/controller.ts';
 import { defaultVault, loginNewDevice } from '../../electron/core/messenger.ts';
 import { tempDir } from '../e2e/harness.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const SCIM_TOKEN = 'app-groups-scim-token-0123456789';
-
-async function until(cond: () => boolean, what: string, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 interface Person {
   c: AppController;
@@ -57,7 +50,7 @@ async function person(user: string): Promise<Person> {
   const call = createDispatcher(c) as Person['call'];
   const state = c.getState();
   if (state.phase === 'consent') await call('policy.accept', { version: state.policy!.version });
-  await until(() => c.getState().connection === 'online', `${user} online`);
+  await waitFor(() => c.getState().connection === 'online', { timeoutMs: 15_000, what: `${user} online` });
   const p: Person = {
     c, call, events,
     messages: (id) => events.flatMap((e) => (e.type === 'message' && e.message.conversationId === id ? [e.message] : [])),
@@ -140,11 +133,11 @@ test('a group chat through the controller: create, send, names, system messages,
   assert.equal(sent.senderName, 'Alice Archer');
 
   // bob: the message with alice's name, and (from the event log) the system message that he was added.
-  await until(() => bob.messages(gid).some((m) => m.text === 'Kick-off at 10'), 'bob receives the group message');
+  await waitFor(() => bob.messages(gid).some((m) => m.text === 'Kick-off at 10'), { timeoutMs: 15_000, what: 'bob receives the group message' });
   const got = bob.messages(gid).find((m) => m.text === 'Kick-off at 10')!;
   assert.equal(got.direction, 'in');
   assert.equal(got.senderName, 'Alice Archer');
-  await until(() => bob.messages(gid).some((m) => m.direction === 'system' && m.text === 'Alice Archer added you.'), 'bob sees "added you"');
+  await waitFor(() => bob.messages(gid).some((m) => m.direction === 'system' && m.text === 'Alice Archer added you.'), { timeoutMs: 15_000, what: 'bob sees "added you"' });
   const bobList: ConversationSummary[] = await bob.call('conversations.list', {});
   assert.equal(bobList.find((c) => c.id === gid)?.kind, 'group');
 
@@ -152,13 +145,13 @@ test('a group chat through the controller: create, send, names, system messages,
   // the sender; system messages read as they are. Direct chats keep the plain text.
   const previewOf = async (p: Person, id = gid) => ((await p.call('conversations.list', {})) as ConversationSummary[]).find((c) => c.id === id)?.preview;
   await alice.call('messages.send', { conversationId: gid, text: 'Agenda is in the doc' });
-  await until(() => bob.messages(gid).some((m) => m.text === 'Agenda is in the doc'), 'bob receives the second group message');
+  await waitFor(() => bob.messages(gid).some((m) => m.text === 'Agenda is in the doc'), { timeoutMs: 15_000, what: 'bob receives the second group message' });
   assert.equal(await previewOf(bob), 'Alice Archer: Agenda is in the doc');
   assert.equal(await previewOf(alice), 'You: Agenda is in the doc');
   const direct: ConversationSummary = await alice.call('conversations.open', { email: 'bob@acme.test' });
   await alice.call('messages.send', { conversationId: direct.id, text: 'Lunch later?' });
   assert.equal(await previewOf(alice, direct.id), 'Lunch later?');
-  await until(() => bob.events.some((e) => e.type === 'message' && e.message.direction === 'in' && e.message.text === 'Lunch later?'), 'bob receives the direct message');
+  await waitFor(() => bob.events.some((e) => e.type === 'message' && e.message.direction === 'in' && e.message.text === 'Lunch later?'), { timeoutMs: 15_000, what: 'bob receives the direct message' });
   const bobDirect = ((await bob.call('conversations.list', {})) as ConversationSummary[]).find((c) => c.kind === 'direct' && c.title === 'Alice Archer');
   assert.equal(bobDirect?.preview, 'Lunch later?');
 
@@ -176,10 +169,10 @@ test('a group chat through the controller: create, send, names, system messages,
   assert.equal(afterRemove.memberCount, 2);
   assert.ok(bob.messages(gid).some((m) => m.direction === 'system' && m.text === 'You removed Dave Diaz.'), 'pushed right after the action');
   assert.equal(await previewOf(bob), 'You removed Dave Diaz.');
-  await until(() => alice.messages(gid).some((m) => m.text === 'Bob Baker removed Dave Diaz.'), 'alice sees the removal (periodic sync)');
+  await waitFor(() => alice.messages(gid).some((m) => m.text === 'Bob Baker removed Dave Diaz.'), { timeoutMs: 15_000, what: 'alice sees the removal (periodic sync)' });
 
   // dave: told he is out (periodic sync), and cannot send.
-  await until(() => dave.messages(gid).some((m) => m.text === 'You are no longer a member of this group.'), 'dave is told');
+  await waitFor(() => dave.messages(gid).some((m) => m.text === 'You are no longer a member of this group.'), { timeoutMs: 15_000, what: 'dave is told' });
   await assert.rejects(dave.call('messages.send', { conversationId: gid, text: 'still here?' }), /not a member/);
   await assert.rejects(dave.call('groups.info', { groupId: gid }), /not a member/);
 
@@ -194,7 +187,7 @@ test('a group chat through the controller: create, send, names, system messages,
 
   // Leaving: bob leaves, alice reads it.
   assert.equal(await bob.call('groups.leave', { groupId: gid }), null);
-  await until(() => alice.messages(gid).some((m) => m.text === 'Bob Baker left.'), 'alice sees bob leave');
+  await waitFor(() => alice.messages(gid).some((m) => m.text === 'Bob Baker left.'), { timeoutMs: 15_000, what: 'alice sees bob leave' });
 
   // The org admins' list is refused to a plain user with a sentence.
   await assert.rejects(alice.call('admin.groups', {}), /only organization admins/);

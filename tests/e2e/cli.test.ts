@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
-import { jsonLines, ok, parley, startDevServer, tempDir } from './harness.ts';
+import { jsonLines, ok, parley, startDevServer, startParley, tempDir } from './harness.ts';
+import { waitForLine } from '../support/wait-for.ts';
 
 let server: RunningServer;
 let root: string;
@@ -55,10 +56,13 @@ test('send and receive --json: the fields scripts rely on, in order, exactly onc
 });
 
 test('receive --wait picks up a message sent while it is waiting', async () => {
-  const waiting = ok(['--profile', bob(), 'receive', '--json', '--wait', '8']);
-  await new Promise((r) => setTimeout(r, 2500));
+  const waiting = startParley(['--profile', bob(), 'receive', '--json', '--wait', '8']);
+  await waitForLine(waiting.child.stderr, /^listening$/);
   await ok(['--profile', alice(), 'send', 'bob@acme.test', 'live one']);
-  assert.deepEqual(jsonLines(await waiting).map((m) => m.text), ['live one']);
+  const r = await waiting.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout).map((m) => m.text), ['live one']);
+  assert.equal(r.stderr, 'listening\n', 'the readiness line, once, and nothing else');
 });
 
 test('safety numbers match on both sides; mark verified; status is reported', async () => {

@@ -8,14 +8,7 @@ import { AppController, createDispatcher } from '../../electron/app/controller.t
 import { devIdpAutoLogin } from '../../electron/core/auth/dev-login.ts';
 import { defaultVault } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
-
-async function until(cond: () => boolean, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from '../support/wait-for.ts';
 
 test('sign-in, retry while pending, consent; a lost store key is a recoverable problem', async () => {
   const root = tempDir('controller');
@@ -32,7 +25,7 @@ test('sign-in, retry while pending, consent; a lost store key is a recoverable p
     const again = await call('auth.signIn', {}) as { url: string };
     assert.equal(again.url, first.url, 'a second click returns the pending sign-in');
     await devIdpAutoLogin('alice')(first.url);
-    await until(() => c.getState().phase === 'consent');
+    await waitFor(() => c.getState().phase === 'consent', { timeoutMs: 15_000, what: 'the consent phase' });
     assert.equal(c.getState().me?.email, 'alice@acme.test');
     await assert.rejects(call('device.reset', {}), /only a device in trouble/);
     await c.stop();

@@ -12,6 +12,7 @@ import { loginNewDevice, Messenger, UsageError, WipeRequestedError, type Receive
 import { ApiError } from '../../electron/core/net/api.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { tempDir } from './harness.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const SCIM_TOKEN = 'groups-e2e-scim-token-0123456789';
 let server: RunningServer;
@@ -258,24 +259,19 @@ test('group changes are pushed: a running client learns within seconds that it w
   const alice = await device('alice');
   const bob = await device('bob');
   const ac = new AbortController();
-  const synced: number[] = [];
-  let wake: () => void = () => {};
-  const running = bob.receive({ stopAfterDrainMs: Infinity, signal: ac.signal, onGroupsSynced: (n) => { synced.push(n); wake(); } });
-  const until = async (what: string, ok: () => boolean) => {
-    const deadline = Date.now() + 5000;
-    while (!ok()) {
-      assert.ok(Date.now() < deadline, `not within 5 s: ${what}`);
-      await Promise.race([new Promise<void>((r) => { wake = r; }), new Promise((r) => setTimeout(r, 100))]);
-    }
-  };
+  let connected!: () => void;
+  const online = new Promise<void>((resolve) => { connected = resolve; });
+  const running = bob.receive({ stopAfterDrainMs: Infinity, signal: ac.signal, onConnectionChange: (up) => { if (up) connected(); } });
+  // bob runs no periodic group sync here: the server's group-changed push is what tells him.
+  const within5s = (what: string, ok: () => boolean) => waitFor(ok, { timeoutMs: 5000, what });
   try {
-    await new Promise((r) => setTimeout(r, 500)); // connected and drained
+    await online; // bob's delivery socket is open, so the server can signal him
     const g = await alice.createGroup('Pushed', []);
     await alice.addGroupMember(g.id, 'bob@acme.test');
-    await until('bob sees he was added', () => systemTexts(bob, g.id).includes('Alice Archer added you.'));
+    await within5s('bob sees he was added', () => systemTexts(bob, g.id).includes('Alice Archer added you.'));
     assert.equal(bob.conversations().find((c) => c.id === g.id)?.title, 'Pushed');
     await alice.removeGroupMember(g.id, 'bob@acme.test');
-    await until('bob sees he is out', () => systemTexts(bob, g.id).includes('You are no longer a member of this group.'));
+    await within5s('bob sees he is out', () => systemTexts(bob, g.id).includes('You are no longer a member of this group.'));
   } finally {
     ac.abort();
     await running;

@@ -1,6 +1,7 @@
 // Real parts for end-to-end tests: the real server (with the real embedded oidc-provider) on a real
 // socket, the real `parley` CLI in child processes, real SQLCipher profiles in temp dirs.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +19,12 @@ export function startDevServer(dataDir: string, port = 0): Promise<RunningServer
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-/** Runs `parley <args>` as a child process, like a user or an admin's script would. */
-export function parley(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT, env: { ...process.env, PARLEY_PROFILE: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+/** Starts `parley <args>` as a child process, like a user or an admin's script would; `done` settles when it exits. */
+export function startParley(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): { child: ChildProcessByStdio<null, Readable, Readable>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT, env: { ...process.env, PARLEY_PROFILE: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -32,6 +33,12 @@ export function parley(args: string[], opts: { timeoutMs?: number; env?: Record<
     child.on('error', reject);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
+  return { child, done };
+}
+
+/** Runs `parley <args>` to the end. */
+export function parley(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return startParley(args, opts).done;
 }
 
 /** parley that must succeed; returns stdout. */

@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loginNewDevice, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { startDevServer, tempDir } from './harness.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 test('receive reconnects after a server restart and delivers everything exactly once', async () => {
   const root = tempDir('reconnect');
@@ -19,12 +20,12 @@ test('receive reconnects after a server restart and delivers everything exactly 
     const ac = new AbortController();
     const receiving = bob.receive({ onMessage: (m) => got.push(m), onConnectionChange: (c) => connection.push(c), stopAfterDrainMs: Infinity, signal: ac.signal });
     await alice.sendText('bob@acme.test', 'before restart');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, { what: 'the first message' });
     await server.close();
     await alice.sendText('bob@acme.test', 'while down').then(() => assert.fail('sending to a stopped server must fail'), () => undefined);
     server = await startDevServer(dataDir, port);
     await alice.sendText('bob@acme.test', 'after restart');
-    await waitFor(() => got.length === 2, 15_000);
+    await waitFor(() => got.length === 2, { timeoutMs: 15_000, what: 'the message sent after the restart' });
     ac.abort();
     await receiving;
     assert.deepEqual(got.map((m) => m.text), ['before restart', 'after restart']);
@@ -36,11 +37,3 @@ test('receive reconnects after a server restart and delivers everything exactly 
     rmSync(root, { recursive: true, force: true });
   }
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -6,10 +6,12 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { AppController } from '../../electron/app/controller.ts';
-import { prepareLaunch, readInfo, WIPE_MARKER, WIPE_STEPS, WIPED_FILE } from '../../electron/core/lifecycle/lifecycle.ts';
+import { prepareLaunch, WIPE_MARKER, WIPE_STEPS, WIPED_FILE } from '../../electron/core/lifecycle/lifecycle.ts';
+import { readProfileInfo } from '../../electron/core/account/profile.ts';
 import { defaultVault } from '../../electron/core/messenger.ts';
 import { FileVault, type SecretVault } from '../../electron/core/store/vault.ts';
 import { byteSearch, jsonLines, ok, parley, ROOT, startDevServer, tempDir } from './harness.ts';
+import { waitForLine } from '../support/wait-for.ts';
 
 let server: RunningServer;
 let root: string;
@@ -63,13 +65,14 @@ test('an online device is wiped within 2 s of the admin command; the wiped profi
   await login('bob-online', 'bob');
   await ok(['--profile', profile('alice'), 'send', 'bob@acme.test', 'payroll-secret-7781 do not forward']);
   assert.equal(jsonLines(await ok(['--profile', profile('bob-online'), 'receive', '--json']))[0]?.text, 'payroll-secret-7781 do not forward');
+  const child = spawn(process.execPath, [join(ROOT, 'electron/cli/parley.js'), '--profile', profile('bob-online'), 'receive', '--wait', '60'], { cwd: ROOT });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
   const receiving = new Promise<{ code: number | null; stderr: string; at: number }>((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'electron/cli/parley.js'), '--profile', profile('bob-online'), 'receive', '--wait', '60'], { cwd: ROOT });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stderr, at: Date.now() }));
+    // What it said after its readiness line.
+    child.on('exit', (code) => resolve({ code, stderr: stderr.replace(/^listening\n/, ''), at: Date.now() }));
   });
-  await new Promise((r) => setTimeout(r, 2500)); // connected and waiting
+  await waitForLine(child.stderr, /^listening$/); // its delivery socket is open
   const t0 = Date.now();
   const out = await ok(['--profile', profile('carol'), 'admin', 'wipe', '--user', 'bob@acme.test', '--reason', 'lost laptop']);
   const t1 = Date.now();
@@ -129,7 +132,7 @@ test('offline lease: locked after offlineLockHours, wiped after offlineWipeDays;
     const vault = defaultVault(dir);
     const t0 = Date.now();
     assert.equal((await prepareLaunch(dir, vault, { now: () => t0 })).kind, 'open');
-    const lease = readInfo(dir)!.lease!;
+    const lease = readProfileInfo(dir)!.lease!;
     assert.ok(lease && lease.lockAfter - lease.issuedAt === 72 * 3_600_000, 'a signed 72 h lease was stored');
     await leaseServer.close(); // from now on the device is offline
     const hour = 3_600_000;
@@ -157,7 +160,7 @@ test('a tampered lease in profile.json does not extend anything', async () => {
   await login('tamper-bob', 'bob');
   const vault = new FileVault(join(dir, 'vault'));
   await prepareLaunch(dir, vault);
-  const info = readInfo(dir)!;
+  const info = readProfileInfo(dir)!;
   const forged = { ...info.lease!, lockAfter: info.lease!.lockAfter + 365 * 24 * 3_600_000 };
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'profile.json'), JSON.stringify({ ...info, lease: forged, server: 'http://127.0.0.1:1' }));
