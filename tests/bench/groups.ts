@@ -60,7 +60,7 @@ interface Call { path: string; method: string; start: number; end: number; body?
 /** Wraps this one ApiClient's (private) request method so every HTTP call of the sender is timed. */
 function instrument(m: Messenger): Call[] {
   const calls: Call[] = [];
-  const api = m.api as unknown as { request: (method: string, path: string, schema: unknown, body?: unknown) => Promise<unknown> };
+  const api = m['api'] as unknown as { request: (method: string, path: string, schema: unknown, body?: unknown) => Promise<unknown> };
   const original = api.request.bind(api);
   api.request = async (method, path, schema, body) => {
     const c: Call = { method, path, start: now(), end: Number.NaN, ...(body !== undefined ? { body } : {}) };
@@ -269,7 +269,7 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
     server = await startServer({ dataDir, port: 0, host: '127.0.0.1', devIdp: true, logger: false });
     alice = await loginNewDevice(join(root, 'alice'), server.url, { kind: 'dev-user', username: 'alice' });
     const calls = instrument(alice);
-    const credential = (alice.api as unknown as { credential: string }).credential;
+    const credential = (alice['api'] as unknown as { credential: string }).credential;
     log(`groups: server at ${server.url}, alice signed in`);
 
     const results: SizeResult[] = [];
