@@ -12,9 +12,18 @@ export interface Table {
   notes?: string[];
 }
 
+/** One of the goals, as measured in this run. */
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
 /** What a section module returns. */
 export interface SectionResult {
   tables: Table[];
+  /** Goals this section measures (collected into the "Goals" table at the top of the report). */
+  goals?: Goal[];
   /** One line per anchor comparison, collected into the "Anchors" section. */
   anchors: string[];
   /** Method notes for this section (warm-up, iterations, what is timed). */

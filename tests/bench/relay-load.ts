@@ -1,0 +1,173 @@
+// Load tools for the relay section: the real server binary as a child process (so its CPU and RSS are its
+// own), an HTTP/1.1 pipelining client that costs the load generator almost nothing per request, and
+// delivery-socket receivers that ack what they get. Everything targets 127.0.0.1 only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, watch } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+
+const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
+
+export interface ServerChild { url: string; host: string; port: number; pid: number; child: ChildProcess; stop(): Promise<void> }
+
+/**
+ * `parley-server --dev-idp` on an ephemeral loopback port, started the way an operator starts it. Its stdout
+ * (the request log) goes to a file, as under a service manager: a pipe that this busy process drains late
+ * would make the server's synchronous log writes wait.
+ */
+export async function startServerChild(dataDir: string, logFile: string, extraNodeArgs: string[] = []): Promise<ServerChild> {
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...extraNodeArgs, SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp'], {
+    stdio: ['ignore', out, 'pipe'],
+  });
+  closeSync(out);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const watcher = watch(logFile);
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const look = () => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logFile, 'utf8'));
+        if (m) resolve(m[1]!);
+      };
+      watcher.on('change', look);
+      look();
+      child.once('exit', (code) => reject(new Error(`parley-server exited with ${code} before listening: ${err.trim()}`)));
+    });
+  } finally {
+    watcher.close();
+  }
+  const { hostname, port } = new URL(url);
+  return {
+    url, host: hostname, port: Number(port), pid: child.pid!, child,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** CPU time (user + system) of a process so far, in ms (Linux /proc; clock ticks of 100 Hz). */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A keep-alive HTTP/1.1 connection with pipelining: requests are pre-encoded bytes, answers are status codes. */
+export class PipelinedConnection {
+  readonly #socket: Socket;
+  readonly #waiting: ((status: number) => void)[] = [];
+  #buf: Buffer = Buffer.alloc(0);
+  #failed: Error | undefined;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => { this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d; this.#parse(); });
+    socket.on('error', (e) => this.#fail(e));
+    socket.on('close', () => this.#fail(new Error('connection closed by the server')));
+  }
+
+  static open(host: string, port: number): Promise<PipelinedConnection> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ host, port }, () => { s.off('error', reject); resolve(new PipelinedConnection(s)); });
+      s.once('error', reject);
+    });
+  }
+
+  get inFlight(): number { return this.#waiting.length; }
+
+  request(bytes: Buffer): Promise<number> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#socket.write(bytes);
+    });
+  }
+
+  close(): void { this.#socket.destroy(); }
+
+  #fail(e: Error): void {
+    if (this.#failed) return;
+    this.#failed = e;
+    for (const w of this.#waiting.splice(0)) w(0);
+  }
+
+  #parse(): void {
+    for (;;) {
+      const end = this.#buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = this.#buf.toString('latin1', 0, end);
+      const status = Number(head.slice(9, 12));
+      const len = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (!len) throw new Error(`response without content-length: ${head.slice(0, 200)}`);
+      const total = end + 4 + Number(len[1]);
+      if (this.#buf.length < total) return;
+      this.#buf = this.#buf.subarray(total);
+      this.#waiting.shift()?.(status);
+    }
+  }
+}
+
+/** The bytes of one authenticated JSON POST. */
+export function postBytes(host: string, port: number, path: string, credential: string, body: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([Buffer.from(
+    `POST ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\nauthorization: Bearer ${credential}\r\ncontent-type: application/json\r\ncontent-length: ${json.length}\r\n\r\n`,
+    'latin1'), json]);
+}
+
+const ENVELOPE = /"id":"(\d+)"[^]*?"content":"([A-Za-z0-9+/]{0,12})/;
+
+/**
+ * An online device: its delivery socket, acking every envelope. `onEnvelope` gets the first 9 bytes of the
+ * content (the bench puts a sequence number there). Resolves once the server said the queue is empty.
+ */
+export function openReceiver(url: string, credential: string, onEnvelope?: (head: Buffer) => void): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${credential}` }, perMessageDeflate: false });
+    let ready = false;
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (!ready && text === '{"type":"queue-empty"}') { ready = true; resolve(ws); return; }
+      const m = ENVELOPE.exec(text);
+      if (!m) return;
+      ws.send(`{"type":"ack","id":"${m[1]}"}`);
+      onEnvelope?.(Buffer.from(m[2]!, 'base64'));
+    });
+    ws.once('error', (e) => { if (!ready) reject(e); });
+    ws.once('close', (code) => { if (!ready) reject(new Error(`delivery socket closed with ${code} before queue-empty`)); });
+  });
+}
+
+/** Opens `count` sockets with at most `parallel` handshakes at a time. */
+export async function openMany(count: number, parallel: number, open: (i: number) => Promise<WebSocket>): Promise<WebSocket[]> {
+  const out: WebSocket[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await open(i);
+    }
+  }));
+  return out;
+}
+
+/** Closes sockets and waits until each one is closed. */
+export async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.terminate();
+  })));
+}

@@ -1,0 +1,235 @@
+// Section 7: the relay under load, on one node: the real `parley-server` binary in its own process (request
+// logging on, as operators run it), many sender devices posting 1:1 envelopes over pipelined keep-alive HTTP
+// to many receiver devices that are online on their delivery WebSocket and ack what they get; then paced
+// at 1,000 messages/s for latency; then 10,000 idle delivery sockets and the server's RSS.
+// Bounded: fixed counts and seconds, every socket to 127.0.0.1, every process stopped at the end.
+//
+// Devices are provisioned as POST /v1/devices does after the ID-token check (resolveIdentity +
+// devices.create with a credential we mint, on the data dir before the server starts), receivers then
+// publish real Signal keys over PUT /v1/keys, so the fan-out check sees them as active devices.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WebSocket } from 'ws';
+import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
+import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
+import { resolveIdentity } from '../../server/identity/link.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import {
+  closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, startServerChild, type ServerChild,
+} from './relay-load.ts';
+import { ms, now, summarize, type Goal, type SectionResult, type Table } from './stats.ts';
+
+const SENDERS = 200;
+const RECEIVERS = 200;
+const IDLE = 10_000;
+const CONNECTIONS = 8;
+const DEPTH = 32;
+const WARM_S = 1;
+const THROUGHPUT_S = 5;
+const RATE = 1_000;
+const LATENCY_S = 5;
+const CONTENT_BYTES = 400;
+const DRAIN_TIMEOUT_MS = 60_000;
+const GIB = 1024 ** 3;
+
+interface Device { userId: string; deviceId: number; registrationId: number; credential: string }
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+
+async function provision(dataDir: string, tag: string, count: number): Promise<Device[]> {
+  const store = new SqliteStore(dataDir);
+  const lifecycleKey = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const out: Device[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const email = `${tag}${String(i).padStart(5, '0')}@acme.test`;
+      const r = await resolveIdentity(store, { issuer: 'https://bench.invalid', sub: `${tag}-${i}`, email, name: `${tag} ${i}`, groups: [] }, undefined, Date.now());
+      if (!r.ok) throw new Error(`provisioning ${email}: ${r.reason}`);
+      const secret = newSecret();
+      const registrationId = 1 + (i % 16000);
+      const d = await store.devices.create({ userId: r.user.userId, registrationId, name: 'bench device', credentialHash: hashSecret(secret), lifecycleKey }, Date.now());
+      out.push({ userId: r.user.userId, deviceId: d.deviceId, registrationId, credential: formatCredential(r.user.userId, d.deviceId, secret) });
+    }
+  } finally {
+    await store.close();
+  }
+  return out;
+}
+
+async function publishKeys(url: string, devices: Device[]): Promise<void> {
+  for (let i = 0; i < devices.length; i += 16) {
+    await Promise.all(devices.slice(i, i + 16).map(async (d) => {
+      const identity = await createIdentity();
+      const signed = await createSignedPreKey(identity.keyPair, 1);
+      const pre = await createPreKeys(1, 1);
+      const res = await fetch(`${url}/v1/keys`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${d.credential}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          identityKey: b64(identity.keyPair.publicKey),
+          signedPreKey: { keyId: 1, publicKey: b64(signed.keyPair.publicKey), signature: b64(signed.signature) },
+          preKeys: pre.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })),
+        }),
+      });
+      if (!res.ok) throw new Error(`PUT /v1/keys: HTTP ${res.status} ${await res.text()}`);
+    }));
+  }
+}
+
+/** One 1:1 send from `from` to `to`, content starting with a 4-byte sequence number. */
+function sendBytes(srv: ServerChild, from: Device, to: Device, seq: number): Buffer {
+  const content = randomBytes(CONTENT_BYTES);
+  content.writeUInt32BE(seq, 0);
+  return postBytes(srv.host, srv.port, '/v1/messages', from.credential, {
+    recipient: to.userId,
+    envelopes: [{ userId: to.userId, deviceId: to.deviceId, registrationId: to.registrationId, type: 1, content: b64(content) }],
+  });
+}
+
+interface Counter { delivered: number; arrivals: number[]; onSeq?: (seq: number, t: number) => void; waiter?: { n: number; resolve: () => void } }
+
+/** Resolves when `n` envelopes were delivered in all, or fails after DRAIN_TIMEOUT_MS. */
+function delivered(counter: Counter, n: number, what: string): Promise<void> {
+  if (counter.delivered >= n) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: only ${counter.delivered} of ${n} envelopes delivered in ${DRAIN_TIMEOUT_MS} ms`)), DRAIN_TIMEOUT_MS);
+    counter.waiter = { n, resolve: () => { clearTimeout(timer); resolve(); } };
+  });
+}
+
+export async function runRelay(log: (line: string) => void = () => {}): Promise<SectionResult> {
+  const root = mkdtempSync(join(tmpdir(), 'parley-bench-relay-'));
+  let srv: ServerChild | undefined;
+  const sockets: WebSocket[] = [];
+  const conns: PipelinedConnection[] = [];
+  try {
+    const dataDir = join(root, 'server');
+    // The server makes its schema; then it stops and the devices go in directly.
+    const logFile = join(root, 'server.log');
+    srv = await startServerChild(dataDir, logFile);
+    await srv.stop();
+    const t0 = now();
+    const senders = await provision(dataDir, 'sender', SENDERS);
+    const receivers = await provision(dataDir, 'receiver', RECEIVERS);
+    const idle = await provision(dataDir, 'idle', IDLE);
+    log(`relay: ${SENDERS + RECEIVERS + IDLE} devices provisioned in ${((now() - t0) / 1000).toFixed(1)} s`);
+    srv = await startServerChild(dataDir, logFile);
+    await publishKeys(srv.url, receivers);
+
+    // ---- idle sockets and RSS ----
+    const rssStart = rssOf(srv.pid);
+    const tIdle = now();
+    const idleSockets = await openMany(IDLE, 64, (i) => openReceiver(srv!.url, idle[i]!.credential));
+    sockets.push(...idleSockets);
+    const idleOpenS = (now() - tIdle) / 1000;
+    const rssIdle = rssOf(srv.pid);
+    log(`relay: ${IDLE} idle delivery sockets open in ${idleOpenS.toFixed(1)} s; server RSS ${(rssStart / 2 ** 20).toFixed(0)} → ${(rssIdle / 2 ** 20).toFixed(0)} MiB`);
+    await closeAll(idleSockets);
+    sockets.length = 0;
+
+    // ---- receivers online ----
+    const counter: Counter = { delivered: 0, arrivals: [] };
+    const onEnvelope = (head: Buffer) => {
+      const t = now();
+      counter.delivered++;
+      counter.arrivals.push(t);
+      counter.onSeq?.(head.readUInt32BE(0), t);
+      if (counter.waiter && counter.delivered >= counter.waiter.n) { counter.waiter.resolve(); counter.waiter = undefined; }
+    };
+    sockets.push(...await openMany(RECEIVERS, 32, (i) => openReceiver(srv!.url, receivers[i]!.credential, onEnvelope)));
+    for (let i = 0; i < CONNECTIONS; i++) conns.push(await PipelinedConnection.open(srv.host, srv.port));
+
+    // ---- throughput: closed loop, CONNECTIONS × DEPTH requests in flight ----
+    const bodies = senders.map((s, i) => sendBytes(srv!, s, receivers[i % RECEIVERS]!, 0));
+    const statuses = new Map<number, number>();
+    const accepted: number[] = [];
+    let next = 0;
+    const tStart = now();
+    const tEnd = tStart + (WARM_S + THROUGHPUT_S) * 1000;
+    const cpu0 = { server: cpuMsOf(srv.pid), bench: process.cpuUsage() };
+    let cpuWindowStart = cpu0;
+    const loop = async (c: PipelinedConnection) => {
+      while (now() < tEnd) {
+        const status = await c.request(bodies[next++ % bodies.length]!);
+        const t = now();
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 200) accepted.push(t);
+      }
+    };
+    setTimeout(() => { cpuWindowStart = { server: cpuMsOf(srv!.pid), bench: process.cpuUsage() }; }, WARM_S * 1000).unref();
+    await Promise.all(conns.map((c) => Promise.all(Array.from({ length: DEPTH }, () => loop(c)))));
+    const windowMs = THROUGHPUT_S * 1000;
+    const serverCpu = (cpuMsOf(srv.pid) - cpuWindowStart.server) / (now() - tStart - WARM_S * 1000);
+    const benchCpuU = process.cpuUsage(cpuWindowStart.bench);
+    const benchCpu = (benchCpuU.user + benchCpuU.system) / 1000 / (now() - tStart - WARM_S * 1000);
+    const inWindow = (ts: number[]) => ts.filter((t) => t >= tStart + WARM_S * 1000 && t < tEnd).length;
+    const acceptedPerS = inWindow(accepted) / (windowMs / 1000);
+    const deliveredPerS = inWindow(counter.arrivals) / (windowMs / 1000);
+    const totalAccepted = accepted.length;
+    log(`relay: ${acceptedPerS.toFixed(0)} envelopes/s accepted, ${deliveredPerS.toFixed(0)}/s delivered; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    const tDrain = now();
+    await delivered(counter, totalAccepted, 'throughput');
+    const drainMs = now() - tDrain;
+
+    // ---- latency at RATE messages/s ----
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    counter.onSeq = (seq, t) => { const s = sentAt.get(seq); if (s !== undefined) latencies.push(t - s); };
+    const before = counter.delivered;
+    let seq = 1;
+    const total = RATE * LATENCY_S;
+    const tickMs = 10;
+    const perTick = RATE * tickMs / 1000;
+    const latencyStatuses = new Map<number, number>();
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        for (let k = 0; k < perTick && seq <= total; k++, seq++) {
+          const s = seq;
+          const body = sendBytes(srv!, senders[s % SENDERS]!, receivers[(s * 7) % RECEIVERS]!, s);
+          sentAt.set(s, now());
+          void conns[s % CONNECTIONS]!.request(body).then((st) => latencyStatuses.set(st, (latencyStatuses.get(st) ?? 0) + 1));
+        }
+        if (seq > total) { clearInterval(timer); resolve(); }
+      }, tickMs);
+    });
+    await delivered(counter, before + total, 'latency phase');
+    const L = summarize(latencies);
+    log(`relay: latency at ${RATE}/s p50 ${ms(L.p50)} ms, p99 ${ms(L.p99)} ms`);
+
+    const table: Table = {
+      title: `Relay on one node: ${SENDERS} sender devices → ${RECEIVERS} online receiver devices, 1:1 envelopes of ${CONTENT_BYTES} bytes`,
+      columns: ['', 'value'],
+      rows: [
+        ['**envelopes accepted per second** (POST /v1/messages → 200, stored, receivers notified)', `${acceptedPerS.toFixed(0)}/s`],
+        ['**envelopes delivered per second** (envelope frame at an online receiver, acked)', `${deliveredPerS.toFixed(0)}/s`],
+        ['server CPU during the window (one process, one core = 100%)', `${(serverCpu * 100).toFixed(0)}%`],
+        ['load generator + receivers CPU (this process)', `${(benchCpu * 100).toFixed(0)}%`],
+        ['backlog drained after the window', `${ms(drainMs)} ms`],
+        [`**send → delivered at ${RATE.toLocaleString('en-US')} messages/s**, p50 / p99 / max`, `${ms(L.p50)} / ${ms(L.p99)} / ${ms(L.max)} ms (n = ${L.n})`],
+        [`**${IDLE.toLocaleString('en-US')} idle delivery sockets: server RSS**`, `${(rssIdle / 2 ** 20).toFixed(0)} MiB (${(rssStart / 2 ** 20).toFixed(0)} MiB before; ${((rssIdle - rssStart) / IDLE / 1024).toFixed(1)} KiB per socket)`],
+        [`time to open the ${IDLE.toLocaleString('en-US')} sockets (64 handshakes at a time)`, `${idleOpenS.toFixed(1)} s`],
+      ],
+      notes: [
+        `HTTP statuses in the throughput window: ${JSON.stringify(Object.fromEntries(statuses))}; in the latency phase: ${JSON.stringify(Object.fromEntries(latencyStatuses))}.`,
+      ],
+    };
+    return {
+      tables: [table],
+      goals: [
+        { goal: 'Relay ≥ 20,000 envelopes/s accepted (one node)', measured: `${acceptedPerS.toFixed(0)}/s (server at ${(serverCpu * 100).toFixed(0)}% of a core)`, met: acceptedPerS >= 20_000 },
+        { goal: '10,000 idle devices under 1.5 GiB server RSS', measured: `${(rssIdle / 2 ** 20).toFixed(0)} MiB`, met: rssIdle < 1.5 * GIB },
+      ],
+      anchors: [],
+      method: [
+        `Relay: \`parley-server --dev-idp\` (server/cli/parley-server.js, compiled bundle, request log on and drained) in a child process on 127.0.0.1; ${SENDERS + RECEIVERS + IDLE} devices provisioned directly in its data dir before it starts (resolveIdentity + devices.create, as registration does after the ID token), receivers publish real keys over PUT /v1/keys. Throughput: ${CONNECTIONS} keep-alive connections with ${DEPTH} pipelined POST /v1/messages each (prebuilt bodies, one envelope per request, sender i → receiver i mod ${RECEIVERS}), ${WARM_S} s warm-up then ${THROUGHPUT_S} s counted; receivers are ws clients in this process that ack every envelope. Latency: ${RATE} sends/s (${perTick} every ${tickMs} ms) for ${LATENCY_S} s, each content carrying a sequence number; latency = arrival at the receiver's socket − just before the request was written (same clock). Idle: ${IDLE} delivery sockets opened (each authenticated, drained to queue-empty), server VmRSS read from /proc before and after. CPU shares from /proc/PID/stat and process.cpuUsage over the counted window.`,
+      ],
+    };
+  } finally {
+    for (const c of conns) c.close();
+    await closeAll(sockets);
+    await srv?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
