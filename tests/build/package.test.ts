@@ -80,7 +80,9 @@ async function inspectPackage(t: TestContext, unpacked: string): Promise<void> {
     assert.equal(shipped.main, pkg.main);
     assert.equal(shipped.scripts, undefined, 'npm scripts stripped');
     // Every runtime dependency (and the SQLCipher addon) loads from the shipped node_modules alone.
-    const specs = [...APP_RUNTIME_DEPENDENCIES.filter((d) => d !== 'protobufjs'), 'protobufjs/minimal.js', 'typebox/compile'];
+    // Packages without a root entry are loaded through the submodules the app imports.
+    const SUBMODULES: Record<string, string[]> = { protobufjs: ['protobufjs/minimal.js'], '@noble/curves': ['@noble/curves/ed25519.js', '@noble/curves/utils.js'] };
+    const specs = [...APP_RUNTIME_DEPENDENCIES.flatMap((d) => SUBMODULES[d] ?? [d]), 'typebox/compile'];
     writeFileSync(join(extracted, 'load-check.mjs'),
       `${specs.map((s, i) => `import * as m${i} from ${JSON.stringify(s)};`).join('\n')}\n` +
       `const { Database } = m${specs.indexOf('@signalapp/sqlcipher')}; const db = new Database(":memory:"); db.exec("CREATE TABLE t(x)"); db.close();\nconsole.log("loaded");\n`);
