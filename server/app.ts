@@ -3,7 +3,7 @@
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LIMITS, type ClientConfig, type MessagingPolicy } from '../common/wire/schemas.ts';
+import { ClientConfig, Health, LIMITS, MessagingPolicy } from '../common/wire/schemas.ts';
 import { ERRORS, type ErrorBody, type ErrorCode } from '../common/errors.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
@@ -21,6 +21,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { loadOrCreateLeaseKey } from './lease-key.ts';
+import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -56,6 +57,8 @@ export interface RunningServer {
   issuer: string;
   clientId: string;
   app: App;
+  /** Every route served, with the response schemas it declares (each one has them: see requireResponseSchemas). */
+  routes: readonly CheckedRoute[];
   close(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     offlinePolicy: { offlineLockHours, offlineWipeDays },
   };
 
+  const routes = requireResponseSchemas(app);
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = errorResponse(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -154,8 +158,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  app.get('/healthz', async () => ({ ok: true as const }));
-  app.get('/v1/config', async (): Promise<ClientConfig> => {
+  app.get('/healthz', { schema: { response: replies({ 200: Health }) } }, async () => ({ ok: true as const }));
+  app.get('/v1/config', { schema: { response: replies({ 200: ClientConfig }) } }, async (): Promise<ClientConfig> => {
     if (!ctx.identity) throw new ApiError('starting');
     return {
       issuer: ctx.identity.issuer,
@@ -167,7 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
   });
   const policy = opts.policy ?? defaultPolicy(ctx.organization);
-  app.get('/v1/policy', async (): Promise<MessagingPolicy> => policy);
+  app.get('/v1/policy', { schema: { response: replies({ 200: MessagingPolicy }) } }, async (): Promise<MessagingPolicy> => policy);
   deviceRoutes(app, ctx, { linkClaim: opts.scimLinkClaim ?? 'sub' });
   keyRoutes(app, ctx);
   directoryRoutes(app, ctx);
@@ -208,5 +212,5 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   ctx.identity = { issuer, clientId, verifier: new IdTokenVerifier(issuer, clientId, now) };
 
-  return { url, issuer, clientId, app, close: () => app.close() };
+  return { url, issuer, clientId, app, routes, close: () => app.close() };
 }

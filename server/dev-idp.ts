@@ -39,7 +39,10 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { ProviderContext } from 'oidc-provider';
+import { Type } from 'typebox';
+import { ErrorBody } from '../common/errors.ts';
 import { ApiError, errorBody } from './errors.ts';
+import { ERROR_REPLIES, NoBody } from './responses.ts';
 
 export const DEV_IDP_PATH = '/idp';
 export const DEV_CLIENT_ID = 'parley-desktop';
@@ -233,6 +236,11 @@ export function mountDevIdp(app: FastifyInstance, current: () => DevIdp | undefi
     const LoginForm = {
       type: 'object', properties: { username: { type: 'string', maxLength: 254 } }, required: ['username'],
     } as const;
+    // HTML pages (the 400s too: a friendly page), a redirect after the login; ErrorBody for malformed requests.
+    const Html = { 'text/html': { schema: Type.String() } };
+    const response = {
+      200: { content: Html }, 303: NoBody, 400: { content: { ...Html, 'application/json': { schema: ErrorBody } } }, ...ERROR_REPLIES,
+    };
 
     const provider = () => {
       const idp = current();
@@ -250,14 +258,14 @@ export function mountDevIdp(app: FastifyInstance, current: () => DevIdp | undefi
     }
     const expired = page('Sign-in expired', '<p>This sign-in request is no longer valid. Start again from the Parley app.</p>');
 
-    scope.get('/idp/interaction/:uid', { schema: { params: Uid, querystring: NoQuery } }, async (req, reply) => {
+    scope.get('/idp/interaction/:uid', { schema: { params: Uid, querystring: NoQuery, response } }, async (req, reply) => {
       const d = await details(req, reply.raw);
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       if (!d) return reply.code(400).send(expired);
       return loginPage(d.uid);
     });
 
-    scope.post('/idp/interaction/:uid/login', { schema: { params: Uid, querystring: NoQuery, body: LoginForm } }, async (req, reply) => {
+    scope.post('/idp/interaction/:uid/login', { schema: { params: Uid, querystring: NoQuery, body: LoginForm, response } }, async (req, reply) => {
       const d = await details(req, reply.raw);
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       if (!d) return reply.code(400).send(expired);

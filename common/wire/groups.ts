@@ -14,7 +14,7 @@
 //     (409 directory_managed); people added by hand stay until removed by hand.
 //   - leavers: a SCIM-deactivated or deleted user is removed from every group ('deactivated' event).
 //
-// Routes (bearer device credential; errors are `{ error, message }`):
+// Routes (bearer device credential; errors are ErrorBody `{ error, message }` with codes of common/errors.ts):
 //   POST   /v1/groups                       CreateGroupRequest → GroupInfo            (400, 403 forbidden, 404 unknown_user|unknown_scim_group)
 //   GET    /v1/groups                       → GroupList (the caller's groups)
 //   GET    /v1/groups/:id                   → GroupInfo                                (403 not_a_member, 404 unknown_group)
@@ -28,7 +28,7 @@
 //   GET    /v1/admin/groups                 → AdminGroupList (org admins only: every group of the org; 403 forbidden)
 //   GET    /v1/admin/directory-groups       → DirectoryGroupList (org admins only: SCIM groups a group can follow)
 import { Type, type Static } from 'typebox';
-import { DeviceMismatch, OutgoingEnvelope, UserId } from './schemas.ts';
+import { OutgoingEnvelope, UserId } from './schemas.ts';
 
 export const GROUP_LIMITS = {
   /** One group send carries one envelope per device of every recipient: members × devices. */
@@ -191,5 +191,3 @@ export const GroupSendRequest = Type.Object({
   envelopes: Type.Array(OutgoingEnvelope, { maxItems: GROUP_LIMITS.envelopesPerSend }),
 }, { additionalProperties: false });
 export type GroupSendRequest = Static<typeof GroupSendRequest>;
-
-export const GroupDeviceMismatch = DeviceMismatch;

@@ -5,8 +5,6 @@
 import { Type, type Static } from 'typebox';
 import { Base64, DeviceId, UserId } from './schemas.ts';
 
-/** Raw 32-byte Ed25519 public key, standard base64. */
-export const Ed25519PublicKey = Base64(44);
 /** 64-byte Ed25519 signature, standard base64. */
 export const Ed25519Signature = Base64(88);
 
@@ -68,6 +66,10 @@ export const WipeReceipt = Type.Object({
 }, { additionalProperties: false });
 export type WipeReceipt = Static<typeof WipeReceipt>;
 
+/** The receipt was accepted (also when it repeats one already accepted). */
+export const WipeReceiptResponse = Type.Object({ confirmed: Type.Literal(true) });
+export type WipeReceiptResponse = Static<typeof WipeReceiptResponse>;
+
 // ---- admin API (org admins only: the IdP groups claim contains the admin group) ----
 
 export const DeviceState = Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]);
@@ -102,6 +104,7 @@ export type AdminUser = Static<typeof AdminUser>;
 
 export const AdminUsersQuery = Type.Object({ email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })) }, { additionalProperties: false });
 export const AdminUsersResponse = Type.Object({ users: Type.Array(AdminUser) });
+export type AdminUsersResponse = Static<typeof AdminUsersResponse>;
 
 /** Exactly one target: every device of a user (by email or userId), or one device. */
 export const AdminActionRequest = Type.Object({
@@ -135,3 +138,4 @@ export type AuditEntry = Static<typeof AuditEntry>;
 
 export const AuditQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
 export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry) });
+export type AuditResponse = Static<typeof AuditResponse>;

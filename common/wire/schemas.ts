@@ -5,8 +5,6 @@
 import { Type, type Static } from 'typebox';
 import { ErrorCode, ErrorCodeSchema } from '../errors.ts';
 
-export const API_VERSION = 'v1';
-
 /** Limits are part of the contract: the client splits work so it never exceeds them. */
 export const LIMITS = {
   bodyBytes: 1024 * 1024,
@@ -33,7 +31,11 @@ export const PublicKey = Base64(44);
 export const Signature = Base64(88);
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
+/** The query of every route that takes none: unknown parameters are refused, not ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 // ---- health and config ----
+/** GET /healthz. */
 export const Health = Type.Object({ ok: Type.Literal(true) });
 
 export const ClientConfig = Type.Object({

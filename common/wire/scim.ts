@@ -1,7 +1,7 @@
 // Wire contract of the SCIM 2.0 service provider under /scim/v2 (RFC 7643 resources, RFC 7644 protocol),
 // as Microsoft Entra ID and Okta call it. Request bodies are checked by server/scim/schema.ts (attribute names
 // are case-insensitive and the IdPs' quirks are normalized first); these TypeBox objects describe what the
-// server answers, so tests and tools can check responses against them.
+// server answers: the SCIM routes declare them as their response schemas, and tests check responses with them.
 import { Type, type Static, type TSchema } from 'typebox';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -84,6 +84,24 @@ export const ScimGroup = Type.Object({
   meta: ScimMeta,
 }, { additionalProperties: false });
 export type ScimGroup = Static<typeof ScimGroup>;
+
+/**
+ * What GET/POST/PUT/PATCH answer for a user or group: the resource after `attributes` / `excludedAttributes`
+ * (RFC 7644 §3.9), so only schemas, id and meta are sure to be there.
+ */
+export const ScimUserResponse = Type.Object({
+  ...Type.Partial(ScimUser).properties,
+  schemas: ScimUser.properties.schemas, id: ScimUser.properties.id, meta: ScimUser.properties.meta,
+}, { additionalProperties: true });
+export const ScimGroupResponse = Type.Object({
+  ...Type.Partial(ScimGroup).properties,
+  schemas: ScimGroup.properties.schemas, id: ScimGroup.properties.id, meta: ScimGroup.properties.meta,
+}, { additionalProperties: false });
+
+/** ServiceProviderConfig, ResourceType and Schema documents (RFC 7643 §5–7), described by their schemas URN only. */
+export const ScimDiscoveryDocument = Type.Object({
+  schemas: Type.Array(Type.String(), { minItems: 1 }),
+}, { additionalProperties: true });
 
 export const ScimListResponse = <T extends TSchema>(resource: T) => Type.Object({
   schemas: Type.Tuple([Type.Literal(URN.listResponse)]),

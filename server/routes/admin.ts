@@ -3,17 +3,17 @@
 //   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
 //   GET  /v1/admin/groups (every group of the org; contract in common/wire/groups.ts)
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import {
-  AdminActionRequest, AdminUsersQuery, AuditQuery, type AdminActionResponse, type AdminUser, type AuditEntry,
+  AdminActionRequest, AdminActionResponse, AdminUsersQuery, AdminUsersResponse, AuditQuery, AuditResponse, type AdminUser,
 } from '../../common/wire/lifecycle.ts';
-import type { AdminGroupList, DirectoryGroup, DirectoryGroupList } from '../../common/wire/groups.ts';
+import { AdminGroupList, DirectoryGroupList, type DirectoryGroup } from '../../common/wire/groups.ts';
+import { NoQuery } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownDevice, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
-const NoQuery = Type.Object({}, { additionalProperties: false });
 const DEFAULT_AUDIT_LIMIT = 100;
 const MAX_AUDIT_LIMIT = 1000;
 
@@ -85,13 +85,13 @@ export function adminRoutes(app: App, ctx: AppContext): void {
     })),
   });
 
-  app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery } }, async (req) => {
+  app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery, response: replies({ 200: AdminUsersResponse }) } }, async (req) => {
     const rows = await ctx.store.users.listWithDevices(req.query.email);
     const states = await ctx.store.users.provisioningStates();
     return { users: rows.map(({ user, devices }) => adminUser(user, devices, states.get(user.userId) ?? 'just-in-time')) };
   });
 
-  app.get('/v1/admin/groups', { ...admin, schema: { querystring: NoQuery } }, async (req): Promise<AdminGroupList> => {
+  app.get('/v1/admin/groups', { ...admin, schema: { querystring: NoQuery, response: replies({ 200: AdminGroupList }) } }, async (req): Promise<AdminGroupList> => {
     const mine = new Map((await ctx.store.groups.listOf(authOf(req).userId)).map((g) => [g.id, g.role]));
     const groups = await ctx.store.groups.listAll();
     return {
@@ -103,7 +103,7 @@ export function adminRoutes(app: App, ctx: AppContext): void {
     };
   });
 
-  app.get('/v1/admin/directory-groups', { ...admin, schema: { querystring: NoQuery } }, async (): Promise<DirectoryGroupList> => {
+  app.get('/v1/admin/directory-groups', { ...admin, schema: { querystring: NoQuery, response: replies({ 200: DirectoryGroupList }) } }, async (): Promise<DirectoryGroupList> => {
     const all: DirectoryGroup[] = [];
     for (let offset = 0; ; offset += 500) {
       const { total, rows } = await ctx.store.scim.listGroups(null, offset, 500);
@@ -140,10 +140,11 @@ export function adminRoutes(app: App, ctx: AppContext): void {
     });
   }
 
-  app.post('/v1/admin/wipe', { ...admin, schema: { querystring: NoQuery, body: AdminActionRequest } }, (req) => act('wipe', req, req.body));
-  app.post('/v1/admin/revoke', { ...admin, schema: { querystring: NoQuery, body: AdminActionRequest } }, (req) => act('revoke', req, req.body));
+  const action = { querystring: NoQuery, body: AdminActionRequest, response: replies({ 200: AdminActionResponse }) };
+  app.post('/v1/admin/wipe', { ...admin, schema: action }, (req) => act('wipe', req, req.body));
+  app.post('/v1/admin/revoke', { ...admin, schema: action }, (req) => act('revoke', req, req.body));
 
-  app.get('/v1/admin/audit', { ...admin, schema: { querystring: AuditQuery } }, async (req): Promise<{ entries: AuditEntry[] }> => {
+  app.get('/v1/admin/audit', { ...admin, schema: { querystring: AuditQuery, response: replies({ 200: AuditResponse }) } }, async (req): Promise<AuditResponse> => {
     const limit = Math.min(req.query.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(req.query.limit), MAX_AUDIT_LIMIT);
     return { entries: await ctx.store.audit.list(limit) };
   });

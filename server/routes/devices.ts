@@ -1,17 +1,18 @@
 // Registration: an ID token carrying a server-issued nonce (or, from the device grant, a fresh nonce-less
 // token, accepted once) buys a device credential.
 import { randomBytes } from 'node:crypto';
-import { Type } from 'typebox';
-import { RegisterDeviceRequest, type RegisterDeviceResponse, type RegistrationNonce, type WhoAmI } from '../../common/wire/schemas.ts';
+import {
+  NoQuery, RegisterDeviceRequest, RegisterDeviceResponse, RegistrationNonce, WhoAmI,
+} from '../../common/wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError, unauthorized } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';
 import { AccountDeactivatedError } from '../store/types.ts';
 import { resolveIdentity } from '../identity/link.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
 const NONCE_TTL_MS = 10 * 60_000;
-const NoInput = { querystring: Type.Object({}, { additionalProperties: false }) };
 
 function stringClaim(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -27,14 +28,16 @@ const accountDeactivated = () =>
 export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: string } = {}): void {
   const linkClaim = opts.linkClaim ?? 'sub';
 
-  app.post('/v1/devices/nonce', { schema: NoInput }, async (): Promise<RegistrationNonce> => {
+  app.post('/v1/devices/nonce', { schema: { querystring: NoQuery, response: replies({ 200: RegistrationNonce }) } }, async (): Promise<RegistrationNonce> => {
     const nonce = randomBytes(24).toString('base64url');
     const expiresAt = ctx.now() + NONCE_TTL_MS;
     await ctx.store.registration.createNonce(nonce, expiresAt);
     return { nonce, expiresAt };
   });
 
-  app.post('/v1/devices', { schema: { ...NoInput, body: RegisterDeviceRequest } }, async (req): Promise<RegisterDeviceResponse> => {
+  app.post('/v1/devices', {
+    schema: { querystring: NoQuery, body: RegisterDeviceRequest, response: replies({ 200: RegisterDeviceResponse }) },
+  }, async (req): Promise<RegisterDeviceResponse> => {
     const identity = ctx.identity;
     if (!identity) throw new ApiError('starting');
     // Checked before the token is consumed, so a client bug does not burn the user's sign-in.
@@ -77,7 +80,9 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     };
   });
 
-  app.get('/v1/devices/me', { schema: NoInput, onRequest: ctx.authenticate }, async (req): Promise<WhoAmI> => {
+  app.get('/v1/devices/me', {
+    schema: { querystring: NoQuery, response: replies({ 200: WhoAmI }) }, onRequest: ctx.authenticate,
+  }, async (req): Promise<WhoAmI> => {
     const { userId, deviceId } = authOf(req);
     const user = await ctx.store.users.get(userId);
     if (!user) throw unauthorized('The user of this credential no longer exists.');

@@ -1,11 +1,11 @@
 // The organisation directory: who is here and which devices they have.
-import { Type } from 'typebox';
 import {
-  DirectoryLookupQuery, DirectorySearchQuery, LIMITS, UserIdParams, type DirectoryEntry,
+  DirectoryEntry, DirectoryLookupQuery, DirectorySearchQuery, DirectorySearchResult, LIMITS, NoQuery, UserIdParams,
 } from '../../common/wire/schemas.ts';
 import { unknownUser } from '../errors.ts';
 import type { UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
 export function directoryRoutes(app: App, ctx: AppContext): void {
   const auth = { onRequest: ctx.authenticate };
@@ -17,19 +17,19 @@ export function directoryRoutes(app: App, ctx: AppContext): void {
     })),
   });
 
-  app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery } }, async (req) => {
+  app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery, response: replies({ 200: DirectoryEntry }) } }, async (req) => {
     const user = await ctx.store.users.findByEmail(req.query.email);
     if (!user) throw unknownUser();
     return entry(user);
   });
 
-  app.get('/v1/directory/search', { ...auth, schema: { querystring: DirectorySearchQuery } }, async (req) => {
+  app.get('/v1/directory/search', { ...auth, schema: { querystring: DirectorySearchQuery, response: replies({ 200: DirectorySearchResult }) } }, async (req) => {
     const users = await ctx.store.users.search(req.query.q, LIMITS.searchResults);
     return { results: await Promise.all(users.map(entry)) };
   });
 
   app.get('/v1/users/:userId', {
-    ...auth, schema: { params: UserIdParams, querystring: Type.Object({}, { additionalProperties: false }) },
+    ...auth, schema: { params: UserIdParams, querystring: NoQuery, response: replies({ 200: DirectoryEntry }) },
   }, async (req) => {
     const user = await ctx.store.users.get(req.params.userId);
     if (!user) throw unknownUser();

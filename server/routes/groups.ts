@@ -2,20 +2,20 @@
 // The server keeps who is in a group and relays pairwise-encrypted envelopes to exactly the current members.
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import {
-  AddMemberRequest, CreateGroupRequest, GROUP_LIMITS, GroupEventsQuery, GroupIdParams, GroupMemberParams, GroupSendRequest,
-  SetRoleRequest, UpdateGroupRequest, type GroupEvent, type GroupEvents, type GroupInfo, type GroupList, type GroupSummary,
+  AddMemberRequest, CreateGroupRequest, GROUP_LIMITS, GroupEvents, GroupEventsQuery, GroupIdParams, GroupInfo, GroupList, GroupMemberParams,
+  GroupSendRequest, SetRoleRequest, UpdateGroupRequest, type GroupEvent, type GroupSummary,
 } from '../../common/wire/groups.ts';
+import { DeviceMismatch, NoQuery, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
 import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
+import { NoBody, replies } from '../responses.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
 import { checkFanout } from '../fanout.ts';
 import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
 
-const NoQuery = Type.Object({}, { additionalProperties: false });
 const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
 
 const unknownGroup = () => new ApiError('unknown_group');
@@ -80,7 +80,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if ((await ctx.store.groups.directoryMembers(scimGroupId)) === undefined) throw unknownScimGroup();
   }
 
-  app.post('/v1/groups', { ...auth, schema: { querystring: NoQuery, body: CreateGroupRequest } }, async (req, reply) => {
+  app.post('/v1/groups', { ...auth, schema: { querystring: NoQuery, body: CreateGroupRequest, response: replies({ 201: GroupInfo }) } }, async (req, reply) => {
     const { userId } = authOf(req);
     const body = req.body;
     if (body.scimGroupId !== undefined) {
@@ -100,15 +100,15 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     return reply.code(201).send(await reload(req, group.id));
   });
 
-  app.get('/v1/groups', { ...auth, schema: { querystring: NoQuery } }, async (req): Promise<GroupList> => {
+  app.get('/v1/groups', { ...auth, schema: { querystring: NoQuery, response: replies({ 200: GroupList }) } }, async (req): Promise<GroupList> => {
     const { userId } = authOf(req);
     await joinPendingDirectoryGroups(ctx, req.log, userId);
     return { groups: (await ctx.store.groups.listOf(userId)).map((g) => summary(g, g.role)) };
   });
 
-  app.get('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams } }, async (req) => reload(req, req.params.id));
+  app.get('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, response: replies({ 200: GroupInfo }) } }, async (req) => reload(req, req.params.id));
 
-  app.patch('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: UpdateGroupRequest } }, async (req) => {
+  app.patch('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: UpdateGroupRequest, response: replies({ 200: GroupInfo }) } }, async (req) => {
     const l = await load(req, req.params.id);
     requireManager(l);
     const { scimGroupId, name, ...flags } = req.body;
@@ -123,7 +123,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     return reload(req, l.group.id);
   });
 
-  app.post('/v1/groups/:id/members', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: AddMemberRequest } }, async (req) => {
+  app.post('/v1/groups/:id/members', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: AddMemberRequest, response: replies({ 200: GroupInfo }) } }, async (req) => {
     const l = await load(req, req.params.id);
     requireManager(l);
     const { userId } = req.body;
@@ -137,7 +137,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     return reload(req, l.group.id);
   });
 
-  app.delete('/v1/groups/:id/members/:userId', { ...auth, schema: { querystring: NoQuery, params: GroupMemberParams } }, async (req, reply) => {
+  app.delete('/v1/groups/:id/members/:userId', { ...auth, schema: { querystring: NoQuery, params: GroupMemberParams, response: replies({ 204: NoBody }) } }, async (req, reply) => {
     const l = await load(req, req.params.id);
     const self = req.params.userId === l.caller.userId;
     if (!self) requireManager(l);
@@ -146,10 +146,10 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (target.viaScim && l.group.scimGroupId !== null) throw directoryManaged();
     await ctx.store.groups.removeMember(l.group.id, target.userId, self ? 'left' : 'removed', l.caller.userId, ctx.now());
     await announceGroupChange(ctx, l.group.id, [target.userId]);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  app.post('/v1/groups/:id/roles', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: SetRoleRequest } }, async (req) => {
+  app.post('/v1/groups/:id/roles', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: SetRoleRequest, response: replies({ 200: GroupInfo }) } }, async (req) => {
     const l = await load(req, req.params.id);
     requireManager(l);
     const result = await ctx.store.groups.setRole(l.group.id, req.body.userId, req.body.role, l.caller.userId, ctx.now());
@@ -158,7 +158,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     return reload(req, l.group.id);
   });
 
-  app.get('/v1/groups/:id/events', { ...auth, schema: { querystring: GroupEventsQuery, params: GroupIdParams } }, async (req): Promise<GroupEvents> => {
+  app.get('/v1/groups/:id/events', { ...auth, schema: { querystring: GroupEventsQuery, params: GroupIdParams, response: replies({ 200: GroupEvents }) } }, async (req): Promise<GroupEvents> => {
     const l = await load(req, req.params.id, { membersOnly: true });
     const after = req.query.after === undefined ? 0 : Number(req.query.after);
     const page = await ctx.store.groups.events(l.group.id, after, GROUP_LIMITS.eventsPerPage + 1);
@@ -179,7 +179,10 @@ export function groupRoutes(app: App, ctx: AppContext): void {
 
   app.post('/v1/groups/:id/messages', {
     ...auth, bodyLimit: GROUP_LIMITS.sendBodyBytes,
-    schema: { querystring: NoQuery, params: GroupIdParams, body: GroupSendRequest },
+    schema: {
+      querystring: NoQuery, params: GroupIdParams, body: GroupSendRequest,
+      response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }),
+    },
   }, async (req) => {
     const l = await load(req, req.params.id, { membersOnly: true });
     const sender = l.caller.member!;

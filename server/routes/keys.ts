@@ -1,15 +1,14 @@
 // Prekey publication and bundle fetching (X3DH).
-import { Type } from 'typebox';
 import {
-  UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle, type KeyBundles,
+  KeyBundles, NoQuery, PreKeyCount, UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle,
 } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { decodePublicKey, decodeSignature, encodeBase64 } from '../base64.ts';
 import { ApiError, unknownDevice, unknownUser } from '../errors.ts';
 import type { StoredBundle } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
-const NoQuery = Type.Object({}, { additionalProperties: false });
 
 function toWireBundle(b: StoredBundle): DeviceBundle {
   return {
@@ -28,7 +27,7 @@ function toWireBundle(b: StoredBundle): DeviceBundle {
 export function keyRoutes(app: App, ctx: AppContext): void {
   const auth = { onRequest: ctx.authenticate };
 
-  app.put('/v1/keys', { ...auth, schema: { querystring: NoQuery, body: UploadKeysRequest } }, async (req) => {
+  app.put('/v1/keys', { ...auth, schema: { querystring: NoQuery, body: UploadKeysRequest, response: replies({ 200: PreKeyCount }) } }, async (req) => {
     const { userId, deviceId } = authOf(req);
     const { identityKey, signedPreKey, preKeys } = req.body;
     const result = await ctx.store.keys.upload(userId, deviceId, {
@@ -53,19 +52,19 @@ export function keyRoutes(app: App, ctx: AppContext): void {
     }
   });
 
-  app.get('/v1/keys/count', { ...auth, schema: { querystring: NoQuery } }, async (req) => {
+  app.get('/v1/keys/count', { ...auth, schema: { querystring: NoQuery, response: replies({ 200: PreKeyCount }) } }, async (req) => {
     const { userId, deviceId } = authOf(req);
     return { count: await ctx.store.keys.countPreKeys(userId, deviceId) };
   });
 
-  app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
+  app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery, response: replies({ 200: KeyBundles }) } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
     if (!(await ctx.store.users.get(userId))) throw unknownUser();
     const bundles = await ctx.store.keys.takeBundles(userId);
     return { userId, devices: bundles.map(toWireBundle) };
   });
 
-  app.get('/v1/keys/:userId/:deviceId', { ...auth, schema: { params: UserDeviceParams, querystring: NoQuery } }, async (req): Promise<KeyBundles> => {
+  app.get('/v1/keys/:userId/:deviceId', { ...auth, schema: { params: UserDeviceParams, querystring: NoQuery, response: replies({ 200: KeyBundles }) } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
     if (!(await ctx.store.users.get(userId))) throw unknownUser();
     const bundles = await ctx.store.keys.takeBundles(userId, Number(req.params.deviceId));

@@ -3,20 +3,20 @@
 // Ed25519 lifecycle key over `signedText` of the wire contract.
 //   POST /v1/lifecycle/status        → active + a fresh signed lease | wipe | revoked
 //   POST /v1/lifecycle/wipe-receipt  → the device reports a finished wipe
-import { Type } from 'typebox';
 import {
-  DeviceStatusRequest, WipeReceipt, signedText, type DeviceStatusResponse, type Lease,
+  DeviceStatusRequest, DeviceStatusResponse, WipeReceipt, WipeReceiptResponse, signedText, type Lease,
 } from '../../common/wire/lifecycle.ts';
+import { NoQuery } from '../../common/wire/schemas.ts';
 import { ApiError, unknownDevice } from '../errors.ts';
 import { verifyEd25519 } from '../lease-key.ts';
 import type { DeviceRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
 /** Accepted clock difference between device and server. */
 export const MAX_SKEW_MS = 5 * 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const NoQuery = Type.Object({}, { additionalProperties: false });
 
 const noSuchDevice = () => unknownDevice('No such device.');
 const invalidSignature = () => new ApiError('invalid_signature');
@@ -25,7 +25,9 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
   const verified = (device: DeviceRecord, text: string, signature: string) =>
     device.lifecycleKey !== null && verifyEd25519(device.lifecycleKey, text, signature);
 
-  app.post('/v1/lifecycle/status', { schema: { querystring: NoQuery, body: DeviceStatusRequest } }, async (req): Promise<DeviceStatusResponse> => {
+  app.post('/v1/lifecycle/status', {
+    schema: { querystring: NoQuery, body: DeviceStatusRequest, response: replies({ 200: DeviceStatusResponse }) },
+  }, async (req): Promise<DeviceStatusResponse> => {
     const { userId, deviceId, timestamp, signature } = req.body;
     const device = await ctx.store.devices.get(userId, deviceId);
     if (!device) throw noSuchDevice();
@@ -56,7 +58,9 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     }
   });
 
-  app.post('/v1/lifecycle/wipe-receipt', { schema: { querystring: NoQuery, body: WipeReceipt } }, async (req) => {
+  app.post('/v1/lifecycle/wipe-receipt', {
+    schema: { querystring: NoQuery, body: WipeReceipt, response: replies({ 200: WipeReceiptResponse }) },
+  }, async (req): Promise<WipeReceiptResponse> => {
     const { userId, deviceId, wipedAt, steps, signature } = req.body;
     const device = await ctx.store.devices.get(userId, deviceId);
     const user = device && await ctx.store.users.get(userId);

@@ -1,16 +1,16 @@
 // Fan-out sending: one request carries one envelope per device of the recipient and per other
 // device of the sender, so the server never has to guess who should receive what.
-import { Type } from 'typebox';
-import { SendRequest } from '../../common/wire/schemas.ts';
+import { DeviceMismatch, NoQuery, SendRequest, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { unknownUser } from '../errors.ts';
 import { checkFanout } from '../fanout.ts';
 import type { App, AppContext } from '../context.ts';
+import { replies } from '../responses.ts';
 
 export function messageRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/messages', {
     onRequest: ctx.authenticate,
-    schema: { querystring: Type.Object({}, { additionalProperties: false }), body: SendRequest },
+    schema: { querystring: NoQuery, body: SendRequest, response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }) },
   }, async (req) => {
     const sender = authOf(req);
     const { recipient, envelopes } = req.body;

@@ -7,8 +7,11 @@
 // them all through the admin wipe path (audit actor "scim", reason "account deactivated") and removes them from
 // every Parley group; Parley groups linked to a SCIM group follow its membership (server/groups/directory.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TSchema } from 'typebox';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SCIM_CONTENT_TYPE, SCIM_LIMITS, URN } from '../../common/wire/scim.ts';
+import {
+  SCIM_CONTENT_TYPE, SCIM_LIMITS, ScimDiscoveryDocument, ScimError as ScimErrorBody, ScimGroupResponse, ScimListResponse, ScimUserResponse, URN,
+} from '../../common/wire/scim.ts';
 import { LIMITS } from '../../common/wire/schemas.ts';
 import { ScimStoreError, type ScimUserRow, type ScimUserWrite } from '../store/types.ts';
 import { directoryView, followScimUser } from '../identity/link.ts';
@@ -21,6 +24,7 @@ import {
 import { applyLifecycleAction } from './admin.ts';
 import { removeLeaverFromGroups, syncScimGroup, unlinkScimGroup } from '../groups/directory.ts';
 import type { App, AppContext } from '../context.ts';
+import { NoBody } from '../responses.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
 const CONTENT_TYPE = `${SCIM_CONTENT_TYPE}; charset=utf-8`;
@@ -56,6 +60,14 @@ function toScimError(err: FastifyError | Error): ScimError {
   if (status >= 400 && status < 500) return new ScimError(status, undefined, e.message || 'The request was not understood.');
   return new ScimError(500, undefined, 'The server failed to handle this request.');
 }
+
+/** Response schemas of a SCIM route: its bodies by status, and the SCIM error shape for every failure. */
+const scimReplies = <T extends Record<number, TSchema>>(bodies: T) => ({ schema: { response: { ...bodies, '4xx': ScimErrorBody, '5xx': ScimErrorBody } } });
+const Discovery = scimReplies({ 200: ScimDiscoveryDocument });
+const DiscoveryList = scimReplies({ 200: ScimListResponse(ScimDiscoveryDocument) });
+const OneUser = scimReplies({ 200: ScimUserResponse });
+const OneGroup = scimReplies({ 200: ScimGroupResponse });
+const Deleted = scimReplies({ 204: NoBody });
 
 /** Display names of SCIM users from their attributes (for group member lists). */
 const displayNames = (attrs: Map<string, Record<string, unknown>>) =>
@@ -118,7 +130,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
 
     // ---- discovery ----
 
-    scope.get('/ServiceProviderConfig', async (req) => ({
+    scope.get('/ServiceProviderConfig', Discovery, async (req) => ({
       schemas: [URN.serviceProviderConfig],
       documentationUri: 'https://datatracker.ietf.org/doc/html/rfc7644',
       patch: { supported: true },
@@ -148,14 +160,14 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     const list = (resources: unknown[]) => ({
       schemas: [URN.listResponse], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources,
     });
-    scope.get('/ResourceTypes', async (req) => list(resourceTypes(req)));
-    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (req) => {
+    scope.get('/ResourceTypes', DiscoveryList, async (req) => list(resourceTypes(req)));
+    scope.get<{ Params: { id: string } }>('/ResourceTypes/:id', Discovery, async (req) => {
       const t = resourceTypes(req).find((r) => r.id === req.params.id);
       if (!t) throw notFound('ResourceType', req.params.id);
       return t;
     });
-    scope.get('/Schemas', async (req) => list(schemaDocuments(base(req))));
-    scope.get<{ Params: { id: string } }>('/Schemas/:id', async (req) => {
+    scope.get('/Schemas', DiscoveryList, async (req) => list(schemaDocuments(base(req))));
+    scope.get<{ Params: { id: string } }>('/Schemas/:id', Discovery, async (req) => {
       const s = schemaDocuments(base(req)).find((d) => d.id === req.params.id);
       if (!s) throw notFound('Schema', req.params.id);
       return s;
@@ -185,7 +197,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       await applyLifecycleAction(ctx, log, { action: 'wipe', user, devices, actor: { ...SCIM_ACTOR }, reason: DEACTIVATION_REASON });
     }
 
-    scope.get('/Users', async (req) => {
+    scope.get('/Users', scimReplies({ 200: ScimListResponse(ScimUserResponse) }), async (req) => {
       const q = query(req);
       const filter = parseListFilter('User', stringParam(q, 'filter'));
       const { offset, limit, startIndex } = paging(q);
@@ -195,27 +207,27 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       return { schemas: [URN.listResponse], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
     });
 
-    scope.get<{ Params: { id: string } }>('/Users/:id', async (req) => {
+    scope.get<{ Params: { id: string } }>('/Users/:id', OneUser, async (req) => {
       const row = await ctx.store.scim.getUser(req.params.id);
       if (!row) throw notFound('User', req.params.id);
       return renderUser(req, row);
     });
 
-    scope.post('/Users', async (req, reply) => {
+    scope.post('/Users', scimReplies({ 201: ScimUserResponse }), async (req, reply) => {
       const row = await ctx.store.scim.createUser(userWrite(req.body, null), ctx.now());
       req.log.info({ scimId: row.id }, 'SCIM user created');
       void reply.header('location', `${base(req)}/Users/${row.id}`);
       return send(reply, 201, await renderUser(req, row));
     });
 
-    scope.put<{ Params: { id: string } }>('/Users/:id', async (req) => {
+    scope.put<{ Params: { id: string } }>('/Users/:id', OneUser, async (req) => {
       const row = await updateUser(req.params.id, (current) => userWrite(req.body, current));
       if (!row) throw notFound('User', req.params.id);
       await enforce(req.log, row, false);
       return renderUser(req, row);
     });
 
-    scope.patch<{ Params: { id: string } }>('/Users/:id', async (req) => {
+    scope.patch<{ Params: { id: string } }>('/Users/:id', OneUser, async (req) => {
       const ops = normalizePatch('User', req.body);
       const row = await updateUser(req.params.id, (current) => patchedUserWrite(current, ops));
       if (!row) throw notFound('User', req.params.id);
@@ -223,7 +235,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       return renderUser(req, row);
     });
 
-    scope.delete<{ Params: { id: string } }>('/Users/:id', async (req, reply) => {
+    scope.delete<{ Params: { id: string } }>('/Users/:id', Deleted, async (req, reply) => {
       const row = await ctx.store.scim.deleteUser(req.params.id, ctx.now());
       if (!row) throw notFound('User', req.params.id);
       req.log.info({ scimId: row.id, userId: row.userId }, 'SCIM user deleted');
@@ -237,7 +249,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       project(groupResource(row, displayNames(await ctx.store.scim.attrsOf(row.members)), base(req)),
         stringParam(query(req), 'attributes'), stringParam(query(req), 'excludedAttributes'));
 
-    scope.get('/Groups', async (req) => {
+    scope.get('/Groups', scimReplies({ 200: ScimListResponse(ScimGroupResponse) }), async (req) => {
       const q = query(req);
       const filter = parseListFilter('Group', stringParam(q, 'filter'));
       const { offset, limit, startIndex } = paging(q);
@@ -247,19 +259,19 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       return { schemas: [URN.listResponse], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
     });
 
-    scope.get<{ Params: { id: string } }>('/Groups/:id', async (req) => {
+    scope.get<{ Params: { id: string } }>('/Groups/:id', OneGroup, async (req) => {
       const row = await ctx.store.scim.getGroup(req.params.id);
       if (!row) throw notFound('Group', req.params.id);
       return renderGroup(req, row);
     });
 
-    scope.post('/Groups', async (req, reply) => {
+    scope.post('/Groups', scimReplies({ 201: ScimGroupResponse }), async (req, reply) => {
       const row = await ctx.store.scim.createGroup(groupWrite(req.body), ctx.now());
       void reply.header('location', `${base(req)}/Groups/${row.id}`);
       return send(reply, 201, await renderGroup(req, row));
     });
 
-    scope.put<{ Params: { id: string } }>('/Groups/:id', async (req) => {
+    scope.put<{ Params: { id: string } }>('/Groups/:id', OneGroup, async (req) => {
       const write = groupWrite(req.body);
       const row = await ctx.store.scim.updateGroup(req.params.id, () => write, ctx.now());
       if (!row) throw notFound('Group', req.params.id);
@@ -267,7 +279,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       return renderGroup(req, row);
     });
 
-    scope.patch<{ Params: { id: string } }>('/Groups/:id', async (req) => {
+    scope.patch<{ Params: { id: string } }>('/Groups/:id', OneGroup, async (req) => {
       const ops = normalizePatch('Group', req.body);
       const row = await ctx.store.scim.updateGroup(req.params.id, (current) => patchedGroupWrite(current, ops), ctx.now());
       if (!row) throw notFound('Group', req.params.id);
@@ -275,7 +287,7 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
       return renderGroup(req, row);
     });
 
-    scope.delete<{ Params: { id: string } }>('/Groups/:id', async (req, reply) => {
+    scope.delete<{ Params: { id: string } }>('/Groups/:id', Deleted, async (req, reply) => {
       if (!(await ctx.store.scim.deleteGroup(req.params.id))) throw notFound('Group', req.params.id);
       await unlinkScimGroup(ctx, req.params.id);
       return reply.code(204).send();

@@ -1,15 +1,17 @@
 // GET /v1/ws: the delivery socket. Authentication happens in onRequest, i.e. before the upgrade,
 // so a bad credential gets a plain HTTP 401 and never a socket.
 import type {} from '@fastify/websocket'; // route option typings (websocket: true)
-import { Type } from 'typebox';
+import { NoQuery } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import type { App, AppContext } from '../context.ts';
+import { NoBody, replies } from '../responses.ts';
 
 export function wsRoutes(app: App, ctx: AppContext): void {
   app.get('/v1/ws', {
     websocket: true,
     onRequest: ctx.authenticate,
-    schema: { querystring: Type.Object({}, { additionalProperties: false }) },
+    // 101 and then ServerFrame/ClientFrame messages (common/wire/schemas.ts); refusals are ErrorBody.
+    schema: { querystring: NoQuery, response: replies({ 101: NoBody }) },
   }, (socket, req) => {
     const { userId, deviceId } = authOf(req);
     ctx.hub.attach(userId, deviceId, socket);
