@@ -106,10 +106,10 @@ export class GroupSender {
           for (const [userId, devices] of Object.entries(body.devices ?? {})) this.contacts.setDevices(userId, devices);
           for (const gone of body.stale ?? []) await party.deleteSession(gone);
           // "extra" of a non-recipient only means "not in this group": that device keeps its 1:1 session.
+          // Identity keys are kept (see Sessions.applyMismatch).
           for (const gone of body.extra ?? []) {
             if (body.devices?.[gone.userId] === undefined) continue;
             await party.deleteSession(gone);
-            store.removePeerIdentity(gone.userId, gone.deviceId);
           }
         });
       }

@@ -42,7 +42,9 @@ export class Sessions {
 
   /**
    * Applies the server's answer to a 1:1 send: the recipients' current device lists; sessions with gone
-   * ("extra") or re-registered ("stale") devices are dropped, and a gone device's identity key forgotten.
+   * ("extra") or re-registered ("stale") devices are dropped. Their identity keys are kept: the server's
+   * word that a device is gone must not make its next key look like a first contact (a key that differs
+   * from the one on record is always a safety-number change).
    */
   async applyMismatch(body: W.DeviceMismatch): Promise<void> {
     await this.ctx.store.exclusive(async () => {
@@ -50,7 +52,6 @@ export class Sessions {
       for (const gone of [...(body.extra ?? []), ...(body.stale ?? [])]) {
         await this.ctx.party.deleteSession(gone);
       }
-      for (const gone of body.extra ?? []) this.ctx.store.removePeerIdentity(gone.userId, gone.deviceId);
     });
   }
 }

@@ -251,9 +251,6 @@ export class LocalStore {
       ON CONFLICT(user_id, device_id) DO UPDATE SET identity_key = excluded.identity_key, first_seen = excluded.first_seen`)
       .run([userId, deviceId, blob(key), now]);
   }
-  removePeerIdentity(userId: string, deviceId: number): void {
-    this.db.prepare('DELETE FROM peer_identities WHERE user_id = ? AND device_id = ?').run([userId, deviceId]);
-  }
   peerIdentityKeys(userId: string): { deviceId: number; key: Uint8Array }[] {
     return (this.db.prepare('SELECT device_id, identity_key FROM peer_identities WHERE user_id = ? ORDER BY device_id').all([userId]) as Row[])
       .map((r) => ({ deviceId: Number(r.device_id), key: bytes(r.identity_key) }));

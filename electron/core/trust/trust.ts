@@ -47,12 +47,21 @@ export class Trust {
     });
   }
 
+  /**
+   * 'changed' when a device the user verified now has another key, or a device the user did not verify is
+   * listed now. Keys of devices that are gone and were never verified (retired before verification) do
+   * not count: identity keys are never forgotten (see Sessions.applyMismatch).
+   */
   verificationStatus(userId: string): VerificationStatus {
     const verified = this.ctx.store.getContact(userId)?.verified;
     if (!verified) return 'unverified';
-    const known = this.ctx.store.peerIdentityKeys(userId);
-    const allVerified = known.every((k) => verified.keys[String(k.deviceId)] === b64(k.key));
-    return allVerified ? 'verified' : 'changed';
+    const listed = new Set(this.contacts.knownDevices(userId).map((d) => String(d.deviceId)));
+    for (const id of listed) if (verified.keys[id] === undefined) return 'changed';
+    for (const k of this.ctx.store.peerIdentityKeys(userId)) {
+      const id = String(k.deviceId);
+      if ((listed.has(id) || verified.keys[id] !== undefined) && verified.keys[id] !== b64(k.key)) return 'changed';
+    }
+    return 'verified';
   }
 
   /**
