@@ -7,8 +7,8 @@ import { ErrorCode } from '../../../common/errors.ts';
 import { groupView } from '../views.ts';
 import type { AppHost, Handlers } from '../host.ts';
 
-/** What a refused group action means, in the words the UI shows. */
-const GROUP_FORBIDDEN: Record<string, string> = {
+/** What a refused group action means, in the words the UI shows. Its keys are the group actions (GroupAct). */
+const GROUP_FORBIDDEN = {
   add: 'Only group admins can add members.',
   remove: 'Only group admins can remove members.',
   role: 'Only group admins can change roles.',
@@ -18,14 +18,15 @@ const GROUP_FORBIDDEN: Record<string, string> = {
   send: 'Only group admins can post in this announcement group.',
   info: 'You are not a member of this group.',
   leave: 'You cannot leave this group.',
-};
+} as const satisfies Record<string, string>;
+/** 'add' | 'remove' | 'role' | … : a literal union, so a misspelt action is a type error. */
 export type GroupAct = keyof typeof GROUP_FORBIDDEN;
 
 /** The sentence for a server refusal of a group action. */
 function groupRefusal(act: GroupAct, err: ApiError): string {
   switch (err.code) {
-    case ErrorCode.forbidden: return GROUP_FORBIDDEN[act]!;
-    case ErrorCode.announcement_only: return GROUP_FORBIDDEN.send!;
+    case ErrorCode.forbidden: return GROUP_FORBIDDEN[act];
+    case ErrorCode.announcement_only: return GROUP_FORBIDDEN.send;
     case ErrorCode.not_a_member: return 'You are not a member of this group.';
     case ErrorCode.unknown_group: return 'This group no longer exists.';
     case ErrorCode.unknown_user: return 'That person is not in the directory (or their account was deactivated).';
