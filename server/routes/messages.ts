@@ -19,7 +19,7 @@ export function messageRoutes(app: App, ctx: AppContext): void {
     // Expected: every active device of the recipient and of the sender, except the sending device.
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp);
-    await ctx.store.envelopes.store(toStore);
+    await ctx.hub.storeEnvelopes(toStore);
     ctx.hub.notify(envelopes);
     return { serverTimestamp };
   });
