@@ -7,5 +7,3 @@ export const CLOSE_REPLACED = 4000;
 export const CLOSE_WIPED = 4001;
 /** An administrator revoked this device: its credential is no longer valid. */
 export const CLOSE_REVOKED = 4003;
-
-export type DeliveryCloseCode = typeof CLOSE_REPLACED | typeof CLOSE_WIPED | typeof CLOSE_REVOKED;

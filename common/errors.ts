@@ -84,11 +84,11 @@ export type ErrorBody = Static<typeof ErrorBody>;
  * Codes the client makes up itself (never sent by the server): a response that breaks the contract, or an
  * HTTP error without an ErrorBody (a proxy's error page, say).
  */
-export const CLIENT_ERRORS = {
+const CLIENT_ERRORS = {
   invalid_response: 'The server sent a response that does not match the API contract.',
   http_error: 'The server answered with an HTTP error and no error body.',
 } as const;
-export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 export type ApiErrorCode = ErrorCode | ClientErrorCode;
 
 export interface ParsedError {

@@ -8,7 +8,7 @@ import type { AuditRecord } from './store/types.ts';
 /** The "previous hash" of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;

@@ -21,7 +21,7 @@ export function formatCredential(userId: string, deviceId: number, secret: strin
   return `${userId}.${deviceId}.${secret}`;
 }
 
-export interface AuthContext { userId: string; deviceId: number; device: DeviceRecord }
+interface AuthContext { userId: string; deviceId: number; device: DeviceRecord }
 
 const authByRequest = new WeakMap<FastifyRequest, AuthContext>();
 
@@ -58,9 +58,9 @@ export function authenticator(store: ServerStore, now: () => number) {
 const ALLOWED_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const CLOCK_TOLERANCE_S = 30;
 /** How old (by `iat`) an ID token without a nonce claim may be when it is presented for registration. */
-export const NONCELESS_MAX_AGE_S = 5 * 60;
+const NONCELESS_MAX_AGE_S = 5 * 60;
 
-export interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; iat: number; exp: number; nonce?: string }
+interface VerifiedIdToken extends JWTPayload { sub: string; iss: string; iat: number; exp: number; nonce?: string }
 
 const invalidToken = (message: string) => new ApiError('invalid_token', message);
 

@@ -46,13 +46,13 @@ import { ERROR_REPLIES, NoBody } from './responses.ts';
 
 export const DEV_IDP_PATH = '/idp';
 export const DEV_CLIENT_ID = 'parley-desktop';
-export const DEV_REDIRECT_URI = 'http://127.0.0.1/callback';
-export const DEV_SCOPES = ['openid', 'profile', 'email', 'groups'];
+const DEV_REDIRECT_URI = 'http://127.0.0.1/callback';
+const DEV_SCOPES = ['openid', 'profile', 'email', 'groups'];
 /** Polling interval (seconds) the dev IdP advertises in device authorization responses. */
-export const DEV_DEVICE_POLL_INTERVAL_S = 1;
+const DEV_DEVICE_POLL_INTERVAL_S = 1;
 export const DEV_WARNING = 'DEV IdP ENABLED: demo users, no passwords — never use in production';
 
-export interface DevAccount { username: string; sub: string; email: string; name: string; groups: string[] }
+interface DevAccount { username: string; sub: string; email: string; name: string; groups: string[] }
 
 export const DEV_ACCOUNTS: readonly DevAccount[] = [
   { username: 'alice', sub: '6f1c1f1e-3b7a-4a51-9a61-0d1a11ce0001', email: 'alice@acme.test', name: 'Alice Archer', groups: [] },
@@ -61,7 +61,7 @@ export const DEV_ACCOUNTS: readonly DevAccount[] = [
   { username: 'dave', sub: '6f1c1f1e-3b7a-4a51-9a61-0d1a11ce0004', email: 'dave@acme.test', name: 'Dave Diaz', groups: [] },
 ];
 
-export function findDevAccount(usernameOrEmail: string): DevAccount | undefined {
+function findDevAccount(usernameOrEmail: string): DevAccount | undefined {
   const wanted = usernameOrEmail.trim().toLowerCase();
   return DEV_ACCOUNTS.find((a) => a.username === wanted || a.email === wanted);
 }
@@ -82,7 +82,7 @@ ${body}
 </body></html>`;
 }
 
-export function loginPage(uid: string, error?: string): string {
+function loginPage(uid: string, error?: string): string {
   const users = DEV_ACCOUNTS.map((a) => `<li><code>${html(a.username)}</code> — ${html(a.name)}</li>`).join('');
   return page('Sign in to Parley', `${error ? `<p class="error" role="alert">${html(error)}</p>` : ''}
 <form method="post" action="/idp/interaction/${html(uid)}/login">

@@ -7,7 +7,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64 } from './base64.ts';
 
-export const LEASE_KEY_FILE = 'lease-key.pem';
+const LEASE_KEY_FILE = 'lease-key.pem';
 
 export interface LeaseKey {
   /** Raw 32-byte public key, standard base64 (RegisterDeviceResponse.leasePublicKey). */

@@ -11,7 +11,7 @@ const NoArgs = Type.Object({}, { additionalProperties: false });
 const GroupId = Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' });
 const GroupName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
-export const Phase = Type.Union([
+const Phase = Type.Union([
   Type.Literal('signed-out'), // no device on this profile yet
   Type.Literal('signing-in'), // waiting for the browser to come back from the IdP
   Type.Literal('consent'), // signed in; the company's messaging policy is not yet accepted
@@ -20,9 +20,8 @@ export const Phase = Type.Union([
   Type.Literal('wiped'), // this device was wiped (remote-wipe issue)
   Type.Literal('problem'), // an explained, recoverable state (e.g. the OS keychain changed)
 ]);
-export type Phase = Static<typeof Phase>;
 
-export const Me = Type.Object({
+const Me = Type.Object({
   userId: Type.String(), deviceId: Type.Integer(), email: Type.String(), name: Type.String(), orgAdmin: Type.Boolean(),
 });
 
@@ -42,7 +41,7 @@ export const AppState = Type.Object({
 });
 export type AppState = Static<typeof AppState>;
 
-export const Verification = Type.Union([Type.Literal('unverified'), Type.Literal('verified'), Type.Literal('changed')]);
+const Verification = Type.Union([Type.Literal('unverified'), Type.Literal('verified'), Type.Literal('changed')]);
 
 export const ConversationSummary = Type.Object({
   id: Type.String(),
@@ -59,7 +58,7 @@ export const ConversationSummary = Type.Object({
 });
 export type ConversationSummary = Static<typeof ConversationSummary>;
 
-export const MessageStatus = Type.Union([
+const MessageStatus = Type.Union([
   Type.Literal('sending'), Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('failed'),
   Type.Literal('received'), Type.Literal('system'),
 ]);
@@ -87,7 +86,7 @@ export type SafetyNumberView = Static<typeof SafetyNumberView>;
 export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
 export type Settings = Static<typeof Settings>;
 
-export const AdminDeviceView = Type.Object({
+const AdminDeviceView = Type.Object({
   id: Type.String(), deviceId: Type.Integer(), name: Type.String(),
   state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]),
   createdAt: Type.Integer(), lastSeen: Type.Integer(),
@@ -120,14 +119,13 @@ export const GroupMemberView = Type.Object({
   you: Type.Boolean(),
 });
 export type GroupMemberView = Static<typeof GroupMemberView>;
-export const GroupSummaryView = Type.Object({
+const GroupSummaryView = Type.Object({
   id: Type.String(), name: Type.String(), announcement: Type.Boolean(), confidential: Type.Boolean(),
   /** Directory-linked: membership follows this SCIM group. */
   scimGroupId: Type.Optional(Type.String()),
   /** Your role; null for an org admin who is not a member. */
   role: Type.Union([GroupRole, Type.Null()]),
 });
-export type GroupSummaryView = Static<typeof GroupSummaryView>;
 export const GroupView = Type.Object({
   ...GroupSummaryView.properties,
   /** The members you may see (confidential groups: plain members see the admins and themselves). */

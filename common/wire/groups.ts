@@ -53,14 +53,13 @@ export const ScimGroupId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
 export const GroupName = Type.String({ minLength: 1, maxLength: GROUP_LIMITS.nameChars, pattern: '\\S' });
 
-export const GroupMember = Type.Object({
+const GroupMember = Type.Object({
   userId: UserId,
   role: GroupRole,
   /** Brought in by the linked SCIM group: only the directory removes them. */
   viaScim: Type.Boolean(),
   addedAt: Type.Integer(),
 });
-export type GroupMember = Static<typeof GroupMember>;
 
 export const GroupSummary = Type.Object({
   id: GroupId,
@@ -82,11 +81,10 @@ export const GroupList = Type.Object({ groups: Type.Array(GroupSummary) });
 export type GroupList = Static<typeof GroupList>;
 
 /** A group in the org admins' list: its summary (role = the org admin's own role, usually null) and its size. */
-export const AdminGroup = Type.Object({
+const AdminGroup = Type.Object({
   ...GroupSummary.properties,
   memberCount: Type.Integer({ minimum: 0 }),
 });
-export type AdminGroup = Static<typeof AdminGroup>;
 
 /** A group pushed by the IdP over SCIM, which a Parley group can follow (org admins choose it when linking). */
 export const DirectoryGroup = Type.Object({

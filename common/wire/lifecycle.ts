@@ -6,7 +6,7 @@ import { Type, type Static } from 'typebox';
 import { Base64, DeviceId, UserId } from './schemas.ts';
 
 /** 64-byte Ed25519 signature, standard base64. */
-export const Ed25519Signature = Base64(88);
+const Ed25519Signature = Base64(88);
 
 /** What each signature covers: fixed prefixes keep one kind of signature from passing as another. */
 export const signedText = {
@@ -17,12 +17,11 @@ export const signedText = {
     `parley-wipe-receipt\n${userId}\n${deviceId}\n${wipedAt}\n${steps.join(',')}`,
 };
 
-export const OfflinePolicy = Type.Object({
+const OfflinePolicy = Type.Object({
   offlineLockHours: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
   /** null: devices that stay offline are locked, never wiped. */
   offlineWipeDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()]),
 });
-export type OfflinePolicy = Static<typeof OfflinePolicy>;
 
 /** A server-signed promise: this device may open its store until lockAfter (and must wipe after wipeAfter). */
 export const Lease = Type.Object({
@@ -42,8 +41,7 @@ export const DeviceStatusRequest = Type.Object({
 }, { additionalProperties: false });
 export type DeviceStatusRequest = Static<typeof DeviceStatusRequest>;
 
-export const LifecycleStatus = Type.Union([Type.Literal('active'), Type.Literal('wipe'), Type.Literal('revoked')]);
-export type LifecycleStatus = Static<typeof LifecycleStatus>;
+const LifecycleStatus = Type.Union([Type.Literal('active'), Type.Literal('wipe'), Type.Literal('revoked')]);
 
 export const DeviceStatusResponse = Type.Object({
   status: LifecycleStatus,
@@ -121,7 +119,7 @@ export const AdminActionResponse = Type.Object({
 });
 export type AdminActionResponse = Static<typeof AdminActionResponse>;
 
-export const AuditEntry = Type.Object({
+const AuditEntry = Type.Object({
   id: Type.Integer(),
   at: Type.Integer(),
   actor: Type.Object({ userId: Type.Union([UserId, Type.Null()]), email: Type.String() }),
@@ -134,7 +132,6 @@ export const AuditEntry = Type.Object({
   /** sha256 over the previous entry's hash and this entry: the log is append-only and tamper-evident. */
   hash: Type.String(),
 });
-export type AuditEntry = Static<typeof AuditEntry>;
 
 export const AuditQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
 export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry) });

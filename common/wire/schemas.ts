@@ -23,12 +23,12 @@ export const Base64 = (maxLength: number) =>
 /** Opaque server-assigned user id; never an email or phone number. */
 export const UserId = Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}$' });
 export const DeviceId = Type.Integer({ minimum: 1, maximum: 1_000_000 });
-export const RegistrationId = Type.Integer({ minimum: 1, maximum: 16380 });
-export const KeyId = Type.Integer({ minimum: 0, maximum: 0xffffff });
+const RegistrationId = Type.Integer({ minimum: 1, maximum: 16380 });
+const KeyId = Type.Integer({ minimum: 0, maximum: 0xffffff });
 /** 33-byte Curve25519 public keys (0x05 prefix) encode to 44 base64 chars. */
 export const PublicKey = Base64(44);
 /** 64-byte XEdDSA signatures encode to 88 base64 chars. */
-export const Signature = Base64(88);
+const Signature = Base64(88);
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
 /** The query of every route that takes none: unknown parameters are refused, not ignored. */
@@ -110,12 +110,11 @@ export type WhoAmI = Static<typeof WhoAmI>;
 
 // ---- prekeys ----
 export const PreKey = Type.Object({ keyId: KeyId, publicKey: PublicKey }, { additionalProperties: false });
-export const SignedPreKey = Type.Object(
+const SignedPreKey = Type.Object(
   { keyId: KeyId, publicKey: PublicKey, signature: Signature },
   { additionalProperties: false },
 );
 export type PreKey = Static<typeof PreKey>;
-export type SignedPreKey = Static<typeof SignedPreKey>;
 
 /** First upload must carry identityKey and signedPreKey; later uploads refill preKeys and may rotate the signed prekey. */
 export const UploadKeysRequest = Type.Object({
@@ -151,7 +150,7 @@ export const DeviceRef = Type.Object({ deviceId: DeviceId, registrationId: Regis
 export type DeviceRef = Static<typeof DeviceRef>;
 
 /** A device as the directory shows it: with its public identity key, so safety numbers need no prekey. */
-export const DirectoryDevice = Type.Object({
+const DirectoryDevice = Type.Object({
   deviceId: DeviceId,
   registrationId: RegistrationId,
   identityKey: PublicKey,

@@ -37,7 +37,7 @@ export const ScimError = Type.Object({
 });
 export type ScimError = Static<typeof ScimError>;
 
-export const ScimMeta = Type.Object({
+const ScimMeta = Type.Object({
   resourceType: Type.String(),
   created: Type.String(),
   lastModified: Type.String(),
@@ -67,7 +67,7 @@ export const ScimUser = Type.Object({
 }, { additionalProperties: true });
 export type ScimUser = Static<typeof ScimUser>;
 
-export const ScimGroupMember = Type.Object({
+const ScimGroupMember = Type.Object({
   value: Type.String(),
   display: Type.Optional(Type.String()),
   $ref: Type.String(),
@@ -110,23 +110,3 @@ export const ScimListResponse = <T extends TSchema>(resource: T) => Type.Object(
   itemsPerPage: Type.Integer({ minimum: 0 }),
   Resources: Type.Array(resource),
 });
-
-export const ScimPatchOp = Type.Object({
-  schemas: Type.Array(Type.String()),
-  Operations: Type.Array(Type.Object({
-    op: Type.String(),
-    path: Type.Optional(Type.String()),
-    value: Type.Optional(Type.Unknown()),
-  })),
-});
-export type ScimPatchOp = Static<typeof ScimPatchOp>;
-
-/** Query of GET /Users and /Groups. Numbers are checked by the route (non-numeric → 400 invalidValue). */
-export const ScimListQuery = Type.Object({
-  filter: Type.Optional(Type.String({ maxLength: 1024 })),
-  startIndex: Type.Optional(Type.String({ maxLength: 12 })),
-  count: Type.Optional(Type.String({ maxLength: 12 })),
-  attributes: Type.Optional(Type.String({ maxLength: 1024 })),
-  excludedAttributes: Type.Optional(Type.String({ maxLength: 1024 })),
-}, { additionalProperties: true });
-export type ScimListQuery = Static<typeof ScimListQuery>;

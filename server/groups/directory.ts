@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type { GroupRecord } from '../store/types.ts';
 
-export const DIRECTORY_ACTOR = 'scim';
+const DIRECTORY_ACTOR = 'scim';
 
 /**
  * Tells the connected devices of a group's members (and of `alsoUsers`, e.g. someone just removed) that the

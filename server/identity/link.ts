@@ -14,7 +14,7 @@
 // email picks the most recently updated active user: UserStore.findByEmail.)
 import type { NewUser, ScimUserRow, ServerStore, UserRecord } from '../store/types.ts';
 
-export type IdentityResolution =
+type IdentityResolution =
   | { ok: true; user: UserRecord; scimId: string }
   | { ok: false; reason: 'deactivated' | 'identity_conflict' };
 
@@ -31,7 +31,7 @@ export function directoryView(attrs: Record<string, unknown>): { email: string; 
 }
 
 /** The SCIM attributes of a just-in-time user: its sign-in claims. */
-export function jitAttrs(u: NewUser): Record<string, unknown> {
+function jitAttrs(u: NewUser): Record<string, unknown> {
   const userName = u.email || u.sub;
   return {
     userName, displayName: u.name || userName, active: true,

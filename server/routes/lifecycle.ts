@@ -14,7 +14,7 @@ import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
 
 /** Accepted clock difference between device and server. */
-export const MAX_SKEW_MS = 5 * 60_000;
+const MAX_SKEW_MS = 5 * 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 

@@ -26,11 +26,11 @@ import { removeLeaverFromGroups, syncScimGroup, unlinkScimGroup } from '../group
 import type { App, AppContext } from '../context.ts';
 import { NoBody } from '../responses.ts';
 
-export const SCIM_PREFIX = '/scim/v2';
+const SCIM_PREFIX = '/scim/v2';
 const CONTENT_TYPE = `${SCIM_CONTENT_TYPE}; charset=utf-8`;
 /** Audit actor of SCIM deprovisioning, and the wipe reason a device is shown. */
-export const SCIM_ACTOR = { userId: null, email: 'scim' } as const;
-export const DEACTIVATION_REASON = 'account deactivated';
+const SCIM_ACTOR = { userId: null, email: 'scim' } as const;
+const DEACTIVATION_REASON = 'account deactivated';
 
 export interface ScimOptions {
   token: string;

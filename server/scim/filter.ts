@@ -7,7 +7,7 @@ import { URN } from '../../common/wire/scim.ts';
 import { badRequest } from './errors.ts';
 import type { Kind } from './schema.ts';
 
-export type ListFilter =
+type ListFilter =
   | { attr: 'userName' | 'externalId' | 'id' | 'emails'; value: string }
   | { attr: 'displayName' | 'externalId' | 'id'; value: string };
 

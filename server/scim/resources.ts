@@ -6,7 +6,7 @@ import { scimPatch, ScimError as PatchLibError, type ScimPatchOperation, type Sc
 import { SCIM_LIMITS, URN, type ScimGroup, type ScimUser } from '../../common/wire/scim.ts';
 import type { ScimGroupRow, ScimGroupWrite, ScimUserRow, ScimUserWrite } from '../store/types.ts';
 import { badRequest } from './errors.ts';
-import { canonicalPath, conformResource, ENTERPRISE_ATTRIBUTES, GROUP_ATTRIBUTES, USER_ATTRIBUTES, type Kind } from './schema.ts';
+import { canonicalPath, conformResource, type Kind } from './schema.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -201,8 +201,3 @@ export function patchedGroupWrite(current: ScimGroupRow, ops: ScimPatchOperation
   const write = groupWrite({ ...rest, schemas: [URN.group] });
   return { ...write, members: [...new Set(write.members)] };
 }
-
-/** Attribute names this server knows, for documentation and tests. */
-export const KNOWN_ATTRIBUTES = {
-  User: USER_ATTRIBUTES.map((a) => a.name), EnterpriseUser: ENTERPRISE_ATTRIBUTES.map((a) => a.name), Group: GROUP_ATTRIBUTES.map((a) => a.name),
-};

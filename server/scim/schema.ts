@@ -9,7 +9,7 @@ import { badRequest } from './errors.ts';
 type AttrType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 
-export interface AttrDef {
+interface AttrDef {
   name: string;
   type: AttrType;
   multiValued?: boolean;
@@ -32,7 +32,7 @@ const multi = (name: string, subAttributes: AttrDef[], extra: Partial<AttrDef> =
 const valueTypePrimary = (valueType: AttrType = 'string') =>
   [{ name: 'value', type: valueType } as AttrDef, s('display'), s('type'), b('primary')];
 
-export const USER_ATTRIBUTES: AttrDef[] = [
+const USER_ATTRIBUTES: AttrDef[] = [
   s('userName', { required: true, uniqueness: 'server', description: 'Unique identifier for the user, here the work email address.' }),
   {
     name: 'name', type: 'complex', subAttributes: [
@@ -56,7 +56,7 @@ export const USER_ATTRIBUTES: AttrDef[] = [
   multi('x509Certificates', valueTypePrimary('binary')),
 ];
 
-export const ENTERPRISE_ATTRIBUTES: AttrDef[] = [
+const ENTERPRISE_ATTRIBUTES: AttrDef[] = [
   s('employeeNumber'), s('costCenter'), s('organization'), s('division'), s('department'),
   {
     name: 'manager', type: 'complex', fromString: 'value', subAttributes: [
@@ -65,7 +65,7 @@ export const ENTERPRISE_ATTRIBUTES: AttrDef[] = [
   },
 ];
 
-export const GROUP_ATTRIBUTES: AttrDef[] = [
+const GROUP_ATTRIBUTES: AttrDef[] = [
   s('displayName', { required: true, uniqueness: 'server' }),
   multi('members', [
     s('value', { mutability: 'immutable' }), { name: '$ref', type: 'reference', mutability: 'immutable' },
@@ -137,7 +137,7 @@ function conformObject(defs: AttrDef[], input: Record<string, unknown>, where: s
   return out;
 }
 
-export interface Conformed {
+interface Conformed {
   /** Canonical attributes (extension attributes under the extension URN), without id, meta, schemas. */
   attrs: Record<string, unknown>;
   externalId: string | null;

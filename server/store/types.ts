@@ -47,7 +47,7 @@ export interface LifecycleChange {
   purge: boolean;
 }
 
-export type AuditAction = 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'wipe receipt refused';
+type AuditAction = 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'wipe receipt refused';
 
 /** An audit entry before the store numbers and chains it. */
 export interface NewAuditRecord {
@@ -66,7 +66,7 @@ export interface AuditRecord extends NewAuditRecord {
 }
 
 export interface StoredPreKey { keyId: number; publicKey: Uint8Array }
-export interface StoredSignedPreKey extends StoredPreKey { signature: Uint8Array }
+interface StoredSignedPreKey extends StoredPreKey { signature: Uint8Array }
 
 /** A device is "active" once it has published its identity key and a signed prekey. */
 export interface ActiveDevice { deviceId: number; registrationId: number; identityKey: Uint8Array }

@@ -37,8 +37,3 @@ export function migrate(sql: Sql, now: () => number = Date.now, migrations: read
     });
   }
 }
-
-/** The versions recorded as applied, oldest first (tests and diagnostics). */
-export function appliedVersions(sql: Sql): number[] {
-  return sql.all('SELECT version FROM schema_migrations ORDER BY version').map((r) => num(r.version));
-}

@@ -5,7 +5,7 @@ import { DEACTIVATED } from './conditions.ts';
 import { toDevice } from './devices.ts';
 import { num, str, type Row, type Sql } from './sql.ts';
 
-export function toUser(r: Row): UserRecord {
+function toUser(r: Row): UserRecord {
   return {
     userId: str(r.user_id), issuer: str(r.issuer), sub: str(r.sub), email: str(r.email), name: str(r.name),
     groups: JSON.parse(str(r.groups_json)) as string[], createdAt: num(r.created_at), updatedAt: num(r.updated_at),
