@@ -1,3 +1,4 @@
+// Over 400 lines because the section is one flow (provision, send, replay, the goal table and its explanation) that reads top to bottom.
 // Section 6: one message to a group of 10, 100 and 1,000 members (issue #5 item 9). The real server with the dev
 // IdP runs in this process; alice is a real client device (loginNewDevice, SQLCipher profile) and sends with
 // Messenger.sendGroupText: pairwise Signal fan-out, one envelope per member device, one POST
@@ -14,12 +15,12 @@
 // record when each HTTP call starts and ends, so sendGroupText splits into: fetches (group info, device lists,
 // key bundles), the encryption block (from the end of the last fetch to the start of the POST: the store
 // transaction with X3DH for devices without a session and one Double Ratchet encrypt per device) and the POST.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as libsignal from '@privacyresearch/libsignal-protocol-typescript';
 import { WebSocket } from 'ws';
+import { clearKeyCaches, x25519Agree, x25519KeyPair, xeddsaSign, xeddsaVerify } from '../../crypto/native-curve.ts';
 import {
   createIdentity, createPreKeys, createSignedPreKey, MessageType, SignalParty,
   type LocalIdentity, type PeerAddress, type PreKeyRecord, type SignedPreKeyRecord,
@@ -40,7 +41,9 @@ const STEADY: Record<number, number> = { 10: 7, 100: 5, 1_000: 5 };
 /** Replays of a captured POST body, members offline, then members online. */
 const REPLAYS = 10;
 const ONLINE_REPLAYS = 5;
-const GOAL_MS = 1_000;
+/** Goals at 1,000 members (issue: speed): first message < 3 s, steady state < 300 ms. */
+const FIRST_GOAL_MS = 3_000;
+const STEADY_GOAL_MS = 300;
 const MICRO_PEERS = 40;
 const FILLER = 'the quarterly numbers are in the shared folder, please review them before the Friday call';
 
@@ -201,27 +204,23 @@ interface SizeResult {
   delivered: number[];
 }
 
-/** The library's synchronous curve25519 (pure JS, asm.js-style), to price X3DH in curve operations. */
+/** The native curve25519 under the protocol library (crypto/native-curve.ts), to price X3DH in curve operations. */
 async function curveOps(): Promise<{ agreement: number; keygen: number; verify: number }> {
-  // CommonJS default export seen through tsx's ESM interop: the init function may sit one `.default` deeper.
-  const mod = libsignal as unknown as { default: (() => Promise<{ Curve: libsignal.Curve }>) | { default: () => Promise<{ Curve: libsignal.Curve }> } };
-  const init = typeof mod.default === 'function' ? mod.default : mod.default.default;
-  const { Curve } = await init();
-  const a = Curve.generateKeyPair();
-  const b = Curve.generateKeyPair();
-  const msg = new Uint8Array(33).buffer;
-  const sig = Curve.calculateSignature(a.privKey, msg);
-  const per = (f: () => unknown, n = 30): number => {
-    for (let i = 0; i < 5; i++) f();
+  const a = x25519KeyPair(randomBytes(32));
+  const b = x25519KeyPair(randomBytes(32));
+  const msg = new Uint8Array(33);
+  const sig = xeddsaSign(a.privKey, msg);
+  const per = (f: () => unknown, n = 200): number => {
+    for (let i = 0; i < 20; i++) f();
     const t0 = now();
     for (let i = 0; i < n; i++) f();
     return (now() - t0) / n;
   };
   return {
-    agreement: per(() => Curve.calculateAgreement(b.pubKey, a.privKey)),
-    keygen: per(() => Curve.generateKeyPair()),
-    // verifySignature answers true when the signature is INVALID (as in libsignal-protocol-javascript).
-    verify: per(() => { if (Curve.verifySignature(a.pubKey, msg, sig)) throw new Error('a valid signature was refused'); }),
+    // A peer's key is new to each X3DH: the agreement includes bringing it in (cached KeyObjects are cleared).
+    agreement: per(() => { clearKeyCaches(); return x25519Agree(b.pubKey, a.privKey); }),
+    keygen: per(() => x25519KeyPair(randomBytes(32))),
+    verify: per(() => { clearKeyCaches(); if (!xeddsaVerify(a.pubKey, msg, sig)) throw new Error('a valid signature was refused'); }),
   };
 }
 
@@ -384,27 +383,31 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
     // The breakdown is that of the median send itself, so its parts add up.
     const medianSend = big.steady.find((s) => s.total === steadyBig)!;
     const range = `${ms(Math.min(...big.steady.map((s) => s.total)))}–${ms(Math.max(...big.steady.map((s) => s.total)))} ms over ${big.steady.length} sends`;
-    const verdict = (v: number) => (v < GOAL_MS ? `meets (${ms(v)} ms)` : `misses by ${((v - GOAL_MS) / 1000).toFixed(2)} s (${(v / GOAL_MS).toFixed(1)}× the goal)`);
+    const verdict = (v: number, goal = STEADY_GOAL_MS) => (v < goal ? `meets (${ms(v)} ms < ${ms(goal)} ms)` : `misses by ${ms(v - goal)} ms (${(v / goal).toFixed(1)}× the goal of ${ms(goal)} ms)`);
     const encBig = medianSend.encrypt;
     const goal: Table = {
-      title: 'Goal: one message to 1,000 members in < 1 s on 2 cores (sendGroupText start → server accepted)',
+      title: 'Goals: one message to 1,000 members, first < 3 s and steady < 300 ms on 2 cores (sendGroupText start → server accepted)',
       columns: ['', 'time', 'verdict'],
       rows: [
         ['**steady state (sessions exist), p50**', `${ms(steadyBig)} ms (${range})`, `**${verdict(steadyBig)}**`],
-        ['first message to the group (999 bundles fetched, 999 X3DH)', `${ms(big.first.total)} ms`, verdict(big.first.total)],
+        ['**first message to the group** (999 bundles fetched, 999 X3DH)', `${ms(big.first.total)} ms`, `**${verdict(big.first.total, FIRST_GOAL_MS)}**`],
         ['steady state, CPU time of the send (client + in-process server)', `${ms(med(big.steady.map((s) => s.cpu)))} ms`, verdict(med(big.steady.map((s) => s.cpu)))],
         ['server part alone (POST accept, members offline, p50)', `${ms(med(big.offline))} ms`, verdict(med(big.offline))],
       ],
       notes: [
         `Where the median steady-state send to 1,000 spends its time: encrypt block ${ms(encBig)} ms = ${ms(encBig / big.devices)} ms per device, POST ${ms(medianSend.post)} ms, the rest (group info fetch, message row, status update) ${ms(steadyBig - encBig - medianSend.post)} ms. ` +
-        `The same crypto without store or network (crypto/signal.ts on an in-memory state, ${MICRO_PEERS} sessions, p50): ${ms(E.p50)} ms per device and message in steady state (${ms(EC.p50)} ms CPU), ${ms(X.p50)} ms for X3DH (startSession: signed-prekey signature check and the X3DH agreements in pure-JS curve25519) + ${ms(F.p50)} ms for the first encrypt (it also makes the first sending ratchet key). ` +
-        `One curve25519 operation of the library costs ${ms(curve.agreement)} ms (agreement), ${ms(curve.keygen)} ms (key pair), ${ms(curve.verify)} ms (signature check); the sender's X3DH is 1 signature check + 2 key pairs + 5 agreements (libsignal session-builder: 4 X3DH agreements with a one-time prekey, then the first sending ratchet) = ${ms(x3dhOps)} ms, so X3DH is curve arithmetic, and a 999-device first message needs 999 of them. ` +
+        `The same crypto without store or network (crypto/signal.ts on an in-memory state, ${MICRO_PEERS} sessions, p50): ${ms(E.p50)} ms per device and message in steady state (${ms(EC.p50)} ms CPU), ${ms(X.p50)} ms for X3DH (startSession: signed-prekey signature check and the X3DH agreements, native X25519/XEdDSA) + ${ms(F.p50)} ms for the first encrypt (it also makes the first sending ratchet key). ` +
+        `One native curve25519 operation costs ${ms(curve.agreement)} ms (agreement), ${ms(curve.keygen)} ms (key pair), ${ms(curve.verify)} ms (signature check); the sender's X3DH is 1 signature check + 2 key pairs + 5 agreements (libsignal session-builder: 4 X3DH agreements with a one-time prekey, then the first sending ratchet) = ${ms(x3dhOps)} ms, so X3DH is curve arithmetic, and a 999-device first message needs 999 of them. ` +
         `The Double Ratchet's DH step (a new key pair + 2 agreements, about ${ms(curve.keygen + 2 * curve.agreement)} ms here) is taken when a message from that device is decrypted (libsignal maybeStepRatchet), never in encrypt, so members' replies do not make the next group send dearer: steady-state encrypt is the symmetric chain step (HMAC-SHA256, AES-256-CBC) plus the session record (de)serialization. ` +
         `So a pairwise steady-state send costs about ${ms(encBig / big.devices)} ms per device in the client, of which about ${ms(E.p50)} ms is the libsignal encrypt itself and the rest the SQLCipher session load/store.`,
       ],
     };
     return {
       tables: [sender, serverTable, goal],
+      goals: [
+        { goal: '1,000-member group: first message < 3 s', measured: `${ms(big.first.total)} ms`, met: big.first.total < FIRST_GOAL_MS },
+        { goal: '1,000-member group: steady message < 300 ms', measured: `p50 ${ms(steadyBig)} ms (${range})`, met: steadyBig < STEADY_GOAL_MS },
+      ],
       anchors: [
         `Group send, in-memory crypto floor: ${ms(E.p50)} ms per device (steady-state Double Ratchet encrypt, session load/store in a Map) vs ${ms(encBig / big.devices)} ms per device in sendGroupText at 1,000 members (SQLCipher store); X3DH ${ms(X.p50)} ms + first encrypt ${ms(F.p50)} ms per device in memory.`,
       ],
