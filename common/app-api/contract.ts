@@ -72,6 +72,13 @@ export const MessageView = Type.Object({
   sentAt: Type.Integer(),
   status: MessageStatus,
   seq: Type.Integer(),
+  /**
+   * Shown as a sentence under the message: 'unlisted-device' (sent from a device the directory does not
+   * list for that person: it may not be from them), 'held' (a verified contact's unverified device or key:
+   * the text stays hidden until the safety number is verified again), 'waiting' (not delivered: the
+   * recipient has no active device yet).
+   */
+  notice: Type.Optional(Type.Union([Type.Literal('unlisted-device'), Type.Literal('held'), Type.Literal('waiting')])),
 });
 export type MessageView = Static<typeof MessageView>;
 

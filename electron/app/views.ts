@@ -6,7 +6,10 @@ import type { StoredMessage } from '../core/store/local-store.ts';
 export function messageView(m: Messenger, s: StoredMessage): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
   const status = (['sending', 'sent', 'delivered', 'failed', 'received', 'system'] as const).find((x) => x === s.status) ?? 'received';
-  return { id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq };
+  return {
+    id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,
+    ...(s.flag ? { notice: s.flag } : {}),
+  };
 }
 
 /**

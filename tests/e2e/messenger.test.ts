@@ -136,14 +136,16 @@ test('verified contact: a new device or key blocks sending until verified again;
   assert.equal(now.status, 'changed');
   await assert.rejects(erin.sendText('bob@acme.test', 'secret plans'), SafetyNumberChangedError);
 
-  // bob2 writes first: the message is kept, and the contact shows as changed.
+  // bob2 writes first: the message is kept but held (its text unshown), and the contact shows as changed.
   await bob2.sendText('alice@acme.test', 'new laptop here');
   const got = await drain(erin);
-  assert.ok(got.some((m) => m.text === 'new laptop here'));
+  const held = got.find((m) => m.fromDevice === bob2.me.deviceId)!;
+  assert.deepEqual([held.text, held.flag], ['', 'held']);
   assert.equal(erin.verificationStatus(bob1.me.userId), 'changed');
   await assert.rejects(erin.sendText('bob@acme.test', 'still blocked'), SafetyNumberChangedError);
 
   await erin.markVerified('bob@acme.test');
+  assert.equal(erin.messages(held.conversationId).find((m) => m.id === held.messageId)!.body, 'new laptop here', 'verified: shown');
   const ok = await erin.sendText('bob@acme.test', 'verified again');
   assert.ok(ok.devices >= 2);
   assert.deepEqual((await drain(bob2)).map((m) => m.text), ['verified again']);

@@ -5,6 +5,9 @@ import type { Conversation, StoredMessage } from '../store/local-store.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import type { CoreContext } from '../context.ts';
 
+/** A held message's text is not shown until its sender's new key is verified (incoming/sender-check.ts). */
+const shown = (m: StoredMessage): StoredMessage => (m.flag === 'held' ? { ...m, body: '' } : m);
+
 export class Conversations {
   constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts) {}
 
@@ -18,11 +21,12 @@ export class Conversations {
 
   /** The newest `limit` messages of a chat (before `beforeSeq` when paging back), oldest first. */
   messages(conversationId: string, limit?: number, beforeSeq?: number): StoredMessage[] {
-    return this.ctx.store.messages(conversationId, limit, beforeSeq);
+    return this.ctx.store.messages(conversationId, limit, beforeSeq).map(shown);
   }
 
   last(conversationId: string): StoredMessage | undefined {
-    return this.ctx.store.lastMessage(conversationId);
+    const m = this.ctx.store.lastMessage(conversationId);
+    return m && shown(m);
   }
 
   async markRead(conversationId: string): Promise<void> {

@@ -21,9 +21,24 @@ export class Contacts {
     }
     await store.exclusive(async () => {
       store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.ctx.now());
-      store.setJson(`devices:${entry.userId}`, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+      this.recordListing(entry);
     });
     return { contact: store.getContact(entry.userId)!, entry };
+  }
+
+  /** Remembers a directory listing: the devices to encrypt for and each one's identity key. In a transaction. */
+  private recordListing(entry: W.DirectoryEntry): void {
+    this.setDevices(entry.userId, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    const keys = this.ctx.store.getJson<Record<string, string>>(`listed:${entry.userId}`) ?? {};
+    // Devices seen listed once stay known (a message sent before a device was removed is still theirs);
+    // a device id listed with a new key is recorded with that key.
+    for (const d of entry.devices) keys[String(d.deviceId)] = d.identityKey;
+    this.ctx.store.setJson(`listed:${entry.userId}`, keys);
+  }
+
+  /** The identity key (base64) the directory listed for this device, if it ever did. */
+  listedKey(userId: string, deviceId: number): string | undefined {
+    return this.ctx.store.getJson<Record<string, string>>(`listed:${userId}`)?.[String(deviceId)];
   }
 
   /** The contact for a user id, looked up in the directory the first time. */
@@ -34,6 +49,7 @@ export class Contacts {
     const entry = await this.ctx.api.user(userId);
     await store.exclusive(async () => {
       store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.ctx.now());
+      this.recordListing(entry);
     });
     return store.getContact(userId)!;
   }
@@ -65,7 +81,7 @@ export class Contacts {
   async refreshDevices(userId: string): Promise<void> {
     const entry = await this.ctx.api.user(userId);
     await this.ctx.store.exclusive(async () => {
-      this.setDevices(userId, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+      this.recordListing(entry);
     });
   }
 }

@@ -8,10 +8,16 @@ import type { Contact, StoredMessage } from '../store/local-store.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import type { GroupSync } from '../groups/group-sync.ts';
 import type { EnvelopeOutcome, ReceivedMessage } from './types.ts';
+import type { SenderCheck, SenderChecks } from './sender-check.ts';
 import { unb64, type CoreContext } from '../context.ts';
 
 export class EnvelopeHandler {
-  constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts, private readonly groupSync: GroupSync) {}
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly contacts: Contacts,
+    private readonly groupSync: GroupSync,
+    private readonly checks: SenderChecks,
+  ) {}
 
   /**
    * Decrypts and stores one envelope, exactly once: the message and the "processed" mark commit together,
@@ -20,10 +26,11 @@ export class EnvelopeHandler {
    */
   async handle(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> {
     const { store, account } = this.ctx;
+    const peer = { userId: env.sourceUser, deviceId: env.sourceDevice };
+    if (!store.isEnvelopeProcessed(account.server, env.id)) await this.checks.prepare(peer);
     return store.exclusive(async () => {
       const server = account.server;
       if (store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
-      const peer = { userId: env.sourceUser, deviceId: env.sourceDevice };
       const reject = (reason: string) => {
         store.markEnvelopeProcessed(server, env.id, this.ctx.now());
         return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
@@ -37,7 +44,9 @@ export class EnvelopeHandler {
         throw err;
       }
       const fromSelf = env.sourceUser === account.userId;
+      const check = this.checks.check(peer);
       if (payload.kind === 'receipt') {
+        if (check.flag) return reject('a delivery receipt from a device or key the directory does not list for its sender');
         store.markEnvelopeProcessed(server, env.id, this.ctx.now());
         if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
         const conversationId = payload.group ?? directConversationId(account.userId, env.sourceUser);
@@ -47,7 +56,7 @@ export class EnvelopeHandler {
       if (payload.group !== undefined || env.group !== undefined) {
         // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
         if (payload.group !== env.group) return reject('a group message that the server did not relay for that group');
-        return this.storeGroupMessage(env, payload as TextPayload & { group: string }, fromSelf);
+        return this.storeGroupMessage(env, payload as TextPayload & { group: string }, fromSelf, check);
       }
       if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
       const peerUserId = fromSelf ? payload.to! : env.sourceUser;
@@ -57,12 +66,14 @@ export class EnvelopeHandler {
       const conversationId = directConversationId(account.userId, peerUserId);
       const receivedAt = this.ctx.now();
       store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, receivedAt);
-      return this.storeReceived(env, payload, conversationId, sender, receivedAt, fromSelf ? { to: peerContact.email } : {});
+      return this.storeReceived(env, payload, conversationId, sender, receivedAt, check, fromSelf ? { to: peerContact.email } : {});
     });
   }
 
   /** Stores a group message (inside handle's transaction). The conversation is the server-checked group. */
-  private async storeGroupMessage(env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean): Promise<EnvelopeOutcome> {
+  private async storeGroupMessage(
+    env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean, check: SenderCheck,
+  ): Promise<EnvelopeOutcome> {
     const { store } = this.ctx;
     const conversationId = payload.group;
     const receivedAt = this.ctx.now();
@@ -76,28 +87,30 @@ export class EnvelopeHandler {
       await this.groupSync.syncOne(conversationId).catch(() => this.groupSync.markPending(conversationId));
       conversation = store.getConversation(conversationId)!;
     }
-    return this.storeReceived(env, payload, conversationId, sender, receivedAt, { group: conversationId, groupName: conversation.title });
+    return this.storeReceived(env, payload, conversationId, sender, receivedAt, check, { group: conversationId, groupName: conversation.title });
   }
 
   /** Stores a decrypted text message and marks its envelope processed (one transaction with the caller). */
   private storeReceived(
     env: W.IncomingEnvelope, payload: TextPayload, conversationId: string, sender: Contact | undefined, receivedAt: number,
-    extra: Pick<ReceivedMessage, 'to' | 'group' | 'groupName'>,
+    check: SenderCheck, extra: Pick<ReceivedMessage, 'to' | 'group' | 'groupName'>,
   ): EnvelopeOutcome {
     const { store, account } = this.ctx;
     const fromSelf = sender === undefined;
     const stored: Omit<StoredMessage, 'seq'> = {
       id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
       direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+      ...(check.flag ? { flag: check.flag } : {}),
     };
-    const fresh = store.addMessage(stored);
+    const fresh = store.addMessage({ ...stored, ...(check.senderKey ? { senderKey: check.senderKey } : {}) });
     store.markEnvelopeProcessed(account.server, env.id, receivedAt);
     if (!fresh) return { duplicate: true };
     return {
       message: {
-        messageId: payload.messageId, conversationId, text: payload.text, sentAt: payload.sentAt, receivedAt,
+        // A held message's text stays in the store, unshown, until the user verifies the new key.
+        messageId: payload.messageId, conversationId, text: check.flag === 'held' ? '' : payload.text, sentAt: payload.sentAt, receivedAt,
         from: sender?.email ?? account.email, fromName: sender?.name ?? account.name,
-        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, ...extra,
+        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, ...extra, ...(check.flag ? { flag: check.flag } : {}),
       },
     };
   }

@@ -105,7 +105,8 @@ export class ReceiveLoop {
         if (out.message) {
           counts.received++;
           if (this.groupSync.hasPending) this.scheduleGroupSync(handlers.onGroupsSynced);
-          if (!out.message.outgoing && handlers.receipts !== false) this.receipts.queue(out.message.fromUserId, out.message.messageId, out.message.group);
+          // No receipt for a message whose sender the client does not vouch for (it may not be theirs).
+          if (!out.message.outgoing && !out.message.flag && handlers.receipts !== false) this.receipts.queue(out.message.fromUserId, out.message.messageId, out.message.group);
           handlers.onMessage?.(out.message);
         }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }

@@ -1,4 +1,5 @@
 // What receiving reports to the CLI and the app.
+import type { MessageFlag } from '../store/local-store.ts';
 
 export interface ReceivedMessage {
   messageId: string;
@@ -16,6 +17,12 @@ export interface ReceivedMessage {
   /** A group message: the group's id (also its conversation id) and name. */
   group?: string;
   groupName?: string;
+  /**
+   * The client does not vouch for the sender (see incoming/sender-check.ts): 'unlisted-device' (the
+   * directory does not list the device or its key) or 'held' (a verified contact's unverified device or
+   * key; `text` is empty until the user verifies the new safety number).
+   */
+  flag?: MessageFlag;
 }
 
 export interface RejectedEnvelope {

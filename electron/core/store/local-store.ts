@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretVault } from './vault.ts';
+import { MIGRATIONS, toContact, toConversation, toMessage, type Contact, type Conversation, type MessageFlag, type Row, type StoredMessage, type VerifiedIdentity } from './schema.ts';
+
+export type { Contact, Conversation, Direction, MessageFlag, StoredMessage, VerifiedIdentity } from './schema.ts';
 
 export const STORE_FILE = 'parley.db';
 
@@ -40,68 +43,6 @@ export async function destroyStoreKey(vault: SecretVault): Promise<void> {
   await vault.destroy(KEY_NAME);
 }
 
-const MIGRATIONS: string[] = [
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-   CREATE TABLE prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL) STRICT;
-   CREATE TABLE signed_prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL,
-     signature BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
-   CREATE TABLE sessions (address TEXT PRIMARY KEY, record TEXT NOT NULL) STRICT;
-   CREATE TABLE peer_identities (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
-     first_seen INTEGER NOT NULL, PRIMARY KEY (user_id, device_id)) STRICT;
-   CREATE TABLE contacts (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL,
-     verified_identity TEXT, updated_at INTEGER NOT NULL) STRICT;
-   CREATE INDEX contacts_email ON contacts (email);
-   CREATE TABLE conversations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, peer_user_id TEXT, title TEXT NOT NULL,
-     last_message_at INTEGER NOT NULL, unread INTEGER NOT NULL DEFAULT 0) STRICT;
-   CREATE TABLE messages (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, sender_user_id TEXT NOT NULL,
-     sender_device_id INTEGER NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in','out','system')),
-     body TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL, status TEXT NOT NULL,
-     seq INTEGER NOT NULL) STRICT;
-   CREATE INDEX messages_conversation ON messages (conversation_id, seq);
-   CREATE TABLE processed_envelopes (server TEXT NOT NULL, envelope_id TEXT NOT NULL, processed_at INTEGER NOT NULL,
-     PRIMARY KEY (server, envelope_id)) STRICT;`,
-];
-
-export type Direction = 'in' | 'out' | 'system';
-
-export interface StoredMessage {
-  id: string;
-  conversationId: string;
-  senderUserId: string;
-  senderDeviceId: number;
-  direction: Direction;
-  body: string;
-  sentAt: number;
-  receivedAt: number;
-  status: string;
-  seq: number;
-}
-
-export interface Contact {
-  userId: string;
-  email: string;
-  name: string;
-  /** What the user compared and marked verified; null while unverified. */
-  verified: VerifiedIdentity | null;
-}
-
-export interface VerifiedIdentity {
-  safetyNumber: string;
-  /** deviceId → base64 identity key, exactly the keys the verified safety number was computed over. */
-  keys: Record<string, string>;
-  at: number;
-}
-
-export interface Conversation {
-  id: string;
-  kind: string;
-  peerUserId: string | null;
-  title: string;
-  lastMessageAt: number;
-  unread: number;
-}
-
-type Row = Record<string, unknown>;
 /** SQLite parameters must be backed by a plain ArrayBuffer. */
 const blob = (u: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(u);
 const bytes = (v: unknown): Uint8Array => {
@@ -283,15 +224,24 @@ export class LocalStore {
   }
 
   /** Adds a message unless one with the same id exists; returns false for a duplicate. */
-  addMessage(m: Omit<StoredMessage, 'seq'>): boolean {
+  addMessage(m: Omit<StoredMessage, 'seq'> & { senderKey?: string }): boolean {
     const seq = Number(this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS s FROM messages WHERE conversation_id = ?').get([m.conversationId])!.s);
     const r = this.db.prepare(`INSERT OR IGNORE INTO messages (id, conversation_id, sender_user_id, sender_device_id, direction, body,
-      sent_at, received_at, status, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run([m.id, m.conversationId, m.senderUserId, m.senderDeviceId, m.direction, m.body, m.sentAt, m.receivedAt, m.status, seq]);
+      sent_at, received_at, status, seq, flag, sender_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run([m.id, m.conversationId, m.senderUserId, m.senderDeviceId, m.direction, m.body, m.sentAt, m.receivedAt, m.status, seq,
+        m.flag ?? null, m.flag ? (m.senderKey ?? null) : null]);
     if (r.changes === 0) return false;
     this.db.prepare(`UPDATE conversations SET last_message_at = max(last_message_at, ?), unread = unread + ? WHERE id = ?`)
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
     return true;
+  }
+  /** Held messages from `userId`: which device and identity key (base64) each came under. */
+  heldMessages(userId: string): { id: string; deviceId: number; senderKey: string | null }[] {
+    return (this.db.prepare(`SELECT id, sender_device_id, sender_key FROM messages WHERE sender_user_id = ? AND flag = 'held'`).all([userId]) as Row[])
+      .map((r) => ({ id: String(r.id), deviceId: Number(r.sender_device_id), senderKey: r.sender_key === null ? null : String(r.sender_key) }));
+  }
+  setFlag(id: string, flag: MessageFlag | null): void {
+    this.db.prepare('UPDATE messages SET flag = ? WHERE id = ?').run([flag, id]);
   }
   advanceStatus(id: string, from: string, to: string): void {
     this.db.prepare('UPDATE messages SET status = ? WHERE id = ? AND status = ?').run([to, id, from]);
@@ -343,26 +293,4 @@ export class LocalStore {
     if (this.inTransaction.getStore()) fn();
     else this.db.transaction(fn)();
   }
-}
-
-function toContact(r: Row): Contact {
-  return {
-    userId: String(r.user_id), email: String(r.email), name: String(r.name),
-    verified: r.verified_identity === null ? null : (JSON.parse(String(r.verified_identity)) as VerifiedIdentity),
-  };
-}
-
-function toConversation(r: Row): Conversation {
-  return {
-    id: String(r.id), kind: String(r.kind), peerUserId: r.peer_user_id === null ? null : String(r.peer_user_id),
-    title: String(r.title), lastMessageAt: Number(r.last_message_at), unread: Number(r.unread),
-  };
-}
-
-function toMessage(r: Row): StoredMessage {
-  return {
-    id: String(r.id), conversationId: String(r.conversation_id), senderUserId: String(r.sender_user_id),
-    senderDeviceId: Number(r.sender_device_id), direction: String(r.direction) as Direction, body: String(r.body),
-    sentAt: Number(r.sent_at), receivedAt: Number(r.received_at), status: String(r.status), seq: Number(r.seq),
-  };
 }

@@ -4,6 +4,7 @@ import { safetyNumber, type PeerAddress } from '../../../crypto/signal.ts';
 import { directConversationId } from '../payload.ts';
 import type { Contact, VerifiedIdentity } from '../store/local-store.ts';
 import type { Contacts } from '../directory/contacts.ts';
+import type { SenderChecks } from '../incoming/sender-check.ts';
 import { b64, newMessageId, unb64, UsageError, type CoreContext } from '../context.ts';
 
 export type VerificationStatus = 'unverified' | 'verified' | 'changed';
@@ -24,7 +25,7 @@ export interface SafetyNumberView {
 }
 
 export class Trust {
-  constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts) {}
+  constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts, private readonly checks: SenderChecks) {}
 
   /** Called by the protocol state (inside a store transaction) when a known device's identity key changed. */
   identityChanged(peer: PeerAddress): void {
@@ -95,7 +96,10 @@ export class Trust {
   async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> {
     const sn = await this.safetyNumber(email);
     const verified: VerifiedIdentity = { safetyNumber: sn.safetyNumber, keys: sn.keys, at: this.ctx.now() };
-    await this.ctx.store.exclusive(async () => this.ctx.store.setVerifiedIdentity(sn.contact.userId, verified));
+    await this.ctx.store.exclusive(async () => {
+      this.ctx.store.setVerifiedIdentity(sn.contact.userId, verified);
+      this.checks.release(sn.contact.userId, verified.keys);
+    });
     return { contact: sn.contact, safetyNumber: sn.safetyNumber };
   }
 }
