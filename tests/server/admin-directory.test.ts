@@ -7,7 +7,7 @@ import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
 import { AdminGroupList } from '../../common/wire/groups.ts';
 import { AdminUsersResponse } from '../../common/wire/lifecycle.ts';
 import { URN } from '../../common/wire/scim.ts';
-import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { activeDevice, api, startTestServer, strictlyIncreasingClock, type Registered, type TestServer } from './helpers.ts';
 import { ErrorCode } from '../../common/errors.ts';
 
 const TOKEN = 'scim-admin-directory-token-0123456789';
@@ -31,7 +31,7 @@ const call = (dev: Registered | null, method: string, path: string, body?: unkno
 
 let daveScimId = '';
 before(async () => {
-  server = await startTestServer({ scimToken: TOKEN });
+  server = await startTestServer({ scimToken: TOKEN, now: strictlyIncreasingClock() });
   // bob and dave are provisioned by the directory before they sign in; alice and carol come just in time.
   for (const u of ['bob', 'dave']) {
     const res = await scim('POST', '/Users', { schemas: [URN.user], userName: `${u}@acme.test`, externalId: sub(u), displayName: u });
@@ -47,7 +47,7 @@ test('GET /v1/admin/groups: every group with member count and flags for an org a
   let res = await call(alice, 'POST', '/v1/groups', { name: 'Launch', members: [bob.userId, dave.userId] });
   assert.equal(res.status, 201);
   const launch = res.body.id as string;
-  await new Promise((r) => setTimeout(r, 5)); // a later createdAt: the order below is by creation
+  // The clock never repeats a millisecond: Board's createdAt is later, and the order below is by creation.
   res = await call(bob, 'POST', '/v1/groups', { name: 'Board', members: [carol.userId], announcement: true, confidential: true });
   assert.equal(res.status, 201);
   const board = res.body.id as string;

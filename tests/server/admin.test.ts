@@ -7,9 +7,11 @@ import WebSocket from 'ws';
 import Database from '@signalapp/sqlcipher';
 import { Value } from 'typebox/value';
 import { ServerFrame } from '../../common/wire/schemas.ts';
+import { CLOSE_REVOKED, CLOSE_WIPED } from '../../common/close-codes.ts';
 import { AdminActionResponse, AdminUsersResponse, AuditResponse, DeviceStatusResponse, signedText } from '../../common/wire/lifecycle.ts';
 import { SqliteStore, DB_FILE } from '../../server/store/sqlite.ts';
 import { verifyAuditChain } from '../../server/audit.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { activeDevice, api, keyUpload, lifecycleKeyPair, startTestServer, type Registered, type TestServer } from './helpers.ts';
 import { ErrorCode } from '../../common/errors.ts';
 
@@ -36,12 +38,8 @@ class Socket {
     });
   }
 
-  async waitFor(pred: (f: any) => boolean, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.frames.some(pred)) {
-      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitFor(pred: (f: any) => boolean, timeoutMs = 3000): Promise<void> {
+    return waitFor(() => this.frames.some(pred), { timeoutMs, what: 'a matching delivery frame' });
   }
 }
 
@@ -162,7 +160,7 @@ test('wipe: credential refused at once, queue and prekeys gone, socket gets {typ
   assert.deepEqual(res.body.devices, [{ userId: bob.userId, deviceId: bob.deviceId }]);
 
   // The open socket: the wipe frame, then close 4001.
-  assert.equal(await socket.closed, 4001);
+  assert.equal(await socket.closed, CLOSE_WIPED);
   assert.deepEqual(socket.frames.at(-1), { type: 'wipe' });
 
   // The credential is refused immediately, everywhere.
@@ -265,7 +263,7 @@ test('revoke: socket closed with 4003, 401 device_revoked, status says revoked; 
   const res = await api(server.url, 'POST', '/v1/admin/revoke', { auth: carol.auth, body: { email: 'Dave@acme.test', reason: 'left the company' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.deepEqual(res.body.devices, [{ userId: dave.userId, deviceId: dave.deviceId }]);
-  assert.equal(await socket.closed, 4003);
+  assert.equal(await socket.closed, CLOSE_REVOKED);
   assert.equal(socket.frames.some((f) => f.type === 'wipe'), false);
 
   const me = await api(server.url, 'GET', '/v1/devices/me', { auth: dave.auth });

@@ -31,6 +31,15 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
   };
 }
 
+/**
+ * A server clock (ServerOptions.now) that never returns the same millisecond twice: each change the server
+ * stamps is later than the one before, so tests that depend on that order need no sleeps.
+ */
+export function strictlyIncreasingClock(): () => number {
+  let last = 0;
+  return () => (last = Math.max(Date.now(), last + 1));
+}
+
 /** A minimal cookie jar: name=value per Path, enough for oidc-provider's cookies. */
 export class CookieJar {
   readonly #cookies = new Map<string, { value: string; path: string }>();

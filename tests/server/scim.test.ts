@@ -10,6 +10,7 @@ import { Value } from 'typebox/value';
 import { DEV_ACCOUNTS } from '../../server/dev-idp.ts';
 import { DB_FILE } from '../../server/store/sqlite.ts';
 import { ScimError, ScimGroup, ScimListResponse, ScimUser, URN } from '../../common/wire/scim.ts';
+import { CLOSE_WIPED } from '../../common/close-codes.ts';
 import { activeDevice, api, registerDevice, startTestServer, type Registered, type TestServer } from './helpers.ts';
 import { ErrorCode } from '../../common/errors.ts';
 
@@ -221,7 +222,7 @@ test('Entra ID sequence: create with enterprise extension, filter, PATCH quirks,
   });
   assert.equal(off.status, 200, JSON.stringify(off.body));
   assert.equal(off.body.active, false);
-  assert.equal(await socket.closed, 4001);
+  assert.equal(await socket.closed, CLOSE_WIPED);
   assert.ok(socket.frames.some((f) => f.type === 'wipe'), JSON.stringify(socket.frames));
   for (const dev of [alice1, alice2]) {
     const me = await api(server.url, 'GET', '/v1/devices/me', { auth: dev.auth });

@@ -5,7 +5,10 @@ import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { Value } from 'typebox/value';
 import { ServerFrame } from '../../common/wire/schemas.ts';
+import { CLOSE_REPLACED } from '../../common/close-codes.ts';
 import { startServer } from '../../server/app.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
 
 /** A WebSocket client that queues frames so tests can await them in order. */
@@ -33,11 +36,13 @@ class Client {
     });
   }
 
+  /** The next frame, as soon as it arrives. */
   async next(timeoutMs = 3000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length === 0) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for a frame');
-      await new Promise<void>((resolve) => { this.#waiters.push(resolve); setTimeout(resolve, 50); });
+    if (this.frames.length === 0) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for a frame`)), timeoutMs);
+        this.#waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
     }
     return this.frames.shift();
   }
@@ -75,6 +80,16 @@ async function sendTo(from: Registered, to: Registered, body: string, url = serv
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.serverTimestamp as number;
 }
+/** The device's queue as the store holds it (through a second connection on the server's database). */
+async function queueOf(d: Registered) {
+  const store = new SqliteStore(server.dataDir);
+  try {
+    return await store.envelopes.after(d.userId, d.deviceId, 0, 100);
+  } finally {
+    await store.close();
+  }
+}
+
 const bodies = (envs: any[]) => envs.map((e) => Buffer.from(e.content, 'base64').toString());
 
 test('queued envelopes arrive in order, then queue-empty, then live; acks delete', async () => {
@@ -116,7 +131,7 @@ test('a new connection replaces the older one for the same device', async () => 
   await first.drain();
   const second = await Client.connect(server.url, alice.auth);
   await second.drain();
-  assert.equal(await first.closed, 4000);
+  assert.equal(await first.closed, CLOSE_REPLACED);
   await sendTo(bob, alice, 'to the newest socket');
   assert.deepEqual(bodies([(await second.next()).envelope]), ['to the newest socket']);
   assert.equal(first.frames.length, 0);
@@ -137,8 +152,13 @@ test("another device's queue can be neither read nor acked", async () => {
   const dave = await activeDevice(server.url, 'dave');
   const d = await Client.connect(server.url, dave.auth);
   assert.deepEqual(await d.drain(), []);
+  // Dave acks carol's envelope, then one of his own: acks are handled in order, so once his own is gone the
+  // server has handled (and refused) the first one.
+  await sendTo(alice, dave, 'for dave');
+  const own = await d.next();
   d.ack(envelope.id);
-  await new Promise((r) => setTimeout(r, 100));
+  d.ack(own.envelope.id);
+  await waitFor(async () => (await queueOf(dave)).length === 0, { what: "dave's own envelope to be deleted" });
   await d.close();
   const c = await Client.connect(server.url, carol.auth);
   assert.deepEqual(bodies(await c.drain()), ['secret for carol']);
@@ -162,8 +182,12 @@ test('many concurrent sends during the initial drain: all delivered once, in id 
   assert.deepEqual(ids, [...ids].sort((a, b) => (a < b ? -1 : 1)));
   assert.equal(new Set(ids).size, 200);
   assert.deepEqual(bodies(got.slice(0, 150)), Array.from({ length: 150 }, (_, i) => `queued ${i}`));
-  await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(c.frames.filter((f) => f.type === 'envelope'), []);
+  // Nothing more comes: a duplicate would be queued on the socket before a later envelope, so the next
+  // frame after one more send must be that send.
+  await sendTo(b, dave, 'sentinel', own.url);
+  for (let f = await c.next(); f.type !== 'envelope' || bodies([f.envelope])[0] !== 'sentinel'; f = await c.next()) {
+    assert.notEqual(f.type, 'envelope', `unexpected envelope ${JSON.stringify(f)}`);
+  }
   await c.close();
 });
 
