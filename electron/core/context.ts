@@ -40,6 +40,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The server or the group's rules refuse this user (not a member, not an admin): not a typo to fix. */
+export class PermissionError extends UsageError {
+  override name = 'PermissionError';
+}
+
 export const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 export const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 export const newMessageId = () => randomBytes(16).toString('base64url');

@@ -33,7 +33,7 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
 
-export { UsageError, type Account, type MessengerOptions } from './context.ts';
+export { PermissionError, UsageError, type Account, type MessengerOptions } from './context.ts';
 export { PROFILE_FILE, readProfileInfo, type ProfileInfo } from './account/profile.ts';
 export { defaultVault, type LoginMethod } from './account/registration.ts';
 export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';

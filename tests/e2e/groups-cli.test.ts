@@ -47,9 +47,9 @@ test('groups create/list/members/promote/remove and send --group; receive --json
   await ok(as('alice', 'send', '--group', String(launch.id), 'second'));
   assert.match(await ok(as('dave', 'receive')), /Alice Archer <alice@acme\.test> in Launch: second/);
 
-  // A plain member may not remove others: the server's 403 becomes exit 2 with its sentence.
+  // A plain member may not remove others: the server's 403 becomes exit 5 (not allowed) with its sentence.
   const refused = await parley(as('bob', 'groups', 'remove', 'Launch', 'dave@acme.test'));
-  assert.equal(refused.code, 2, refused.stderr);
+  assert.equal(refused.code, 5, refused.stderr);
   assert.match(refused.stderr, /^parley: server: Only group admins and organization administrators may do this\.\n$/);
 
   assert.match(await ok(as('alice', 'groups', 'promote', 'Launch', 'bob@acme.test')), /bob@acme\.test is now an admin of Launch/);
@@ -59,7 +59,7 @@ test('groups create/list/members/promote/remove and send --group; receive --json
   assert.match(await ok(as('alice', 'send', '--group', 'Launch', 'without dave')), /\(1 device\)/);
   assert.deepEqual(jsonLines(await ok(as('dave', 'receive', '--json'))).map((m) => m.text), []);
   const daveTries = await parley(as('dave', 'send', '--group', String(launch.id), 'hello?'));
-  assert.equal(daveTries.code, 2, daveTries.stderr);
+  assert.equal(daveTries.code, 5, daveTries.stderr);
 });
 
 test('confidential and announcement groups from the CLI', { timeout: 300_000 }, async () => {
@@ -70,7 +70,7 @@ test('confidential and announcement groups from the CLI', { timeout: 300_000 }, 
 
   assert.match(await ok(as('alice', 'groups', 'create', 'News', '--members', 'bob@acme.test', '--announcement')), /; announcement\n$/);
   const post = await parley(as('bob', 'send', '--group', 'News', 'may I?'));
-  assert.equal(post.code, 2);
+  assert.equal(post.code, 5);
   assert.match(post.stderr, /only admins can post in News/);
 });
 

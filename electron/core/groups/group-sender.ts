@@ -10,7 +10,7 @@ import { SafetyNumberChangedError } from '../trust/trust.ts';
 import { checkText, type SentMessage } from '../outgoing/sender.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from '../outgoing/sessions.ts';
 import { groupError, type GroupViews } from './group-views.ts';
-import { b64, FETCH_PARALLEL, inParallel, newMessageId, UsageError, type CoreContext } from '../context.ts';
+import { b64, FETCH_PARALLEL, inParallel, newMessageId, PermissionError, type CoreContext } from '../context.ts';
 
 export interface SentGroupMessage extends SentMessage {
   group: G.GroupSummary;
@@ -28,8 +28,8 @@ export class GroupSender {
     checkText(text);
     const { store, account } = this.ctx;
     const info = await this.views.fetch(ref);
-    if (info.role === null) throw new UsageError(`you are not a member of ${info.name}`);
-    if (!info.canPost) throw new UsageError(`only admins can post in ${info.name} (announcement group)`);
+    if (info.role === null) throw new PermissionError(`you are not a member of ${info.name}`);
+    if (!info.canPost) throw new PermissionError(`only admins can post in ${info.name} (announcement group)`);
     const sentAt = this.ctx.now();
     const messageId = newMessageId();
     await store.exclusive(async () => {

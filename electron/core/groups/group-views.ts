@@ -4,7 +4,7 @@ import type * as G from '../../../common/wire/groups.ts';
 import { ErrorCode } from '../../../common/errors.ts';
 import { ApiError } from '../net/api.ts';
 import type { Contacts } from '../directory/contacts.ts';
-import { FETCH_PARALLEL, inParallel, UsageError, type CoreContext } from '../context.ts';
+import { FETCH_PARALLEL, inParallel, PermissionError, UsageError, type CoreContext } from '../context.ts';
 
 export interface GroupMemberView {
   userId: string;
@@ -23,7 +23,7 @@ export interface GroupView extends Omit<G.GroupInfo, 'members'> {
 /** The server's refusals that mean "no such group (for you)", in the words the CLI prints. */
 export function groupError(err: unknown): unknown {
   if (err instanceof ApiError && err.code === ErrorCode.unknown_group) return new UsageError('no such group');
-  if (err instanceof ApiError && err.code === ErrorCode.not_a_member) return new UsageError('you are not a member of this group');
+  if (err instanceof ApiError && err.code === ErrorCode.not_a_member) return new PermissionError('you are not a member of this group');
   return err;
 }
 
@@ -92,7 +92,7 @@ export class GroupViews {
     try {
       ({ groups } = await this.ctx.api.adminDirectoryGroups());
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403) throw new UsageError('only organization admins can link a group to the company directory');
+      if (err instanceof ApiError && err.status === 403) throw new PermissionError('only organization admins can link a group to the company directory');
       throw err;
     }
     const byId = groups.find((g) => g.id === ref);
