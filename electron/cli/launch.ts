@@ -54,14 +54,3 @@ export async function startBrowserClient(profileDir: string, serverUrl: string, 
   const shell = await startBrowserShell({ controller, rendererDir: RENDERER_DIST, ...(port ? { port } : {}) });
   return { kind: 'browser-shell', shell, controller, close: async () => { await shell.close(); await controller.stop(); } };
 }
-
-/** Opens the UI in Chromium's app mode when Chromium is installed; returns false when it is not. */
-export function openChromiumApp(url: string, profileDir: string): boolean {
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-  if (!chromium) return false;
-  const child = spawn(chromium, [`--app=${url}`, `--user-data-dir=${join(profileDir, '.chromium')}`, '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'], { stdio: 'ignore', detached: true });
-  child.on('error', () => {});
-  child.unref();
-  return true;
-}

@@ -1,14 +1,26 @@
 // `npm start`: the messenger on the embedded defaults — relay server + dev IdP on 127.0.0.1 + one app.
 // Without the Electron binary (it cannot be fetched everywhere) the app runs as the browser shell.
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startServer } from '../../server/app.ts';
-import { findElectron, openChromiumApp, ROOT, run, startBrowserClient } from './launch.ts';
+import { presentBrowserShell, windowWanted } from './app-window.ts';
+import { findElectron, ROOT, run, startBrowserClient } from './launch.ts';
+
+// `npm start -- --no-window`: print the link instead of opening a window (--window forces one).
+let flags;
+try {
+  ({ values: flags } = parseArgs({ args: process.argv.slice(2), strict: true, options: { window: { type: 'boolean' }, 'no-window': { type: 'boolean' } } }));
+} catch (err) {
+  process.stderr.write(`parley: ${(err as Error).message.split('\n')[0]}\n`);
+  process.exit(2);
+}
+const wantWindow = windowWanted(flags['no-window'] ? false : flags.window);
 
 const port = Number(process.env.PARLEY_PORT ?? 8080);
 const dataDir = process.env.PARLEY_DATA ?? join('.parley-dev', 'server');
 const profiles = join('.parley-dev', 'profiles');
 
-let server;
+let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: { level: 'warn' } });
 } catch (err) {
@@ -32,15 +44,22 @@ Or a second app window: npx parley-app --profile ${join(profiles, 'bob-app')} --
 const appProfile = join(profiles, 'app');
 const electron = findElectron();
 let stopClient: () => Promise<void> = async () => {};
-if ('path' in electron && !process.env.PARLEY_BROWSER_SHELL) {
-  void run(electron.path, [join(ROOT, 'out', 'main', 'main.js'), `--profile=${appProfile}`, `--server=${server.url}`]).then(() => process.kill(process.pid, 'SIGINT'));
-} else {
-  process.stdout.write(`Electron is not available (${'missing' in electron ? electron.missing : 'PARLEY_BROWSER_SHELL is set'}); opening the browser shell instead.\n`);
+
+async function browserShell(why: string): Promise<void> {
+  process.stdout.write(`${why}; running the browser shell instead.\n`);
   const client = await startBrowserClient(appProfile, server.url);
-  stopClient = client.close;
-  process.stdout.write(`Parley UI: ${client.shell.url}\n`);
-  if (!process.env.CI && openChromiumApp(client.shell.url, appProfile)) process.stdout.write('Opened it in a Chromium app window.\n');
-  else process.stdout.write('Open that address in a browser (Chromium or Chrome).\n');
+  const closeWindow = await presentBrowserShell(client.shell, appProfile, wantWindow);
+  stopClient = async () => { closeWindow(); await client.close(); };
+}
+
+if ('path' in electron && !process.env.PARLEY_BROWSER_SHELL) {
+  // Electron exiting on its own ends npm start; failing (no display, refused sandbox as root) falls back.
+  void run(electron.path, [join(ROOT, 'out', 'main', 'main.js'), `--profile=${appProfile}`, `--server=${server.url}`]).then(
+    () => process.kill(process.pid, 'SIGINT'),
+    (err: Error) => browserShell(`The Electron app failed (${err.message.replace(/^.* exited with /, 'exit code ')})`),
+  );
+} else {
+  await browserShell(`Electron is not available (${'missing' in electron ? electron.missing : 'PARLEY_BROWSER_SHELL is set'})`);
 }
 
 const stop = async () => { await stopClient(); await server.close(); process.exit(0); };

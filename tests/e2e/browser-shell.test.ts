@@ -1,10 +1,13 @@
 // The browser shell's bridge refuses what a hostile page or process would send, and nothing changes in the
-// store when it does: wrong types, unknown methods, a forged token, a foreign Origin or Host.
+// store when it does: wrong types, unknown methods, a forged token, a foreign Origin or Host; fuzzed
+// bodies get a clear 4xx, never a 5xx. (The one-time links, with real processes: browser-shell-launch.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { Methods } from '../../common/app-api/contract.ts';
 import type { RunningServer } from '../../server/app.ts';
 import { AppController, createDispatcher } from '../../electron/app/controller.ts';
 import { resolveStaticPath, startBrowserShell, type BrowserShell } from '../../electron/browser-shell/server.ts';
@@ -127,3 +130,75 @@ test('the dispatcher refuses unknown methods and bad input before any handler ru
   await assert.rejects(dispatch('hasOwnProperty', {}), /unknown method/);
   await assert.rejects(dispatch('directory.search', { query: 7 }), /invalid input/);
 });
+
+test('a one-time code is redeemed once for the session token; anything else gets a 4xx', async () => {
+  const link = shell.link();
+  const code = new URLSearchParams(new URL(link.url).hash.slice(1)).get('code')!;
+  const redeem = (body: string, headers: Record<string, string> = {}) => fetch(`${shell.origin}/api/session`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: shell.origin, ...headers }, body,
+  });
+  assert.equal((await redeem(JSON.stringify({ code }), { origin: 'https://evil.example' })).status, 403);
+  assert.equal((await redeem(JSON.stringify({ code: 7 }))).status, 400);
+  const first = await redeem(JSON.stringify({ code }));
+  assert.equal(first.status, 200);
+  assert.deepEqual(await first.json(), { token: shell.token });
+  await link.redeemed;
+  const again = await redeem(JSON.stringify({ code }));
+  assert.equal(again.status, 401);
+  assert.match((await again.json() as { message: string }).message, /already used/);
+  const revoked = shell.link();
+  revoked.revoke();
+  assert.equal((await redeem(JSON.stringify({ code: new URLSearchParams(new URL(revoked.url).hash.slice(1)).get('code') }))).status, 401);
+  assert.equal((await redeem(JSON.stringify({ code: 'x'.repeat(43) }))).status, 401);
+});
+
+test('fuzz: whatever body POST /api/call gets, the answer is JSON and never a 5xx; the bridge keeps serving', async () => {
+  // device.reset is left out on purpose: called validly it deletes this profile, which the other cases need.
+  const methods = Object.keys(Methods).filter((m) => m !== 'device.reset');
+  const keys = ['email', 'conversationId', 'text', 'query', 'userId', 'groupId', 'version', 'notifications', 'name', 'members',
+    'user', 'device', 'reason', 'role', 'before', 'limit', 'announcement', 'confidential', 'directoryGroup', '__proto__', 'constructor'];
+  const value = fc.oneof(fc.string({ maxLength: 80 }), fc.emailAddress(), fc.constantFrom('dm_x', 'g_x', 'alice@acme.test', '', '../..'),
+    fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }));
+  const input = fc.oneof(fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 4 }), fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined));
+  // Calls shaped by each method's own input schema, so that most pass the dispatcher and reach a handler.
+  const shaped = fc.constantFrom(...methods).chain((m) => fromSchema(Methods[m as keyof typeof Methods].input).map((i) => JSON.stringify({ method: m, input: i })));
+  const body = fc.oneof(
+    { arbitrary: shaped, weight: 3 },
+    fc.record({ method: fc.oneof(fc.constantFrom(...methods), fc.string({ maxLength: 30 })), input }, { requiredKeys: ['method'] }).map((b) => JSON.stringify(b)),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+  );
+  await fc.assert(fc.asyncProperty(body, async (text) => {
+    const res = await fetch(`${shell.origin}/api/call`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: shell.origin, 'x-parley-token': shell.token }, body: text,
+    });
+    const answer = await res.json() as Record<string, unknown>;
+    assert.ok(res.status < 500, `${res.status} ${JSON.stringify(answer)} for ${text}`);
+    if (res.status >= 400) {
+      assert.ok(res.status < 500 && typeof answer.error === 'string' && typeof answer.message === 'string', `${res.status} ${JSON.stringify(answer)}`);
+    }
+  }), { numRuns: 500 });
+  const state = await call('state.get', {});
+  assert.equal(state.status, 200, 'the bridge still answers');
+});
+
+/** Values for a TypeBox (JSON) schema: right types and shapes, with strings that are sometimes real ids. */
+function fromSchema(schema: Record<string, any>): fc.Arbitrary<unknown> {
+  if ('const' in schema) return fc.constant(schema.const);
+  if (schema.anyOf) return fc.oneof(...(schema.anyOf as Record<string, any>[]).map(fromSchema));
+  switch (schema.type) {
+    case 'string': return fc.oneof(
+      fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 60, 60) }),
+      fc.constantFrom('alice@acme.test', 'bob@acme.test', 'nobody@acme.test', 'dm_x', 'g_x', 'u_x', '1'), fc.emailAddress());
+    case 'boolean': return fc.boolean();
+    case 'integer': case 'number': return fc.integer({ min: schema.minimum ?? -5, max: Math.min(schema.maximum ?? 1000, 1000) });
+    case 'null': return fc.constant(null);
+    case 'array': return fc.array(fromSchema(schema.items ?? {}), { maxLength: 4 });
+    case 'object': return fc.record(
+      Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, fromSchema(v as Record<string, any>)])),
+      { requiredKeys: schema.required ?? [] },
+    );
+    default: return fc.jsonValue({ maxDepth: 2 });
+  }
+}

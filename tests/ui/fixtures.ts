@@ -1,6 +1,7 @@
 // Real processes for UI tests: `parley-server --dev-idp` and one `parley-app --browser-shell` per person,
 // started exactly as a user would, each in its own temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +12,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 async function startProcess(
   script: string, args: string[], ready: RegExp, env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d; });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${err}`))));
   exited.catch(() => {}); // after start-up an exit is stop()'s business
   try {
     const line = await Promise.race([waitForLine(child.stdout!, ready, { timeoutMs: 60_000 }), exited]);
-    child.stdout!.resume(); // keep draining what it prints later
+    child.stdout!.resume(); // keep draining what it prints later (a caller may listen too)
     return { child, match: line.match(ready)! };
   } catch (e) {
     child.kill('SIGKILL');
@@ -26,8 +27,12 @@ async function startProcess(
   }
 }
 
+const LINK = /^Parley UI: (\S+)$/;
+const SPARE_LINKS = 2;
+
 export interface World {
   serverUrl: string;
+  /** A one-time link to each person's app: every read is a new link (a link opens the app once). */
   ui: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -48,9 +53,32 @@ export async function startWorld(people: string[], opts: WorldOptions = {}): Pro
   const serverUrl = server.match[1]!;
   const ui: Record<string, string> = {};
   for (const who of people) {
-    const app = await startProcess('electron/cli/parley-app.js', ['--profile', join(dir, who), '--server', serverUrl, '--browser-shell'], /Parley UI: (\S+)/);
+    const app = await startProcess('electron/cli/parley-app.js', ['--profile', join(dir, who), '--server', serverUrl, '--browser-shell', '--no-window'], LINK);
     children.push(app.child);
-    ui[who] = app.match[1]!;
+    // Links are spent when a page opens them; parley-app prints a new one per line on its stdin. A few are
+    // kept ready, so that reading world.ui.NAME stays synchronous; each read asks for a replacement.
+    const ready = [app.match[1]!];
+    const more = () => app.child.stdin!.write('\n');
+    let wanted = SPARE_LINKS;
+    const filled = new Promise<void>((resolve) => {
+      createInterface({ input: app.child.stdout! }).on('line', (line) => {
+        const m = LINK.exec(line);
+        if (!m) return;
+        ready.push(m[1]!);
+        if (--wanted === 0) resolve();
+      });
+    });
+    for (let i = 0; i < SPARE_LINKS; i++) more();
+    await filled;
+    Object.defineProperty(ui, who, {
+      enumerable: true,
+      get: () => {
+        const link = ready.shift();
+        if (!link) throw new Error(`no one-time link for ${who} ready yet (more than ${SPARE_LINKS + 1} read at once)`);
+        more();
+        return link;
+      },
+    });
   }
   return {
     serverUrl, ui,
