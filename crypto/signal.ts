@@ -11,6 +11,7 @@ import {
   type StorageType,
 } from '@privacyresearch/libsignal-protocol-typescript';
 import { Buffer } from 'node:buffer';
+import { randomInt } from 'node:crypto';
 import { fingerprintDigits } from './fingerprint.ts';
 import { useNativePrimitives } from './native.ts';
 import { CachingSessionCipher, SessionRecordCache, type SessionCacheOptions } from './session-records.ts';
@@ -85,6 +86,8 @@ export class ProtocolError extends Error {
 }
 
 const CURRENT_VERSION_BYTE = 0x33;
+/** Registration ids are 1…16380, as in libsignal. */
+export const REGISTRATION_ID_MAX = 16380;
 
 export const MessageType = { Whisper: 1, PreKeyWhisper: 3 } as const;
 export type CiphertextType = (typeof MessageType)[keyof typeof MessageType];
@@ -119,12 +122,27 @@ const fromBinaryString = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'))
 /** Adapts our byte-array state interface to the library's ArrayBuffer StorageType. */
 class LibraryStorage implements StorageType {
   constructor(private readonly state: ProtocolState, private readonly cache: SessionRecordCache) {}
+  /**
+   * The library asks for our identity two or three times per message. One read of the store serves every
+   * ask of the same turn of the event loop (a group send encrypts for all its devices in one turn); the
+   * next turn reads again, so the store stays the truth.
+   */
+  #identity: Promise<{ pair: KeyPairType; registrationId: number } | undefined> | undefined;
+  private localIdentity() {
+    if (!this.#identity) {
+      this.#identity = this.state.getLocalIdentity().then((id) => id && { pair: toLibPair(id.keyPair), registrationId: id.registrationId });
+      this.#identity.catch(() => undefined);
+      setImmediate(() => { this.#identity = undefined; });
+    }
+    return this.#identity;
+  }
   async getIdentityKeyPair() {
-    const id = await this.state.getLocalIdentity();
-    return id ? toLibPair(id.keyPair) : undefined;
+    const id = await this.localIdentity();
+    // A copy each time: the library may keep or slice it.
+    return id ? { pubKey: id.pair.pubKey.slice(0), privKey: id.pair.privKey.slice(0) } : undefined;
   }
   async getLocalRegistrationId() {
-    return (await this.state.getLocalIdentity())?.registrationId;
+    return (await this.localIdentity())?.registrationId;
   }
   async isTrustedIdentity(identifier: string, identityKey: ArrayBuffer, direction: Direction) {
     return this.state.isTrustedIdentity(parseLibName(identifier), toU8(identityKey), direction === Direction.SENDING);
@@ -161,7 +179,9 @@ class LibraryStorage implements StorageType {
 
 export async function createIdentity(): Promise<LocalIdentity> {
   const kp = await KeyHelper.generateIdentityKeyPair();
-  return { keyPair: fromLibPair(kp), registrationId: KeyHelper.generateRegistrationId() };
+  // Not KeyHelper.generateRegistrationId(): it masks two random bytes to 0…16383, but a registration id is
+  // 1…16380 (libsignal's range, and the wire schema's), so about one identity in 4,000 was refused.
+  return { keyPair: fromLibPair(kp), registrationId: randomInt(1, REGISTRATION_ID_MAX + 1) };
 }
 
 export async function createSignedPreKey(identity: KeyPair, keyId: number): Promise<SignedPreKeyRecord> {

@@ -141,3 +141,11 @@ test('recorded session as Alice: X3DH from the recorded bundle (its signature ch
   await party.startSession(peer, bundle);
   await replay(party, peer, asAlice.steps, random);
 });
+
+test('identities get registration ids in 1…16380 (the library helper could give 0 or up to 16383)', async () => {
+  const { createIdentity, REGISTRATION_ID_MAX } = await import('../../crypto/signal.ts');
+  for (let i = 0; i < 2000; i++) {
+    const { registrationId } = await createIdentity();
+    assert.ok(Number.isInteger(registrationId) && registrationId >= 1 && registrationId <= REGISTRATION_ID_MAX, `registration id ${registrationId}`);
+  }
+});
