@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compile, staleReason } from '../build/cli/compile.mjs';
+import { missingSystemPackages } from './system-check.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -19,6 +20,10 @@ const found = [];
 })(join(root, 'tests'));
 const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+// The whole suite needs the system packages: say so in one line now, not as failures later. A filtered run
+// goes ahead (tests that need a missing package skip with the reason, or fail under CI).
+const missing = filters.length === 0 ? missingSystemPackages() : null;
+if (missing) { console.error(missing); process.exit(1); }
 // The tests spawn the bins, which run the compiled CLI (build/cli/compile.mjs): bring it up to date once here,
 // rather than in every test process at the same time.
 if (staleReason() !== null) {
