@@ -106,9 +106,24 @@ export interface DevIdp {
   provider: Provider;
 }
 
+/**
+ * oidc-provider 9 prints "Unsupported runtime. Use Node.js v22.x LTS" when it is imported on any Node before
+ * 22 LTS. Parley supports Node 20.19+ as well (package.json engines, README) and the dev IdP runs there — the
+ * whole test suite does — so exactly that one line is dropped while the module loads; any other warning passes.
+ */
+async function withoutRuntimeWarning<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => { if (!/oidc-provider WARNING: Unsupported runtime\./.test(String(args[0]))) warn(...args); };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export async function createDevIdp(issuer: string, log: FastifyBaseLogger): Promise<DevIdp> {
   // Imported lazily so that a production server never loads the provider (nor prints its runtime notices).
-  const { default: ProviderClass, interactionPolicy } = await import('oidc-provider');
+  const { default: ProviderClass, interactionPolicy } = await withoutRuntimeWarning(() => import('oidc-provider'));
   // oidc-provider asks native clients for consent on every authorization; ours is first-party, so
   // consent is implied (see grantFirstParty) and only the login prompt remains.
   const policy = interactionPolicy.base();

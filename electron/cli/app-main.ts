@@ -47,10 +47,11 @@ if (electron && 'path' in electron) {
 if (electron && 'missing' in electron) process.stderr.write(`parley-app: ${electron.missing}; using the browser shell\n`);
 try {
   const client = await startBrowserClient(values.profile, values.server, port);
-  const closeWindow = await presentBrowserShell(client.shell, values.profile, windowWanted(values['no-window'] ? false : values.window));
+  let closeWindow = () => {};
   const stop = async () => { closeWindow(); await client.close(); process.exit(0); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  closeWindow = await presentBrowserShell(client.shell, values.profile, windowWanted(values['no-window'] ? false : values.window));
 } catch (err) {
   fail((err as Error).message, 1);
 }

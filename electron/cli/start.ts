@@ -44,12 +44,17 @@ Or a second app window: npx parley-app --profile ${join(profiles, 'bob-app')} --
 const appProfile = join(profiles, 'app');
 const electron = findElectron();
 let stopClient: () => Promise<void> = async () => {};
+// From here on Ctrl+C stops whatever has started (a signal before a handler would kill without closing).
+const stop = async () => { await stopClient(); await server.close(); process.exit(0); };
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
 
 async function browserShell(why: string): Promise<void> {
   process.stdout.write(`${why}; running the browser shell instead.\n`);
   const client = await startBrowserClient(appProfile, server.url);
-  const closeWindow = await presentBrowserShell(client.shell, appProfile, wantWindow);
+  let closeWindow = () => {};
   stopClient = async () => { closeWindow(); await client.close(); };
+  closeWindow = await presentBrowserShell(client.shell, appProfile, wantWindow);
 }
 
 if ('path' in electron && !process.env.PARLEY_BROWSER_SHELL) {
@@ -62,6 +67,3 @@ if ('path' in electron && !process.env.PARLEY_BROWSER_SHELL) {
   await browserShell(`Electron is not available (${'missing' in electron ? electron.missing : 'PARLEY_BROWSER_SHELL is set'})`);
 }
 
-const stop = async () => { await stopClient(); await server.close(); process.exit(0); };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
