@@ -82,7 +82,11 @@ export const MessageView = Type.Object({
 });
 export type MessageView = Static<typeof MessageView>;
 
-export const DirectoryPerson = Type.Object({ userId: Type.String(), email: Type.String(), name: Type.String() });
+export const DirectoryPerson = Type.Object({
+  userId: Type.String(), email: Type.String(), name: Type.String(),
+  /** Not signed in on any device yet: a message to them waits for their first device. */
+  noDevice: Type.Optional(Type.Boolean()),
+});
 export type DirectoryPerson = Static<typeof DirectoryPerson>;
 
 export const SafetyNumberView = Type.Object({

@@ -26,6 +26,7 @@ export class AppReceiver {
   /** Per group conversation: the highest message seq already pushed to the UI (system messages from group events). */
   private readonly groupSeen = new Map<string, number>();
   private groupSyncing: Promise<void> | undefined;
+  private waitingRun: Promise<void> | undefined;
 
   constructor(private readonly host: AppHost, private readonly wipeNow: () => Promise<void>, private readonly stopped: () => boolean) {}
 
@@ -106,10 +107,26 @@ export class AppReceiver {
     this.groupTimer = setInterval(() => {
       if (signal.aborted || this.stopped()) { clearInterval(this.groupTimer); return; }
       const state = this.host.state();
-      if (state.phase === 'ready' && state.connection === 'online') void this.syncGroups();
+      if (state.phase === 'ready' && state.connection === 'online') { void this.syncGroups(); void this.sendWaiting(); }
     }, this.host.opts.groupSyncMs ?? GROUP_SYNC_MS);
     this.groupTimer.unref();
     void this.syncGroups();
+  }
+
+  /**
+   * Messages to someone who had no device yet go out once the directory lists one (checked on the group-sync
+   * beat while online; their delivery receipts then update the chat). One run at a time.
+   */
+  private sendWaiting(): Promise<void> {
+    this.waitingRun ??= (async () => {
+      const m = this.host.messenger();
+      try {
+        if (m && await m.sendWaiting() > 0) this.host.emit({ type: 'conversations' });
+      } catch {
+        // offline or refused: the next beat tries again
+      }
+    })().finally(() => { this.waitingRun = undefined; });
+    return this.waitingRun;
   }
 
   /** Fetches new group events (one run at a time) and pushes the system messages they became. */

@@ -126,6 +126,8 @@ export class Messenger {
   // ---- sending and receiving ----
 
   sendText(email: string, text: string): Promise<SentMessage> { return this.sender.sendText(email, text); }
+  /** Sends the messages waiting for a recipient's first device where the directory now lists one; how many went. */
+  sendWaiting(): Promise<number> { return this.sender.sendWaiting(); }
 
   /** Decrypts and stores one envelope, exactly once (see incoming/envelopes.ts). */
   handleEnvelope(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> { return this.envelopes.handle(env); }

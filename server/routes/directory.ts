@@ -3,6 +3,7 @@ import {
   DirectoryEntry, DirectoryLookupQuery, DirectorySearchQuery, DirectorySearchResult, LIMITS, NoQuery, UserIdParams,
 } from '../../common/wire/schemas.ts';
 import { unknownUser } from '../errors.ts';
+import { admitPending } from '../identity/pending.ts';
 import type { UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
@@ -17,13 +18,23 @@ export function directoryRoutes(app: App, ctx: AppContext): void {
     })),
   });
 
+  // People not signed in yet are in the directory too (provisioned, or the dev IdP's demo users): identity/pending.ts.
+  const admit = (query: string, exact: boolean) => admitPending(ctx.store, query, {
+    devIssuer: ctx.devIdp ? ctx.identity?.issuer : undefined, exact, limit: LIMITS.searchResults, now: ctx.now(),
+  });
+
   app.get('/v1/directory', { ...auth, schema: { querystring: DirectoryLookupQuery, response: replies({ 200: DirectoryEntry }) } }, async (req) => {
-    const user = await ctx.store.users.findByEmail(req.query.email);
+    let user = await ctx.store.users.findByEmail(req.query.email);
+    if (!user) {
+      await admit(req.query.email, true);
+      user = await ctx.store.users.findByEmail(req.query.email);
+    }
     if (!user) throw unknownUser();
     return entry(user);
   });
 
   app.get('/v1/directory/search', { ...auth, schema: { querystring: DirectorySearchQuery, response: replies({ 200: DirectorySearchResult }) } }, async (req) => {
+    await admit(req.query.q, false);
     const users = await ctx.store.users.search(req.query.q, LIMITS.searchResults);
     return { results: await Promise.all(users.map(entry)) };
   });

@@ -182,6 +182,12 @@ export interface ScimStore {
   refreshUnmanagedUser(id: string, attrs: Record<string, unknown>, linkValue: string | null, now: number): Promise<void>;
   /** Links the row to a Parley user; `linkValue` replaces the stored one, or only fills it in if `onlyIfUnset`. */
   linkUser(id: string, userId: string, linkValue: string | null, opts?: { onlyIfUnset?: boolean }): Promise<void>;
+  /**
+   * Live, active, provisioned rows with an externalId that no Parley user is linked to yet (the person has not
+   * signed in), whose attributes contain `query` (case-insensitive; callers filter further): people the
+   * directory lists before their first sign-in (server/identity/pending.ts).
+   */
+  unlinkedMatching(query: string, limit: number): Promise<ScimUserRow[]>;
 
   listGroups(filter: ScimGroupFilter | null, offset: number, limit: number): Promise<{ total: number; rows: ScimGroupRow[] }>;
   getGroup(id: string): Promise<ScimGroupRow | undefined>;

@@ -54,7 +54,8 @@ export function conversationHandlers(host: AppHost): Pick<Handlers, Conversation
     'directory.search': async ({ query }) => {
       const m = host.requireReady();
       const results = await m.searchDirectory(query);
-      return results.filter((r) => r.devices.length > 0).map((r) => ({ userId: r.userId, email: r.email, name: r.name }));
+      // People without a device yet are listed too (provisioned, not signed in): a message to them waits.
+      return results.map((r) => ({ userId: r.userId, email: r.email, name: r.name, ...(r.devices.length === 0 ? { noDevice: true } : {}) }));
     },
   };
 }

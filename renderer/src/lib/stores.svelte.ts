@@ -316,7 +316,8 @@ class AppStore {
     this.messages = this.messages.map((m) => {
       if (!wanted.has(m.id)) return m;
       wanted.delete(m.id);
-      return { ...m, status };
+      // Sent or delivered: no longer waiting for the recipient's first device.
+      return m.notice === 'waiting' && status !== 'sending' ? { ...m, status, notice: undefined } : { ...m, status };
     });
     // Not shown yet (e.g. `messages.send` has not replied): applied when the message arrives.
     for (const id of wanted) this.pendingStatus.set(id, status);

@@ -168,6 +168,15 @@ export class SqliteScimStore implements ScimStore {
     });
   }
 
+  unlinkedMatching(query: string, limit: number): Promise<ScimUserRow[]> {
+    // instr() rather than LIKE so that % and _ in the query are literal.
+    return this.q.plain(() => this.q.all(
+      `SELECT * FROM scim_users WHERE user_id IS NULL AND deleted_at IS NULL AND active = 1 AND managed = 1
+         AND external_id IS NOT NULL AND instr(lower(attrs_json), lower($q)) > 0
+       ORDER BY created_at, rowid LIMIT $limit`, { q: query, limit },
+    ).map(toScimUser));
+  }
+
   // ---- groups ----
 
   #group(id: string): ScimGroupRow | undefined {
