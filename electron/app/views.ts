@@ -5,10 +5,13 @@ import type { StoredMessage } from '../core/store/local-store.ts';
 
 export function messageView(m: Messenger, s: StoredMessage): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
-  const status = (['sending', 'sent', 'delivered', 'failed', 'received', 'system'] as const).find((x) => x === s.status) ?? 'received';
+  // 'waiting' (the recipient has no active device yet) shows as sending, with a sentence saying why.
+  const waiting = s.status === 'waiting';
+  const status = waiting ? 'sending' : (['sending', 'sent', 'delivered', 'failed', 'received', 'system'] as const).find((x) => x === s.status) ?? 'received';
+  const notice = waiting ? 'waiting' as const : s.flag;
   return {
     id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,
-    ...(s.flag ? { notice: s.flag } : {}),
+    ...(notice ? { notice } : {}),
   };
 }
 

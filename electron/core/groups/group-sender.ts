@@ -1,28 +1,32 @@
 // Sending to a group: one envelope per device of every member we may reach (all members; a plain member of
 // a confidential group reaches the admins) and our other devices, each over its pairwise session, in one
 // request. The member list comes from the server at send time, so a removed member gets nothing.
-import { addressKey, ProtocolError, type PeerAddress } from '../../../crypto/signal.ts';
-import type * as W from '../../../common/wire/schemas.ts';
 import type * as G from '../../../common/wire/groups.ts';
 import { encodePayload, type TextPayload } from '../payload.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError } from '../trust/trust.ts';
-import { checkText, type SentMessage } from '../outgoing/sender.ts';
+import { checkText, type Delivery, type SentMessage } from '../outgoing/sender.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from '../outgoing/sessions.ts';
+import { Fanout, type Target } from '../outgoing/fanout.ts';
+import { postWithRetry } from '../outgoing/post.ts';
 import { groupError, type GroupViews } from './group-views.ts';
-import { b64, FETCH_PARALLEL, inParallel, newMessageId, PermissionError, type CoreContext } from '../context.ts';
+import { FETCH_PARALLEL, inParallel, newMessageId, PermissionError, type CoreContext } from '../context.ts';
 
 export interface SentGroupMessage extends SentMessage {
   group: G.GroupSummary;
 }
 
 export class GroupSender {
+  private readonly fanout: Fanout;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly contacts: Contacts,
-    private readonly sessions: Sessions,
+    sessions: Sessions,
     private readonly views: GroupViews,
-  ) {}
+  ) {
+    this.fanout = new Fanout(ctx, contacts, sessions);
+  }
 
   async sendText(ref: string, text: string): Promise<SentGroupMessage> {
     checkText(text);
@@ -41,9 +45,9 @@ export class GroupSender {
     });
     const payload: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text, group: info.id };
     try {
-      const devices = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload));
+      const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload));
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
-      return { messageId, conversationId: info.id, sentAt, devices, group: info };
+      return { messageId, conversationId: info.id, sentAt, ...d, waiting: false, group: info };
     } catch (err) {
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
       throw groupError(err);
@@ -53,50 +57,31 @@ export class GroupSender {
   /**
    * Encrypts `bytes` for every device of `recipients` and our other devices and posts them in one request.
    * Device lists and key bundles that are missing are fetched first, outside the store transaction and in
-   * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry.
+   * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry. A
+   * member device with missing or bad keys is skipped and reported (outgoing/fanout.ts), not fatal.
    */
-  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array): Promise<number> {
+  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array): Promise<Delivery> {
     const { store, party, account, api } = this.ctx;
     let users = new Set([...recipients, account.userId]);
     for (let attempt = 1; ; attempt++) {
       const unknown = [...users].filter((u) => this.contacts.devicesOf(u) === undefined);
       await inParallel(unknown, FETCH_PARALLEL, (u) => this.contacts.refreshDevices(u));
-      const targets: PeerAddress[] = [];
+      const targets: Target[] = [];
       for (const u of users) {
         for (const d of this.contacts.knownDevices(u)) {
           if (u === account.userId && d.deviceId === account.deviceId) continue;
-          targets.push({ userId: u, deviceId: d.deviceId });
+          targets.push({ userId: u, ...d });
         }
       }
-      const withoutSession: PeerAddress[] = [];
-      for (const t of targets) if (!(await this.sessions.has(t))) withoutSession.push(t);
-      const bundles = new Map<string, W.DeviceBundle>();
-      await inParallel([...new Set(withoutSession.map((t) => t.userId))], FETCH_PARALLEL, async (userId) => {
-        for (const b of (await api.bundles(userId)).devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
-      });
-      const refs = new Map(targets.map((t) => [addressKey(t), this.contacts.knownDevices(t.userId).find((d) => d.deviceId === t.deviceId)!]));
-      const envelopes = await store.exclusive(async () => {
-        const out: W.OutgoingEnvelope[] = [];
-        for (const t of targets) {
-          try {
-            if (!(await this.sessions.has(t))) {
-              const b = bundles.get(addressKey(t));
-              if (b) await this.sessions.startFrom(t, b); else await this.sessions.start(t);
-            }
-            const ct = await party.encrypt(t, bytes);
-            out.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || refs.get(addressKey(t))!.registrationId, type: ct.type, content: b64(ct.body) });
-          } catch (err) {
-            if (err instanceof ProtocolError && err.kind === 'untrusted-identity') {
-              throw new SafetyNumberChangedError(store.getContact(t.userId)?.email ?? t.userId);
-            }
-            throw err;
-          }
-        }
-        return out;
-      });
+      const prepared = await this.fanout.prepare(targets);
+      const { envelopes, skipped } = await store.exclusive(() => this.fanout.encrypt(
+        prepared, () => bytes, (t) => new SafetyNumberChangedError(store.getContact(t.userId)?.email ?? t.userId),
+      ));
       try {
-        await api.sendGroup(groupId, { envelopes });
-        return envelopes.length;
+        await postWithRetry(() => api.sendGroup(groupId, { envelopes }));
+        this.fanout.report(skipped);
+        const others = envelopes.filter((e) => e.userId !== account.userId).length - skipped.filter((x) => x.userId !== account.userId).length;
+        return { devices: envelopes.length - skipped.length, recipientDevices: others, skipped };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         const body = err.body;

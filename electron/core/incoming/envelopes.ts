@@ -9,6 +9,7 @@ import type { Contacts } from '../directory/contacts.ts';
 import type { GroupSync } from '../groups/group-sync.ts';
 import type { EnvelopeOutcome, ReceivedMessage } from './types.ts';
 import type { SenderCheck, SenderChecks } from './sender-check.ts';
+import { isUndeliverable } from '../outgoing/fanout.ts';
 import { unb64, type CoreContext } from '../context.ts';
 
 export class EnvelopeHandler {
@@ -35,9 +36,13 @@ export class EnvelopeHandler {
         store.markEnvelopeProcessed(server, env.id, this.ctx.now());
         return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
       };
+      const content = unb64(env.content);
+      if (isUndeliverable(content)) {
+        return reject('the sender could not encrypt for this device (its keys are missing or do not verify); sign this device in again');
+      }
       let payload: Payload;
       try {
-        const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, unb64(env.content));
+        const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, content);
         payload = decodePayload(plain);
       } catch (err) {
         if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);

@@ -1,12 +1,14 @@
 // Sending 1:1: a message (or a delivery receipt) is encrypted for every device of the recipient and every
-// other device of this user, and posted in one request; the store records it as sending → sent / failed.
-import { ProtocolError } from '../../../crypto/signal.ts';
+// other device of this user, and posted in one request; the store records it as sending → sent / failed,
+// or 'waiting' when the recipient has no active device (outgoing/outbox.ts sends it once they have one).
 import type * as W from '../../../common/wire/schemas.ts';
 import { directConversationId, encodePayload, MAX_TEXT_CHARS, type TextPayload } from '../payload.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError, type Trust } from '../trust/trust.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from './sessions.ts';
-import { b64, newMessageId, UsageError, type CoreContext } from '../context.ts';
+import { Fanout, type SkippedDevice, type Target } from './fanout.ts';
+import { postWithRetry } from './post.ts';
+import { newMessageId, UsageError, type CoreContext } from '../context.ts';
 
 export interface SentMessage {
   messageId: string;
@@ -14,6 +16,18 @@ export interface SentMessage {
   sentAt: number;
   /** How many devices got an envelope (the recipient's and our other ones). */
   devices: number;
+  /** How many of those are the recipient's: 0 means nothing reached them (see `waiting`). */
+  recipientDevices: number;
+  /** The recipient has no active device: the message waits and is sent when they sign in on one. */
+  waiting: boolean;
+  /** Devices that got nothing (their keys are missing or do not verify); the user was warned. */
+  skipped: SkippedDevice[];
+}
+
+export interface Delivery {
+  devices: number;
+  recipientDevices: number;
+  skipped: SkippedDevice[];
 }
 
 /** Refuses what can never be sent, before anything is stored. */
@@ -23,12 +37,16 @@ export function checkText(text: string): void {
 }
 
 export class Sender {
+  private readonly fanout: Fanout;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly contacts: Contacts,
     private readonly trust: Trust,
     private readonly sessions: Sessions,
-  ) {}
+  ) {
+    this.fanout = new Fanout(ctx, contacts, sessions);
+  }
 
   async sendText(email: string, text: string): Promise<SentMessage> {
     checkText(text);
@@ -45,13 +63,44 @@ export class Sender {
         direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
       });
     });
+    // Earlier messages that waited for this person's first device go first, in order.
+    await this.sendWaiting(contact.userId);
+    const d = await this.sendStored(messageId, contact.userId, contact.email, sentAt, text);
+    return { messageId, conversationId, sentAt, ...d, waiting: d.recipientDevices === 0 };
+  }
+
+  /**
+   * Sends the messages that wait for their recipient's first active device (all, or those to `peerUserId`)
+   * where the directory now lists one. Returns how many went out; the rest keep waiting.
+   */
+  async sendWaiting(peerUserId?: string): Promise<number> {
+    const waiting = this.ctx.store.waitingMessages(peerUserId);
+    let sent = 0;
+    for (const peer of new Set(waiting.map((w) => w.peerUserId))) {
+      if (peerUserId === undefined) await this.contacts.refreshDevices(peer);
+      if (this.contacts.knownDevices(peer).length === 0) continue;
+      const contact = await this.contacts.forUser(peer);
+      for (const w of waiting.filter((x) => x.peerUserId === peer)) {
+        if ((await this.sendStored(w.id, peer, contact.email, w.sentAt, w.body)).recipientDevices > 0) sent++;
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Sends a message already in the store (a new one, or one that waits for the recipient's first device),
+   * always under its own message id, so a resend is recognised as the same message by every receiver.
+   */
+  async sendStored(messageId: string, recipient: string, recipientEmail: string, sentAt: number, text: string): Promise<Delivery> {
+    const { store } = this.ctx;
     const forPeer: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text };
-    const forMyDevices: TextPayload = { ...forPeer, to: contact.userId };
+    const forMyDevices: TextPayload = { ...forPeer, to: recipient };
     try {
-      const devices = await this.deliver(contact.userId, contact.email, encodePayload(forPeer), encodePayload(forMyDevices));
-      // A receipt may already have marked it delivered: only move forward from 'sending'.
-      await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
-      return { messageId, conversationId, sentAt, devices };
+      const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices));
+      // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
+      const to = d.recipientDevices > 0 ? 'sent' : 'waiting';
+      await store.exclusive(async () => { store.advanceStatus(messageId, 'sending', to); store.advanceStatus(messageId, 'waiting', to); });
+      return d;
     } catch (err) {
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
       throw err;
@@ -62,40 +111,32 @@ export class Sender {
    * Encrypts one payload for every device of `recipient` and every other device of this user, and sends
    * them in one request. The server answers 409/410 when our device lists are out of date; we then fix
    * the sessions (new devices: fetch a bundle; gone or re-registered devices: drop the session) and retry.
+   * A request whose response is lost is retried as it was (post.ts).
    */
-  async deliver(recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array): Promise<number> {
-    const { store, party, account } = this.ctx;
+  async deliver(recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array): Promise<Delivery> {
+    const { account } = this.ctx;
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const targets = [
+      if (!refreshed && this.contacts.knownDevices(recipient).length === 0) {
+        // Nobody of theirs to deliver to as far as we know: ask the directory once before saying so.
+        await this.contacts.refreshDevices(recipient);
+        refreshed = true;
+      }
+      const targets: Target[] = [
         ...this.contacts.knownDevices(recipient).map((d) => ({ userId: recipient, ...d })),
         ...this.contacts.knownDevices(account.userId).filter((d) => d.deviceId !== account.deviceId).map((d) => ({ userId: account.userId, ...d })),
       ];
-      const envelopes = await store.exclusive(async () => {
-        const out: W.OutgoingEnvelope[] = [];
-        for (const t of targets) {
-          const peer = { userId: t.userId, deviceId: t.deviceId };
-          let ct;
-          try {
-            if (!(await this.sessions.has(peer))) await this.sessions.start(peer);
-            ct = await party.encrypt(peer, t.userId === recipient ? peerPayload : selfPayload);
-          } catch (err) {
-            // Only a verified contact's keys are ever untrusted (see StoreProtocolState.isTrustedIdentity).
-            if (err instanceof ProtocolError && err.kind === 'untrusted-identity') throw new SafetyNumberChangedError(recipientEmail);
-            throw err;
-          }
-          out.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || t.registrationId, type: ct.type, content: b64(ct.body) });
-        }
-        return out;
-      });
-      if (envelopes.length === 0) {
-        // Nobody to deliver to yet: ask the server for the truth (it answers 409 with the device lists).
-        await this.contacts.refreshDevices(recipient);
-        if (this.contacts.knownDevices(recipient).length === 0) throw new UsageError(`${recipientEmail} has no active device yet`);
-        continue;
-      }
+      const prepared = await this.fanout.prepare(targets);
+      const { envelopes, skipped } = await this.ctx.store.exclusive(() => this.fanout.encrypt(
+        prepared, (t) => (t.userId === recipient ? peerPayload : selfPayload), () => new SafetyNumberChangedError(recipientEmail),
+      ));
+      const recipientDevices = envelopes.filter((e) => e.userId === recipient).length - skipped.filter((s) => s.userId === recipient).length;
+      if (envelopes.length === 0) return { devices: 0, recipientDevices: 0, skipped };
       try {
-        await this.ctx.api.send({ recipient, envelopes });
-        return envelopes.length;
+        const req: W.SendRequest = { recipient, envelopes };
+        await postWithRetry(() => this.ctx.api.send(req));
+        this.fanout.report(skipped);
+        return { devices: envelopes.length - skipped.length, recipientDevices, skipped };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         await this.sessions.applyMismatch(err.body);

@@ -169,6 +169,14 @@ export class LocalStore {
     this.db.prepare('INSERT OR REPLACE INTO signed_prekeys (key_id, public_key, private_key, signature, created_at) VALUES (?, ?, ?, ?, ?)')
       .run([k.keyId, blob(k.publicKey), blob(k.privateKey), blob(k.signature), now]);
   }
+  /** Every signed prekey this device still holds, oldest first. */
+  signedPreKeys(): { keyId: number; publicKey: Uint8Array; signature: Uint8Array; createdAt: number }[] {
+    return (this.db.prepare('SELECT key_id, public_key, signature, created_at FROM signed_prekeys ORDER BY created_at, key_id').all() as Row[])
+      .map((r) => ({ keyId: Number(r.key_id), publicKey: bytes(r.public_key), signature: bytes(r.signature), createdAt: Number(r.created_at) }));
+  }
+  removeSignedPreKey(keyId: number): void {
+    this.db.prepare('DELETE FROM signed_prekeys WHERE key_id = ?').run([keyId]);
+  }
   getSignedPreKey(keyId: number): { publicKey: Uint8Array; privateKey: Uint8Array } | undefined {
     const row = this.db.prepare('SELECT public_key, private_key FROM signed_prekeys WHERE key_id = ?').get([keyId]) as Row | undefined;
     return row ? { publicKey: bytes(row.public_key), privateKey: bytes(row.private_key) } : undefined;
@@ -234,6 +242,13 @@ export class LocalStore {
     this.db.prepare(`UPDATE conversations SET last_message_at = max(last_message_at, ?), unread = unread + ? WHERE id = ?`)
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
     return true;
+  }
+  /** Our 1:1 messages that wait for their recipient's first active device, oldest first. */
+  waitingMessages(peerUserId?: string): { id: string; peerUserId: string; body: string; sentAt: number }[] {
+    return (this.db.prepare(`SELECT m.id, c.peer_user_id, m.body, m.sent_at FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.status = 'waiting' AND m.direction = 'out' AND c.peer_user_id IS NOT NULL AND (? IS NULL OR c.peer_user_id = ?) ORDER BY m.sent_at`)
+      .all([peerUserId ?? null, peerUserId ?? null]) as Row[])
+      .map((r) => ({ id: String(r.id), peerUserId: String(r.peer_user_id), body: String(r.body), sentAt: Number(r.sent_at) }));
   }
   /** Held messages from `userId`: which device and identity key (base64) each came under. */
   heldMessages(userId: string): { id: string; deviceId: number; senderKey: string | null }[] {

@@ -1,0 +1,105 @@
+// Encrypting one message for many devices (a 1:1 send: the recipient's devices and our other ones; a group
+// send: every member's). One device must not fail the send for everyone: a device whose key bundle does not
+// verify, or that published none, is skipped and reported, and gets a marked envelope that says so (the
+// server wants one envelope per active device). A device that is gone since we cached its user's list is
+// dropped after refreshing that list.
+import { addressKey, ProtocolError, type PeerAddress } from '../../../crypto/signal.ts';
+import type * as W from '../../../common/wire/schemas.ts';
+import { ErrorCode } from '../../../common/errors.ts';
+import { ApiError } from '../net/api.ts';
+import type { Contacts } from '../directory/contacts.ts';
+import type { Sessions } from './sessions.ts';
+import { b64, FETCH_PARALLEL, inParallel, sameBytes, type CoreContext } from '../context.ts';
+
+export interface Target extends PeerAddress { registrationId: number }
+
+export interface SkippedDevice {
+  userId: string;
+  deviceId: number;
+  /** Why it got nothing: "its keys do not verify (…)", "it has not published its keys". */
+  reason: string;
+}
+
+/**
+ * The content of the envelope a skipped device gets: not a Signal message (version byte 0), so it can
+ * never be mistaken for one, and recognised by the receiver (incoming/envelopes.ts) to say what happened.
+ */
+export const UNDELIVERABLE = new Uint8Array(Buffer.from('\u0000parley:not-encrypted-for-this-device', 'latin1'));
+export const isUndeliverable = (content: Uint8Array) => sameBytes(content, UNDELIVERABLE);
+
+interface Prepared {
+  targets: Target[];
+  bundles: Map<string, W.DeviceBundle>;
+  skipped: Map<string, SkippedDevice>;
+}
+
+export class Fanout {
+  constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts, private readonly sessions: Sessions) {}
+
+  /** Outside any transaction: the key bundles of targets without a session, fetched in parallel. */
+  async prepare(targets: Target[]): Promise<Prepared> {
+    const without: Target[] = [];
+    for (const t of targets) if (!(await this.sessions.has(t))) without.push(t);
+    const bundles = new Map<string, W.DeviceBundle>();
+    const byUser = new Map<string, Target[]>();
+    for (const t of without) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+    await inParallel([...byUser], FETCH_PARALLEL, async ([userId, missing]) => {
+      try {
+        // One device: fetch only its bundle (each fetch consumes one of that device's one-time prekeys).
+        const got = await this.ctx.api.bundles(userId, missing.length === 1 ? missing[0]!.deviceId : undefined);
+        for (const b of got.devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
+    });
+    // No bundle: the device may be gone since we cached the list (revoked, wiped). Ask for the list again.
+    const unsure = [...new Set(without.filter((t) => !bundles.has(addressKey(t))).map((t) => t.userId))];
+    await inParallel(unsure, FETCH_PARALLEL, (u) => this.contacts.refreshDevices(u).catch((err: unknown) => {
+      if (!(err instanceof ApiError && err.code === ErrorCode.unknown_user)) throw err;
+    }));
+    const skipped = new Map<string, SkippedDevice>();
+    const kept: Target[] = [];
+    for (const t of targets) {
+      if (!without.includes(t) || bundles.has(addressKey(t))) { kept.push(t); continue; }
+      if (!this.contacts.knownDevices(t.userId).some((d) => d.deviceId === t.deviceId)) continue; // gone
+      skipped.set(addressKey(t), { userId: t.userId, deviceId: t.deviceId, reason: 'it has not published its keys' });
+      kept.push(t);
+    }
+    return { targets: kept, bundles, skipped };
+  }
+
+  /**
+   * Inside the caller's store transaction: one envelope per target. `untrusted` makes the error for a
+   * device whose key is not trusted (a verified contact's changed key): that fails the whole send.
+   */
+  async encrypt(p: Prepared, payloadFor: (t: Target) => Uint8Array, untrusted: (t: Target) => Error): Promise<{ envelopes: W.OutgoingEnvelope[]; skipped: SkippedDevice[] }> {
+    const envelopes: W.OutgoingEnvelope[] = [];
+    const skipped = new Map(p.skipped);
+    for (const t of p.targets) {
+      const key = addressKey(t);
+      if (!skipped.has(key)) {
+        try {
+          if (!(await this.sessions.has(t))) await this.sessions.startFrom(t, p.bundles.get(key)!);
+          const ct = await this.ctx.party.encrypt(t, payloadFor(t));
+          envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || t.registrationId, type: ct.type, content: b64(ct.body) });
+          continue;
+        } catch (err) {
+          if (err instanceof ProtocolError && err.kind === 'untrusted-identity') throw untrusted(t);
+          if (!(err instanceof ProtocolError)) throw err;
+          skipped.set(key, { userId: t.userId, deviceId: t.deviceId, reason: `its keys do not verify (${err.message.replace(/^cannot process message: /, '')})` });
+        }
+      }
+      envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: t.registrationId, type: 1, content: b64(UNDELIVERABLE) });
+    }
+    return { envelopes, skipped: [...skipped.values()] };
+  }
+
+  /** Tells the user which devices got nothing. */
+  report(skipped: SkippedDevice[]): void {
+    for (const s of skipped) {
+      const c = this.ctx.store.getContact(s.userId);
+      const who = s.userId === this.ctx.account.userId ? 'your' : c ? `${c.name} <${c.email}>'s` : `${s.userId}'s`;
+      this.ctx.warn(`warning: ${who} device ${s.deviceId} did not get this message: ${s.reason}`);
+    }
+  }
+}
