@@ -27,7 +27,7 @@ test('a demo user is in the directory before signing in; the message waits for t
   await expect(log.getByText('Welcome aboard, Bob!')).toBeVisible();
   const waiting = log.getByRole('note').filter({ hasText: "Waiting for Bob Baker's first device: it is sent when they sign in." });
   await expect(waiting).toBeVisible();
-  await shot(alice, '15-waiting-first-device');
+  await shot(alice, '30-waiting-first-device');
   await noSeriousA11yViolations(alice, 'message waiting for a first device');
 
   // Bob signs in for the first time: alice's app sends the waiting message, bob reads it, alice sees it delivered.
