@@ -13,7 +13,7 @@ import { ApiClient } from './net/api.ts';
 import { LocalStore, type Contact, type Conversation, type StoredMessage } from './store/local-store.ts';
 import { readProfileInfo } from './account/profile.ts';
 import { defaultVault, hasStore, registerDevice, type LoginMethod } from './account/registration.ts';
-import { refillPreKeys } from './account/prekeys.ts';
+import { maintainKeys, refillPreKeys } from './account/prekeys.ts';
 import { Preferences } from './account/preferences.ts';
 import { StoreProtocolState } from './protocol/store-protocol-state.ts';
 import { Contacts } from './directory/contacts.ts';
@@ -84,7 +84,12 @@ export class Messenger {
     this.groupActions = new GroupActions(this.ctx, this.contacts, this.groupViews, this.groupSync);
     this.groupSender = new GroupSender(this.ctx, this.contacts, sessions, this.groupViews);
     this.envelopes = new EnvelopeHandler(this.ctx, this.contacts, this.groupSync, checks);
-    this.loop = new ReceiveLoop(this.ctx, this.envelopes, new Receipts(this.ctx, this.sender), this.groupSync, () => refillPreKeys(this.ctx));
+    const receipts = new Receipts(this.ctx, this.sender);
+    this.loop = new ReceiveLoop(this.ctx, this.envelopes, receipts, this.groupSync, () => refillPreKeys(this.ctx), async () => {
+      await receipts.flush();
+      await this.sender.sendWaiting();
+      await maintainKeys(this.ctx);
+    });
     this.chats = new Conversations(this.ctx, this.contacts);
     this.prefs = new Preferences(this.ctx);
     this.admin = new Admin(api);

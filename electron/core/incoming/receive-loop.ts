@@ -24,6 +24,11 @@ export class ReceiveLoop {
     private readonly groupSync: GroupSync,
     /** Tops up one-time prekeys after a run that consumed some. */
     private readonly refillPreKeys: () => Promise<unknown>,
+    /**
+     * Once per connection, after the queue is drained: what waited for the server to be reachable
+     * (pending receipts, messages waiting for a recipient's device, prekey top-up and rotation).
+     */
+    private readonly housekeeping: () => Promise<void>,
   ) {}
 
   /** Stops a running receive() (the app calls it on sign-out or wipe). */
@@ -71,6 +76,18 @@ export class ReceiveLoop {
     return counts;
   }
 
+  /** Runs the connect-time housekeeping behind the group sync; failures are warnings. */
+  private scheduleHousekeeping(): void {
+    this.groupSyncRun = this.groupSyncRun.then(async () => {
+      try {
+        await this.housekeeping();
+      } catch (err) {
+        const wipe = asWipeRequest(err);
+        if (!(wipe instanceof WipeRequestedError)) this.ctx.warn(`could not finish work that waited for the server: ${(err as Error).message}`);
+      }
+    });
+  }
+
   /** Runs a group event sync behind any running one; failures are warnings (messages keep flowing). */
   private scheduleGroupSync(onSynced?: (added: number) => void, groupId?: string): void {
     this.groupSyncRun = this.groupSyncRun.then(async () => {
@@ -106,7 +123,7 @@ export class ReceiveLoop {
           counts.received++;
           if (this.groupSync.hasPending) this.scheduleGroupSync(handlers.onGroupsSynced);
           // No receipt for a message whose sender the client does not vouch for (it may not be theirs).
-          if (!out.message.outgoing && !out.message.flag && handlers.receipts !== false) this.receipts.queue(out.message.fromUserId, out.message.messageId, out.message.group);
+          if (!out.message.outgoing && !out.message.flag && handlers.receipts !== false) await this.receipts.queue(out.message.fromUserId, out.message.messageId, out.message.group);
           handlers.onMessage?.(out.message);
         }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
@@ -124,6 +141,7 @@ export class ReceiveLoop {
           else if (frame.type === 'queue-empty') {
             void chain.then(() => {
               this.scheduleGroupSync(handlers.onGroupsSynced);
+              this.scheduleHousekeeping();
               const deadline = onDrained(Date.now());
               if (Number.isFinite(deadline)) setTimeout(() => settle('finished'), Math.max(0, deadline - Date.now())).unref();
             });

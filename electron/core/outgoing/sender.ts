@@ -118,8 +118,10 @@ export class Sender {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (!refreshed && this.contacts.knownDevices(recipient).length === 0) {
-        // Nobody of theirs to deliver to as far as we know: ask the directory once before saying so.
+        // Nobody of theirs to deliver to as far as we know: ask the directory once before saying so, and
+        // for our own devices too (with no envelope at all there is no request whose 409 would tell us).
         await this.contacts.refreshDevices(recipient);
+        await this.contacts.refreshDevices(account.userId);
         refreshed = true;
       }
       const targets: Target[] = [

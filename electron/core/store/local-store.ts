@@ -4,7 +4,7 @@
 import Database, { setLogger } from '@signalapp/sqlcipher';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretVault } from './vault.ts';
 import { MIGRATIONS, toContact, toConversation, toMessage, type Contact, type Conversation, type MessageFlag, type Row, type StoredMessage, type VerifiedIdentity } from './schema.ts';
@@ -50,6 +50,18 @@ const bytes = (v: unknown): Uint8Array => {
   throw new StoreError('corrupt', 'expected a blob');
 };
 
+/**
+ * The profile folder 0700 and the store's files 0600, also when the folder already existed (mkdir's mode
+ * applies only to a folder it creates) and whatever the umask. The file is created before SQLite opens it,
+ * since SQLite creates it, and its -wal and -shm files after its mode, with the umask applied.
+ */
+function ownerOnly(dir: string, path: string): void {
+  if (process.platform === 'win32') return;
+  chmodSync(dir, 0o700);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 export class LocalStore {
   /** Marks the async context that holds the write transaction, so nested exclusive() calls just run. */
   private readonly inTransaction = new AsyncLocalStorage<true>();
@@ -62,8 +74,11 @@ export class LocalStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, STORE_FILE);
     const key = await getStoreKey(vault, path);
+    ownerOnly(dir, path);
     try {
-      return LocalStore.openWithKey(path, key);
+      const store = LocalStore.openWithKey(path, key);
+      ownerOnly(dir, path);
+      return store;
     } finally {
       key.fill(0); // SQLCipher keeps its own copy; ours must not linger in memory
     }

@@ -1,7 +1,7 @@
 // SecretVault: where the local store's key lives, wrapped. The desktop app uses Electron safeStorage
 // (electron/main/, issue "Desktop app"); the CLI and tests use FileVault below, which is NOT an OS
 // keychain: it relies on file permissions only, and says so.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDurably, writeFileDurably } from './durable-file.ts';
 
@@ -54,6 +54,7 @@ export class FileVault implements SecretVault {
 
   async save(name: string, secret: Uint8Array): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') chmodSync(this.dir, 0o700); // an existing folder keeps its mode otherwise
     writeFileDurably(this.path(name), Buffer.from(secret).toString('hex'));
   }
 
