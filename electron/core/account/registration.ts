@@ -12,7 +12,7 @@ import { LocalStore, STORE_FILE } from '../store/local-store.ts';
 import { FileVault, type SecretVault } from '../store/vault.ts';
 import { DeviceWipedError, LIFECYCLE_KEY, newLifecycleKey, readWiped } from '../lifecycle/lifecycle.ts';
 import { readProfileInfo, writeProfileInfo } from './profile.ts';
-import { makePreKeys, PREKEY_BATCH, prekeysForUpload } from './prekeys.ts';
+import { makePreKeys, PREKEY_BATCH, prekeysForUpload, PUBLISHED } from './prekeys.ts';
 import { b64, UsageError, type Account, type MessengerOptions } from '../context.ts';
 
 export type LoginMethod =
@@ -79,6 +79,7 @@ export async function registerDevice(
     store.setMeta('credential', registration.credential);
     store.setJson('identity', { publicKey: b64(identity.keyPair.publicKey), privateKey: b64(identity.keyPair.privateKey), registrationId: identity.registrationId });
     store.putSignedPreKey({ keyId: signed.keyId, publicKey: signed.keyPair.publicKey, privateKey: signed.keyPair.privateKey, signature: signed.signature }, now());
+    store.setMeta(PUBLISHED, String(signed.keyId)); // uploaded below; the profile is unusable if that fails
     return makePreKeys(store, 1, PREKEY_BATCH);
   });
   await api.uploadKeys({
