@@ -41,7 +41,8 @@ test('directory: lookup by email (case-insensitive), search, by id', async () =>
   const search = await api(server.url, 'GET', '/v1/directory/search?q=BAK', { auth: alice1.auth });
   assert.deepEqual(search.body.results.map((r: { email: string }) => r.email), ['bob@acme.test']);
   const all = await api(server.url, 'GET', '/v1/directory/search?q=acme.test', { auth: alice1.auth });
-  assert.deepEqual(all.body.results.map((r: { name: string }) => r.name), ['Alice Archer', 'Bob Baker']);
+  // The dev IdP's demo users are in the directory before they sign in (server/identity/pending.ts).
+  assert.deepEqual(all.body.results.map((r: { name: string }) => r.name), ['Alice Archer', 'Bob Baker', 'Carol Chen', 'Dave Diaz']);
   assert.deepEqual((await api(server.url, 'GET', '/v1/directory/search?q=%25', { auth: alice1.auth })).body, { results: [] });
   assert.equal((await api(server.url, 'GET', '/v1/directory?email=bob@acme.test')).status, 401);
 });
