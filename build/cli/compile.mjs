@@ -1,7 +1,9 @@
 // The command-line entry points compiled ahead of time: parley, parley-app, parley-release, parley-server and
 // `npm start` are bundled by esbuild from their TypeScript sources into dist/cli/*.mjs (one ESM file per entry,
-// code they share in chunk-*.mjs beside them, lazy `import()`s kept lazy). Every npm package stays external
-// (packages: 'external'): the native SQLCipher addon, fastify, oidc-provider… load from node_modules as usual.
+// code they share in chunk-*.mjs beside them, lazy `import()`s kept lazy). npm packages stay external — the
+// native SQLCipher addon, fastify, oidc-provider… load from node_modules as usual — except the pure-ESM ones in
+// BUNDLED, which are spread over hundreds of small files (typebox: ~700): loading those one by one cost every
+// CLI call 1–2 s on a busy machine, and the tests make hundreds of CLI calls.
 //
 // Built by `npm ci` / `npm install` (package.json "prepare": `node build/cli/compile.mjs`). The bins call
 // compiled(), which rebuilds first when dist/cli is missing or any source is newer than the build, so an edit
@@ -25,6 +27,16 @@ export const ENTRIES = Object.freeze({
   'parley-server': 'server/cli/main.ts',
   start: 'electron/cli/start.ts',
 });
+
+/** Pure-ESM packages without files of their own to find (no __dirname, no import.meta.url): bundled. */
+const BUNDLED = /^(typebox|@noble\/curves|@noble\/hashes|openid-client|oauth4webapi|jose)(\/|$)/;
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    // A bare specifier (not ./, ../ or an absolute path) is a package or a Node built-in.
+    build.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
 
 /**
  * Sources locate files next to themselves (the browser shell's bridge.js, renderer/dist, the repository root)
@@ -73,13 +85,12 @@ export async function compile({ clean = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
     tsconfig: join(ROOT, 'tsconfig.json'),
     legalComments: 'none',
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [sourceImportMeta],
+    plugins: [externalPackages, sourceImportMeta],
   });
   if (clean) rmSync(OUT_DIR, { recursive: true, force: true });
   mkdirSync(OUT_DIR, { recursive: true });
