@@ -2,12 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore, StoreError, STORE_FILE } from '../../electron/core/store/local-store.ts';
 import { FileVault, VaultError } from '../../electron/core/store/vault.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'parley-store-'));
+
+/** LocalStore.openWithKey with a wrong key, in a child process whose stderr (SQLCipher's own log) is captured. */
+function openWithWrongKey(file: string): { error: { name: string; code: string }; message: string; stderr: string } {
+  const store = new URL('../../electron/core/store/local-store.ts', import.meta.url).href;
+  const script = `import { LocalStore } from ${JSON.stringify(store)};
+    try { LocalStore.openWithKey(${JSON.stringify(file)}, new Uint8Array(32).fill(7)); console.log('{"opened":true}'); }
+    catch (e) { console.log(JSON.stringify({ error: { name: e.name, code: e.code }, message: e.message })); }`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { ...JSON.parse(r.stdout), stderr: r.stderr };
+}
 const digest = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 function addText(store: LocalStore, id: string, text: string) {
@@ -44,9 +56,11 @@ test('store: wrong key is a clear error and changes nothing on disk', async () =
     addText(s, 'm1', 'hello');
     s.close();
     const before = digest(join(dir, STORE_FILE));
-    const wrong = new Uint8Array(32).fill(7);
-    assert.throws(() => LocalStore.openWithKey(join(dir, STORE_FILE), wrong),
-      (e: unknown) => e instanceof StoreError && e.code === 'wrong-key' && /wrong key/.test(e.message));
+    const wrong = openWithWrongKey(join(dir, STORE_FILE));
+    assert.deepEqual(wrong.error, { name: 'StoreError', code: 'wrong-key' });
+    assert.match(wrong.message, /wrong key/);
+    // SQLCipher logs the failed page HMAC from native code straight to fd 2; it is expected, so it is held here.
+    assert.match(wrong.stderr, /ERROR CORE sqlcipher_page_cipher: hmac check failed for pgno=1/);
     assert.equal(digest(join(dir, STORE_FILE)), before);
     const again = await LocalStore.open(dir, vault);
     assert.equal(again.messages('dm_x').length, 1, 'the right key still opens it');
