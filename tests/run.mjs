@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every tests/**/*.test.ts with Node's own test runner (Node 20 has no --test globs).
 // Usage: node tests/run.mjs [substring-filter ...]
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,11 @@ if (staleReason() !== null) {
   // A compile error is reported here once; tests that do not spawn a bin still run.
   await compile().catch((err) => console.error(`tests/run.mjs: the CLI does not compile: ${err.errors?.[0]?.text ?? err.message}`));
 }
+// The usual output (spec on a terminal, TAP otherwise) and, beside it, each file's time, slowest first.
+mkdirSync(join(root, 'test-results'), { recursive: true });
 const r = spawnSync(process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000',
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
+    '--test-reporter=./tests/support/file-timings.mjs', '--test-reporter-destination=test-results/node-test-timings.txt', ...files],
   { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
