@@ -34,7 +34,7 @@ function findChromium(): string | undefined {
  * "Missing X server or $DISPLAY"): its first error that is not about D-Bus, without the [pid:tid:…] prefix. */
 export function chromiumReason(stderr: string): string | undefined {
   const line = stderr.split('\n').find((l) => /:(ERROR|FATAL):/.test(l) && !/dbus|bus\.cc/i.test(l));
-  return line?.replace(/^\[[^\]]*\]\s*/, '').trim();
+  return line?.replace(/^\[[^\]]*\]\s*/, '').trim().replace(/\.$/, '');
 }
 
 export async function openAppWindow(shell: BrowserShell, profileDir: string, timeoutMs = WINDOW_TIMEOUT_MS): Promise<WindowOutcome> {
