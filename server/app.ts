@@ -156,7 +156,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let devIdp: DevIdp | undefined;
   if (opts.devIdp) mountDevIdp(app, () => devIdp);
 
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // A client frame is an ack of ~40 bytes: anything near this cap is abuse, refused (1009) before it is buffered whole.
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
 
   app.get('/healthz', { schema: { response: replies({ 200: Health }) } }, async () => ({ ok: true as const }));
   app.get('/v1/config', { schema: { response: replies({ 200: ClientConfig }) } }, async (): Promise<ClientConfig> => {

@@ -4,6 +4,11 @@
 // only ever "pumps" envelopes with a larger id, in id order, one pump at a time. The connection is
 // registered BEFORE the first pump, so an envelope stored during the initial drain triggers another
 // pump instead of being missed; since pumps read `id > lastSentId`, nothing is sent twice.
+//
+// Abuse limits (finding 2): every client frame costs a token of the socket's bucket, which refills slowly and
+// gains one token per envelope sent (so acking a backlog at any speed is fine); an empty bucket, too many bad
+// frames or a client that stops reading closes the socket. Only a few bad frames are answered. Outgoing data
+// waits for the socket to drain above a high-water mark, so a connection holds at most about one batch.
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
@@ -15,6 +20,32 @@ import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-code
 import { errorBody } from './errors.ts';
 
 const BATCH = 100;
+
+/** RFC 6455 policy violation: the client broke the frame limits (its client should back off before reconnecting). */
+export const CLOSE_ABUSE = 1008;
+/** RFC 6455 "try again later": the client stopped reading, so its outgoing queue hit the cap. */
+export const CLOSE_NOT_READING = 1013;
+
+export const WS_LIMITS = {
+  /** Frames a socket may send at once, beyond one per envelope it was sent. */
+  frameBurst: 200,
+  /** Frames per second refilled (acks of envelopes sent are covered by their own tokens). */
+  framesPerSecond: 20,
+  /** Unused ack tokens kept at most (a client that reads but never acks cannot bank unlimited frames). */
+  ackCredit: 20_000,
+  /** Malformed frames answered with an error frame; later ones are dropped silently. */
+  errorReplies: 3,
+  /** Malformed frames tolerated before the socket is closed. */
+  badFrames: 20,
+  /** Above this many bytes queued on the socket, the pump waits for it to drain. */
+  highWaterBytes: 1024 * 1024,
+  /** A content-free frame that would queue beyond this closes the socket (the client is not reading). */
+  maxQueuedBytes: 8 * 1024 * 1024,
+  /** After a close for abuse, the socket is destroyed if the close handshake has not finished by then. */
+  abuseGraceMs: 2000,
+  /** The longest text a client frame can be (an ack is ~40 characters). */
+  frameChars: 256,
+} as const;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
@@ -32,6 +63,10 @@ class Connection {
   #again = false;
   #afterDrain: (() => void)[] = [];
   closed = false;
+  /** The frame bucket (real time: the limits are about this process, not the injectable clock). */
+  #tokens: number = WS_LIMITS.frameBurst;
+  #refilledAt = Date.now();
+  #badFrames = 0;
 
   constructor(
     readonly userId: string,
@@ -40,6 +75,47 @@ class Connection {
     private readonly store: ServerStore,
     private readonly log: FastifyBaseLogger,
   ) {}
+
+  /** Takes a token for one incoming frame; false when the bucket is empty (a flood). */
+  takeFrameToken(): boolean {
+    const t = Date.now();
+    const refill = (Math.max(0, t - this.#refilledAt) * WS_LIMITS.framesPerSecond) / 1000;
+    this.#refilledAt = t;
+    // Time refills up to the burst only; envelope credit may sit above it.
+    if (this.#tokens < WS_LIMITS.frameBurst) this.#tokens = Math.min(WS_LIMITS.frameBurst, this.#tokens + refill);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Counts a malformed frame: 'reply' for the first few, 'drop' after, 'close' once there were too many. */
+  badFrame(): 'reply' | 'drop' | 'close' {
+    this.#badFrames++;
+    if (this.#badFrames > WS_LIMITS.badFrames) return 'close';
+    return this.#badFrames <= WS_LIMITS.errorReplies ? 'reply' : 'drop';
+  }
+
+  /** Closes for abuse: nothing more is read or answered, and the socket goes even if the peer ignores the close. */
+  closeForAbuse(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.pause();
+    this.socket.close(code, reason);
+    const kill = setTimeout(() => this.socket.terminate(), WS_LIMITS.abuseGraceMs);
+    kill.unref();
+    this.socket.once('close', () => clearTimeout(kill));
+  }
+
+  /** A content-free frame (queue-empty, signals, errors): refused by closing when the client is not reading. */
+  sendLight(frame: ServerFrame): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > WS_LIMITS.maxQueuedBytes) {
+      this.log.warn({ userId: this.userId, deviceId: this.deviceId }, 'delivery socket not reading; closed');
+      this.closeForAbuse(CLOSE_NOT_READING, 'not reading');
+      return;
+    }
+    void this.send(frame).catch(() => {});
+  }
 
   /**
    * Pumps never overlap, and notifications that arrive while one runs are folded into one more read
@@ -77,8 +153,12 @@ class Connection {
       let last: Promise<void> | undefined;
       for (const e of batch) {
         if (this.closed) return;
+        // Bounded send queue: above the high-water mark, wait until what was queued reached the kernel.
+        if (last && this.socket.bufferedAmount > WS_LIMITS.highWaterBytes) await last;
+        if (this.closed) return;
         last = this.send({ type: 'envelope', envelope: toIncoming(e) });
         this.#lastSentId = e.id;
+        this.#tokens = Math.min(this.#tokens + 1, WS_LIMITS.frameBurst + WS_LIMITS.ackCredit); // its ack is paid for
       }
       await last;
       if (batch.length < BATCH) return;
@@ -118,12 +198,19 @@ export class DeliveryHub {
     });
     socket.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     socket.on('message', (data, isBinary) => {
-      void this.#onFrame(conn, isBinary ? null : data.toString()).catch((err: unknown) => {
+      if (conn.closed) return; // closed for abuse, replaced or evicted: what is still buffered is dropped unread
+      if (!conn.takeFrameToken()) {
+        this.log.warn({ userId, deviceId }, 'delivery socket flooded; closed');
+        conn.closeForAbuse(CLOSE_ABUSE, 'too many frames');
+        return;
+      }
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+      void this.#onFrame(conn, isBinary || size > WS_LIMITS.frameChars ? null : data.toString()).catch((err: unknown) => {
         this.log.error({ err }, 'failed to handle a client frame');
       });
     });
 
-    conn.schedule(() => void conn.send({ type: 'queue-empty' }).catch(() => {}));
+    conn.schedule(() => conn.sendLight({ type: 'queue-empty' }));
   }
 
   async #onFrame(conn: Connection, text: string | null): Promise<void> {
@@ -134,7 +221,13 @@ export class DeliveryHub {
       frame = undefined;
     }
     if (!Value.Check(ClientFrame, frame)) {
-      await conn.send({ type: 'error', ...errorBody('invalid_frame') });
+      const verdict = conn.badFrame();
+      if (verdict === 'close') {
+        this.log.warn({ userId: conn.userId, deviceId: conn.deviceId }, 'delivery socket sent too many malformed frames; closed');
+        conn.closeForAbuse(CLOSE_ABUSE, 'too many malformed frames');
+      } else if (verdict === 'reply') {
+        conn.sendLight({ type: 'error', ...errorBody('invalid_frame') });
+      }
       return;
     }
     const id = Number(frame.id);
@@ -196,7 +289,7 @@ export class DeliveryHub {
   signalUsers(userIds: Iterable<string>, frame: ServerFrame): void {
     const users = new Set(userIds);
     for (const conn of this.#connections.values()) {
-      if (users.has(conn.userId) && !conn.closed) void conn.send(frame).catch(() => {});
+      if (users.has(conn.userId) && !conn.closed) conn.sendLight(frame);
     }
   }
 
