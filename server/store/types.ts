@@ -31,6 +31,8 @@ export interface DeviceRecord {
   state: DeviceState;
   wipeRequestedAt: number | null;
   wipeReason: string | null;
+  /** 'Linux', 'macOS', 'Windows', … as the client said; '' or absent for devices registered before it was kept. */
+  platform?: string;
 }
 
 /** active → wipe-pending → wiped; active → revoked (→ wipe-pending if an admin then asks for a wipe). */
@@ -249,7 +251,7 @@ export interface UserStore {
 export interface DeviceStore {
   /** Throws AccountDeactivatedError if the user is deactivated. */
   create(
-    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
+    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array; platform?: string }, now: number,
   ): Promise<DeviceRecord>;
   get(userId: string, deviceId: number): Promise<DeviceRecord | undefined>;
   touch(userId: string, deviceId: number, now: number): Promise<void>;
@@ -259,6 +261,8 @@ export interface DeviceStore {
   list(userId: string): Promise<DeviceRecord[]>;
   /** Changes a device's lifecycle state and appends the audit entry, in one transaction. */
   changeState(change: LifecycleChange, audit: NewAuditRecord): Promise<{ device: DeviceRecord; audit: AuditRecord }>;
+  /** Sets the name and/or platform the owner chose (fields left out stay); undefined if there is no such device. */
+  describe(userId: string, deviceId: number, change: { name?: string; platform?: string }): Promise<DeviceRecord | undefined>;
 }
 
 export interface KeyStore {

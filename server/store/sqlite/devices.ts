@@ -19,6 +19,7 @@ export function toDevice(r: Row): DeviceRecord {
     state: str(r.state) as DeviceState,
     wipeRequestedAt: numOrNull(r.wipe_requested_at),
     wipeReason: strOrNull(r.wipe_reason),
+    platform: r.platform == null ? '' : str(r.platform),
   };
 }
 
@@ -31,16 +32,17 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   create(
-    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array }, now: number,
+    d: { userId: string; registrationId: number; name: string; credentialHash: Uint8Array; lifecycleKey: Uint8Array; platform?: string }, now: number,
   ): Promise<DeviceRecord> {
     return this.q.write(() => {
       // Checked in the same transaction: closes the race between registration and a SCIM deactivation.
       if (num(this.q.get(`SELECT ${DEACTIVATED('$userId')} AS d`, { userId: d.userId })!.d) === 1) throw new AccountDeactivatedError();
       const next = num(this.q.get('SELECT coalesce(max(device_id), 0) + 1 AS next FROM devices WHERE user_id = $userId', { userId: d.userId })!.next);
       this.q.run(
-        `INSERT INTO devices (user_id, device_id, registration_id, name, credential_hash, created_at, last_seen, lifecycle_key, state)
-         VALUES ($userId, $deviceId, $registrationId, $name, $hash, $now, $now, $lk, 'active')`,
-        { userId: d.userId, deviceId: next, registrationId: d.registrationId, name: d.name, hash: d.credentialHash, now, lk: d.lifecycleKey },
+        `INSERT INTO devices (user_id, device_id, registration_id, name, credential_hash, created_at, last_seen, lifecycle_key, state, platform)
+         VALUES ($userId, $deviceId, $registrationId, $name, $hash, $now, $now, $lk, 'active', $platform)`,
+        { userId: d.userId, deviceId: next, registrationId: d.registrationId, name: d.name, hash: d.credentialHash, now, lk: d.lifecycleKey,
+          platform: d.platform ?? '' },
       );
       return this.#get(d.userId, next)!;
     });
@@ -86,6 +88,17 @@ export class SqliteDeviceStore implements DeviceStore {
         this.q.run('DELETE FROM prekeys WHERE user_id = $userId AND device_id = $deviceId', params);
       }
       return { device: this.#get(userId, deviceId)!, audit: appendAudit(this.q, audit) };
+    });
+  }
+
+  describe(userId: string, deviceId: number, change: { name?: string; platform?: string }): Promise<DeviceRecord | undefined> {
+    return this.q.write(() => {
+      this.q.run(
+        `UPDATE devices SET name = coalesce($name, name), platform = coalesce($platform, platform)
+         WHERE user_id = $userId AND device_id = $deviceId`,
+        { userId, deviceId, name: change.name ?? null, platform: change.platform ?? null },
+      );
+      return this.#get(userId, deviceId);
     });
   }
 }

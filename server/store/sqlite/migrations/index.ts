@@ -6,6 +6,7 @@ import { migration as deviceLifecycle } from './0003-device-lifecycle.ts';
 import { migration as scim } from './0004-scim.ts';
 import { migration as chatGroups } from './0005-chat-groups.ts';
 import { migration as envelopeGroup } from './0006-envelope-group.ts';
+import { migration as devicePlatform } from './0007-device-platform.ts';
 
 export interface Migration {
   /** 1, 2, 3…: the file's number. */
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup];
+export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform];
