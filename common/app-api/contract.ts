@@ -97,6 +97,16 @@ export type SafetyNumberView = Static<typeof SafetyNumberView>;
 export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
 export type Settings = Static<typeof Settings>;
 
+/** One of your own devices (Settings → Your devices). */
+export const OwnDeviceView = Type.Object({
+  deviceId: Type.Integer(), name: Type.String(), platform: Type.String(),
+  state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending')]),
+  createdAt: Type.Integer(), lastSeen: Type.Integer(),
+  /** The device this app runs on. */
+  current: Type.Boolean(),
+});
+export type OwnDeviceView = Static<typeof OwnDeviceView>;
+
 const AdminDeviceView = Type.Object({
   id: Type.String(), deviceId: Type.Integer(), name: Type.String(),
   state: Type.Union([Type.Literal('active'), Type.Literal('wipe-pending'), Type.Literal('wiped'), Type.Literal('revoked')]),
@@ -221,6 +231,13 @@ export const Methods = {
     output: GroupView,
   },
   'groups.leave': { input: Type.Object({ groupId: GroupId }, { additionalProperties: false }), output: Type.Null() },
+  'devices.list': { input: NoArgs, output: Type.Array(OwnDeviceView) },
+  'devices.rename': { input: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }) }, { additionalProperties: false }), output: OwnDeviceView },
+  'devices.remove': { input: Type.Object({ deviceId: Type.Integer({ minimum: 1, maximum: 9_999_999 }) }, { additionalProperties: false }), output: Type.Null() },
+  /** Ends this device's registration on the server (audited), then deletes its local store: back to sign-in. */
+  'device.signOut': { input: NoArgs, output: AppState },
+  /** Opens an http(s) link from a message in the system browser (the UI showed the full address first). */
+  'links.open': { input: Type.Object({ url: Type.String({ minLength: 8, maxLength: 2048 }) }, { additionalProperties: false }), output: Type.Null() },
   'settings.get': { input: NoArgs, output: Settings },
   'settings.set': { input: Settings, output: Settings },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;

@@ -73,6 +73,8 @@ export const RegisterDeviceRequest = Type.Object({
   name: Type.String({ minLength: 1, maxLength: LIMITS.deviceNameChars }),
   /** The device's Ed25519 lifecycle key (raw 32 bytes): signs status checks and wipe receipts. */
   lifecycleKey: Base64(44),
+  /** 'Linux', 'macOS', 'Windows', …: shown next to the name in the owner's and the admin's device lists. */
+  platform: Type.Optional(Type.String({ maxLength: 32 })),
 }, { additionalProperties: false });
 export type RegisterDeviceRequest = Static<typeof RegisterDeviceRequest>;
 

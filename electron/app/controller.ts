@@ -14,6 +14,7 @@ import { conversationHandlers } from './handlers/conversations.ts';
 import { groupHandlers } from './handlers/groups.ts';
 import { adminHandlers } from './handlers/admin.ts';
 import { trustHandlers } from './handlers/trust.ts';
+import { deviceHandlers } from './handlers/devices.ts';
 
 export type { AppControllerOptions } from './host.ts';
 export { BadCallError, createDispatcher } from './dispatcher.ts';
@@ -37,6 +38,7 @@ export class AppController {
     this.receiver = new AppReceiver(host, () => this.wipeNow(), () => this.stopped);
     this.handlers = {
       ...sessionHandlers(host), ...conversationHandlers(host), ...groupHandlers(host), ...adminHandlers(host), ...trustHandlers(host),
+      ...deviceHandlers(host),
     };
   }
 

@@ -17,6 +17,8 @@ export interface AppControllerOptions {
   /** Electron: erase every Chromium storage of the app during a wipe. */
   clearBrowserData?(): Promise<void>;
   now?: () => number;
+  /** What kind of client registers ('Parley desktop' by default): the device is named "<kind> on <host>". */
+  deviceKind?: string;
   /** How often group events are fetched while online (ms; default 10 s): a fallback to the server's group-changed signal. */
   groupSyncMs?: number;
 }

@@ -11,6 +11,7 @@ import { StoreError } from '../core/store/local-store.ts';
 import { VaultError } from '../core/store/vault.ts';
 import { ExitError, parse, type Parsed } from './commands/args.ts';
 import { adminCommand } from './commands/admin.ts';
+import { devicesCommand, logoutCommand } from './commands/devices.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { messageCommand } from './commands/messages.ts';
 import { say, sayErr, sayJson, warn } from './commands/terminal.ts';
@@ -44,7 +45,7 @@ async function login({ values, profile }: Parsed): Promise<void> {
         } };
   let m: Messenger;
   try {
-    m = await loginNewDevice(profile, server.href, method, { warn });
+    m = await loginNewDevice(profile, server.href, method, { warn, deviceKind: 'CLI' });
   } catch (err) {
     // A wiped profile stays wiped (its marker is the proof): say how to start over.
     if (err instanceof DeviceWipedError) {
@@ -71,6 +72,8 @@ async function run(argv: string[]): Promise<void> {
   try {
     if (command.startsWith('admin ')) await adminCommand(m, parsed);
     else if (command.startsWith('groups ')) await groupsCommand(m, parsed);
+    else if (command === 'devices' || command.startsWith('devices ')) await devicesCommand(m, parsed);
+    else if (command === 'logout') await logoutCommand(m, profile, vault);
     else if (command === 'whoami') {
       const info = readProfileInfo(profile)!;
       const me = { ...m.me, vault: info.vault };

@@ -12,6 +12,8 @@ export interface MessengerOptions {
   now?: () => number;
   /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */
   warn?: (line: string) => void;
+  /** At registration: what kind of client this is ('CLI', 'Parley desktop'); the device is named "<kind> on <host>". */
+  deviceKind?: string;
 }
 
 /** The signed-in account, kept in the store at registration. */

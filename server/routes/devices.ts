@@ -1,16 +1,22 @@
 // Registration: an ID token carrying a server-issued nonce (or, from the device grant, a fresh nonce-less
 // token, accepted once) buys a device credential.
 import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import {
+  DeviceRemoved, OwnDevice, OwnDeviceList, OwnDeviceParams, UpdateOwnDeviceRequest,
+} from '../../common/wire/devices.ts';
 import {
   NoQuery, RegisterDeviceRequest, RegisterDeviceResponse, RegistrationNonce, WhoAmI,
 } from '../../common/wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
-import { ApiError, unauthorized } from '../errors.ts';
+import { ApiError, unauthorized, unknownDevice } from '../errors.ts';
 import { decodeEd25519PublicKey } from '../lease-key.ts';
 import { AccountDeactivatedError } from '../store/types.ts';
 import { resolveIdentity } from '../identity/link.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+import { applyLifecycleAction } from './admin.ts';
+import type { DeviceRecord } from '../store/types.ts';
 
 const NONCE_TTL_MS = 10 * 60_000;
 
@@ -63,7 +69,10 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     let device;
     try {
       device = await ctx.store.devices.create(
-        { userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey },
+        {
+          userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey,
+          ...(req.body.platform ? { platform: req.body.platform } : {}),
+        },
         ctx.now(),
       );
     } catch (err) {
@@ -89,5 +98,66 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     return {
       userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: user.groups.includes(ctx.adminGroup),
     };
+  });
+
+  ownDeviceRoutes(app, ctx);
+}
+
+const ownView = (d: DeviceRecord, current: number): OwnDevice => ({
+  deviceId: d.deviceId, name: d.name, platform: d.platform ?? '', state: d.state === 'wipe-pending' ? 'wipe-pending' : 'active',
+  createdAt: d.createdAt, lastSeen: d.lastSeen, current: d.deviceId === current,
+});
+
+/**
+ * A person's own devices: list them, rename this one, remove another, sign this one out. Removing and signing
+ * out revoke the device exactly as an admin would (audited, queue purged, socket closed); the actor is the owner.
+ */
+function ownDeviceRoutes(app: App, ctx: AppContext): void {
+  const authed = { onRequest: ctx.authenticate };
+
+  app.get('/v1/devices', {
+    ...authed, schema: { querystring: NoQuery, response: replies({ 200: OwnDeviceList }) },
+  }, async (req): Promise<OwnDeviceList> => {
+    const { userId, deviceId } = authOf(req);
+    const devices = await ctx.store.devices.list(userId);
+    return { devices: devices.filter((d) => d.state === 'active' || d.state === 'wipe-pending').map((d) => ownView(d, deviceId)) };
+  });
+
+  app.patch('/v1/devices/me', {
+    ...authed, schema: { querystring: NoQuery, body: UpdateOwnDeviceRequest, response: replies({ 200: OwnDevice }) },
+  }, async (req): Promise<OwnDevice> => {
+    const { userId, deviceId } = authOf(req);
+    const name = req.body.name?.trim();
+    const device = await ctx.store.devices.describe(userId, deviceId, {
+      ...(name ? { name } : {}), ...(req.body.platform !== undefined ? { platform: req.body.platform } : {}),
+    });
+    if (!device) throw unauthorized('This device is no longer registered.');
+    return ownView(device, deviceId);
+  });
+
+  async function revokeOwn(req: FastifyRequest, target: number, reason: string): Promise<DeviceRemoved> {
+    const { userId } = authOf(req);
+    const user = await ctx.store.users.get(userId);
+    if (!user) throw unauthorized('The user of this credential no longer exists.');
+    const device = await ctx.store.devices.get(userId, target);
+    if (!device || (device.state !== 'active' && device.state !== 'wipe-pending')) {
+      throw unknownDevice(`You have no device ${target} that could be removed.`);
+    }
+    const res = await applyLifecycleAction(ctx, req.log, {
+      action: 'revoke', user, devices: [device], actor: { userId, email: user.email }, reason,
+    });
+    return { deviceId: target, auditId: res.auditId };
+  }
+
+  app.delete('/v1/devices/me', {
+    ...authed, schema: { querystring: NoQuery, response: replies({ 200: DeviceRemoved }) },
+  }, (req) => revokeOwn(req, authOf(req).deviceId, 'signed out on this device'));
+
+  app.delete('/v1/devices/:deviceId', {
+    ...authed, schema: { querystring: NoQuery, params: OwnDeviceParams, response: replies({ 200: DeviceRemoved }) },
+  }, (req) => {
+    const me = authOf(req).deviceId;
+    const deviceId = Number((req.params as { deviceId: string }).deviceId);
+    return revokeOwn(req, deviceId, deviceId === me ? 'signed out on this device' : `removed by its owner from device ${me}`);
   });
 }

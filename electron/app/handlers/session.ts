@@ -29,7 +29,7 @@ export function sessionHandlers(host: AppHost): Pick<Handlers, SessionMethods> {
       loginNewDevice(opts.profileDir, opts.serverUrl, {
         kind: 'browser',
         openBrowser: async (url) => { pendingSignInUrl = url; resolveUrl(url); await opts.openExternal(url); },
-      }, { vault: opts.vault, ...(opts.now ? { now: opts.now } : {}) }).then(async (m) => {
+      }, { vault: opts.vault, deviceKind: opts.deviceKind ?? 'Parley desktop', ...(opts.now ? { now: opts.now } : {}) }).then(async (m) => {
         pendingSignInUrl = undefined;
         await host.signedIn(m);
       }, (err: Error) => {

@@ -18,6 +18,10 @@ export const USAGE = `usage: parley --profile DIR <command>
   receive [--wait SECONDS] [--json]              fetch and show new messages (--wait: keep listening
                                                  that long after the queue; prints "listening" on stderr)
   whoami [--json]                                show the signed-in account and device
+  devices [--json]                               your devices (number, name, platform, last seen)
+  devices rename NAME                            rename this device
+  devices remove N                               sign out another of your devices (N from parley devices)
+  logout                                         sign this device out and delete its local messages
   safety-number EMAIL [--mark-verified] [--json] show (and mark verified) the safety number with EMAIL
   admin devices [--user EMAIL] [--json]          org admins: list users and their devices
   admin wipe (--user EMAIL | --device ID) [--reason TEXT]   org admins: wipe devices remotely
@@ -39,6 +43,10 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   'groups leave': { options: [], positionals: 1 },
   receive: { options: ['wait', 'json'], positionals: 0 },
   whoami: { options: ['json'], positionals: 0 },
+  devices: { options: ['json'], positionals: 0 },
+  'devices rename': { options: [], positionals: 1 },
+  'devices remove': { options: [], positionals: 1 },
+  logout: { options: [], positionals: 0 },
   'safety-number': { options: ['mark-verified', 'json'], positionals: 1 },
   'admin devices': { options: ['user', 'json'], positionals: 0 },
   'admin wipe': { options: ['user', 'device', 'reason'], positionals: 0 },
@@ -132,6 +140,7 @@ export function parse(argv: string[]) {
     if (!args[0]) throw new ExitError(2, 'groups needs a subcommand: create, list, members, add, remove, promote, demote or leave');
     command = `groups ${args.shift()}`;
   }
+  if (command === 'devices' && (args[0] === 'rename' || args[0] === 'remove')) command = `devices ${args.shift()}`;
   const spec = COMMANDS[command];
   if (!spec) throw unknownCommand(command);
   for (const key of Object.keys(values)) {

@@ -2,7 +2,6 @@
 // with the server, a fresh Signal identity and prekeys, the lifecycle key, then profile.json. Nothing is
 // written unless it all works; a wiped profile or one already signed in is refused.
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createIdentity, createSignedPreKey } from '../../../crypto/signal.ts';
 import { devIdpAutoLogin } from '../auth/dev-login.ts';
@@ -13,6 +12,7 @@ import { FileVault, type SecretVault } from '../store/vault.ts';
 import { DeviceWipedError, LIFECYCLE_KEY, newLifecycleKey, readWiped } from '../lifecycle/lifecycle.ts';
 import { readProfileInfo, writeProfileInfo } from './profile.ts';
 import { makePreKeys, PREKEY_BATCH, prekeysForUpload, PUBLISHED } from './prekeys.ts';
+import { deviceName, platformName } from '../devices/devices.ts';
 import { b64, UsageError, type Account, type MessengerOptions } from '../context.ts';
 
 export type LoginMethod =
@@ -27,10 +27,6 @@ export function defaultVault(profileDir: string): SecretVault {
 /** Whether a store exists in `profileDir` (profile.json alone is not a usable profile). */
 export function hasStore(profileDir: string): boolean {
   return existsSync(join(profileDir, STORE_FILE));
-}
-
-function deviceName(): string {
-  return `${hostname() || 'desktop'}`.slice(0, 64);
 }
 
 /** Registers a new device and creates its profile; returns the open store and the signed-in server client. */
@@ -59,7 +55,8 @@ export async function registerDevice(
   const identity = await createIdentity();
   const lifecycle = newLifecycleKey();
   const registration = await api.register({
-    idToken, registrationId: identity.registrationId, name: deviceName(), lifecycleKey: b64(lifecycle.publicRaw),
+    idToken, registrationId: identity.registrationId, name: deviceName(opts.deviceKind ?? 'Parley'), platform: platformName(),
+    lifecycleKey: b64(lifecycle.publicRaw),
   });
   api.setCredential(registration.credential);
 

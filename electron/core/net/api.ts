@@ -5,6 +5,7 @@ import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
 import WebSocket from 'ws';
 import { parseErrorBody, type ApiErrorCode } from '../../../common/errors.ts';
+import * as D from '../../../common/wire/devices.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
@@ -90,6 +91,10 @@ export class ApiClient {
   nonce() { return this.request('POST', '/v1/devices/nonce', W.RegistrationNonce, {}); }
   register(req: W.RegisterDeviceRequest) { return this.request('POST', '/v1/devices', W.RegisterDeviceResponse, req); }
   whoami() { return this.request('GET', '/v1/devices/me', W.WhoAmI); }
+  ownDevices() { return this.request('GET', '/v1/devices', D.OwnDeviceList); }
+  updateOwnDevice(req: D.UpdateOwnDeviceRequest) { return this.request('PATCH', '/v1/devices/me', D.OwnDevice, req); }
+  /** `'me'`: ends this device's registration (sign out). */
+  removeOwnDevice(deviceId: number | 'me') { return this.request('DELETE', `/v1/devices/${deviceId}`, D.DeviceRemoved); }
   uploadKeys(req: W.UploadKeysRequest) { return this.request('PUT', '/v1/keys', W.PreKeyCount, req); }
   preKeyCount() { return this.request('GET', '/v1/keys/count', W.PreKeyCount); }
   bundles(userId: string, deviceId?: number) {

@@ -3,7 +3,7 @@ import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../co
 
 export type {
   AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson, GroupMemberView,
-  GroupView, MessageView, SafetyNumberView, Settings,
+  GroupView, MessageView, OwnDeviceView, SafetyNumberView, Settings,
 } from '../../../common/app-api/contract.ts';
 
 declare global {
