@@ -23,6 +23,8 @@ export const ERRORS = {
   invalid_timestamp: { status: 400, sentence: 'wipedAt lies in the future.' },
   /** Not HTTP: the `error` of a WebSocket `{type:'error'}` frame answering a malformed client frame. */
   invalid_frame: { status: 400, sentence: 'Expected a JSON text frame {"type":"ack","id":"<envelope id>"}.' },
+  invalid_prekey_signature: { status: 400, sentence: "The signed prekey's signature does not verify with the device's identity key." },
+  invalid_name: { status: 400, sentence: 'A name must contain a visible character and no control, bidirectional-override or invisible-only text.' },
   // 401: who is asking is not established.
   unauthorized: { status: 401, sentence: 'A valid device credential is required.' },
   invalid_token: { status: 401, sentence: 'The ID token was refused.' },
@@ -35,6 +37,7 @@ export const ERRORS = {
   account_deactivated: { status: 403, sentence: 'Your organization deactivated this account; it cannot register devices.' },
   not_a_member: { status: 403, sentence: 'You are not a member of this group.' },
   announcement_only: { status: 403, sentence: 'Only group admins may post in this announcement group.' },
+  admin_reauth_required: { status: 403, sentence: 'Administrator rights need a recent sign-in; sign in again to confirm them.' },
   // 404: no such thing.
   not_found: { status: 404, sentence: 'There is no such endpoint.' },
   unknown_user: { status: 404, sentence: 'No such user.' },
@@ -56,6 +59,8 @@ export const ERRORS = {
   stale_devices: { status: 410, sentence: 'Some devices were re-installed; fetch new key bundles for them and retry.' },
   body_too_large: { status: 413, sentence: 'The request body is larger than this endpoint accepts.' },
   unsupported_media_type: { status: 415, sentence: 'Send the request body as application/json.' },
+  /** Extra field `retryAfterMs`; the response also carries a Retry-After header (seconds). */
+  rate_limited: { status: 429, sentence: 'Too many requests; retry later.' },
   // 5xx: the server or its identity provider failed.
   /** Sent with the 5xx status of the failure (500 unless the framework chose another). */
   internal_error: { status: 500, sentence: 'The server failed to handle this request.' },

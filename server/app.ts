@@ -22,6 +22,8 @@ import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { loadOrCreateLeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
+import { ServerLimits, type RateName } from './limits/index.ts';
+import type { Rate } from './limits/limiter.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -46,6 +48,8 @@ export interface ServerOptions {
   scimToken?: string;
   /** ID-token claim matched against a SCIM user's externalId at device registration (default 'sub'; Entra: 'oid'). */
   scimLinkClaim?: string;
+  /** Changes single rate limits of server/limits/index.ts (tests, unusual deployments). */
+  rateLimits?: Partial<Record<RateName, Rate>>;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -141,12 +145,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authenticate: authenticator(store, now),
     leaseKey,
     offlinePolicy: { offlineLockHours, offlineWipeDays },
+    limits: new ServerLimits(now, opts.rateLimits),
   };
 
   const routes = requireResponseSchemas(app);
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = errorResponse(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
+    const { retryAfterMs } = body as { retryAfterMs?: unknown };
+    if (body.error === 'rate_limited' && typeof retryAfterMs === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -5,6 +5,7 @@ import type { IdTokenVerifier } from './auth.ts';
 import type { DeliveryHub } from './delivery.ts';
 import type { ServerStore } from './store/types.ts';
 import type { LeaseKey } from './lease-key.ts';
+import type { ServerLimits } from './limits/index.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -21,4 +22,6 @@ export interface AppContext {
   /** Signs offline leases; its public half is pinned by devices at registration. */
   leaseKey: LeaseKey;
   offlinePolicy: { offlineLockHours: number; offlineWipeDays: number | null };
+  /** The rate limiters (server/limits/). */
+  limits: ServerLimits;
 }

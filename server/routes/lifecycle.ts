@@ -3,6 +3,10 @@
 // Ed25519 lifecycle key over `signedText` of the wire contract.
 //   POST /v1/lifecycle/status        → active + a fresh signed lease | wipe | revoked
 //   POST /v1/lifecycle/wipe-receipt  → the device reports a finished wipe
+// Nobody is authenticated here, so nothing unverified may cost much or write much (finding 3): requests are
+// rate-limited per client IP and per target device before any lookup, a signature is verified before anything
+// is written, and a device's refused receipts reach the audit log at most once an hour.
+import type { FastifyRequest } from 'fastify';
 import {
   DeviceStatusRequest, DeviceStatusResponse, WipeReceipt, WipeReceiptResponse, signedText, type Lease,
 } from '../../common/wire/lifecycle.ts';
@@ -25,7 +29,17 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
   const verified = (device: DeviceRecord, text: string, signature: string) =>
     device.lifecycleKey !== null && verifyEd25519(device.lifecycleKey, text, signature);
 
+  // Per client IP before the body is read, then (once it is valid) per target device.
+  const limits = {
+    onRequest: async (req: FastifyRequest) => ctx.limits.of('lifecycleByIp').consume(req.ip, 'lifecycle requests from this address'),
+    preHandler: async (req: FastifyRequest) => {
+      const { userId, deviceId } = req.body as { userId: string; deviceId: number };
+      ctx.limits.of('lifecycleByDevice').consume(`${userId}/${deviceId}`, 'lifecycle requests for this device');
+    },
+  };
+
   app.post('/v1/lifecycle/status', {
+    ...limits,
     schema: { querystring: NoQuery, body: DeviceStatusRequest, response: replies({ 200: DeviceStatusResponse }) },
   }, async (req): Promise<DeviceStatusResponse> => {
     const { userId, deviceId, timestamp, signature } = req.body;
@@ -59,6 +73,7 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
   });
 
   app.post('/v1/lifecycle/wipe-receipt', {
+    ...limits,
     schema: { querystring: NoQuery, body: WipeReceipt, response: replies({ 200: WipeReceiptResponse }) },
   }, async (req): Promise<WipeReceiptResponse> => {
     const { userId, deviceId, wipedAt, steps, signature } = req.body;
@@ -72,11 +87,14 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     const now = ctx.now();
     const target = { userId, email: user.email, deviceId };
     const refuse = async (outcome: string, error: ApiError): Promise<never> => {
-      await ctx.store.audit.append({
-        at: now, actor: { userId: null, email: 'unverified wipe receipt' }, action: 'wipe receipt refused', target,
-        reason: device.wipeReason ?? '', outcome,
-      });
-      req.log.warn({ userId, deviceId, outcome }, 'wipe receipt refused');
+      req.log.warn({ userId, deviceId, outcome, ip: req.ip }, 'wipe receipt refused');
+      // Unauthenticated input: one entry per device per hour, so that forgeries can never push real events out of view.
+      if (ctx.limits.of('refusedReceiptAudit').take(`${userId}/${deviceId}`) === 0) {
+        await ctx.store.audit.append({
+          at: now, actor: { userId: null, email: 'unverified wipe receipt' }, action: 'wipe receipt refused', target,
+          reason: device.wipeReason ?? '', outcome: `${outcome} (further refusals for this device within the hour are not logged one by one)`,
+        });
+      }
       throw error;
     };
     if (!verified(device, signedText.receipt(userId, deviceId, wipedAt, steps), signature)) {
