@@ -30,11 +30,14 @@ if (staleReason() !== null) {
   // A compile error is reported here once; tests that do not spawn a bin still run.
   await compile().catch((err) => console.error(`tests/run.mjs: the CLI does not compile: ${err.errors?.[0]?.text ?? err.message}`));
 }
-// The usual output (spec on a terminal, TAP otherwise) and, beside it, each file's time, slowest first.
+// The usual output (spec on a terminal, TAP otherwise) and, for the whole suite, each file's time, slowest
+// first (not for a filtered run, which would overwrite the file of a whole run going on in this checkout).
 mkdirSync(join(root, 'test-results'), { recursive: true });
+const timings = filters.length === 0
+  ? ['--test-reporter=./tests/support/file-timings.mjs', '--test-reporter-destination=test-results/node-test-timings.txt']
+  : [];
 const r = spawnSync(process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000',
-    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
-    '--test-reporter=./tests/support/file-timings.mjs', '--test-reporter-destination=test-results/node-test-timings.txt', ...files],
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout', ...timings, ...files],
   { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
