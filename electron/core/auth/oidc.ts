@@ -5,6 +5,7 @@
 // never stored.
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
+import { signedInPage } from './signed-in-page.ts';
 
 export interface SignInTarget {
   issuer: string;
@@ -50,8 +51,8 @@ export async function signInWithBrowser(
       server = createServer((req, res) => {
         const url = new URL(req.url ?? '/', `http://127.0.0.1:${(server!.address() as { port: number }).port}`);
         if (url.pathname !== '/callback') { res.writeHead(404).end(); return; }
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end('<!doctype html><title>Parley</title><p>Signed in. You can close this tab and return to Parley.</p>');
+        const page = signedInPage(!url.searchParams.has('error'));
+        res.writeHead(200, page.headers).end(page.body);
         resolve(url);
       });
       server.on('error', reject);
