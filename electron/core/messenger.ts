@@ -24,6 +24,7 @@ import { EnvelopeHandler } from './incoming/envelopes.ts';
 import { Receipts } from './incoming/receipts.ts';
 import { ReceiveLoop } from './incoming/receive-loop.ts';
 import { SenderChecks } from './incoming/sender-check.ts';
+import { VerifiedSync } from './incoming/verified-sync.ts';
 import type { EnvelopeOutcome, ReceiveOptions } from './incoming/types.ts';
 import { GroupViews, type GroupView } from './groups/group-views.ts';
 import { GroupSync } from './groups/group-sync.ts';
@@ -31,13 +32,11 @@ import { GroupActions, type CreateGroupOptions } from './groups/group-actions.ts
 import { GroupSender, type SentGroupMessage } from './groups/group-sender.ts';
 import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
-import { OwnDevices } from './devices/devices.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
 
 export { PermissionError, UsageError, type Account, type MessengerOptions } from './context.ts';
 export { PROFILE_FILE, readProfileInfo, type ProfileInfo } from './account/profile.ts';
 export { defaultVault, type LoginMethod } from './account/registration.ts';
-export { forgetThisDevice, type OwnDevice } from './devices/devices.ts';
 export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';
 export { SafetyNumberChangedError, type VerificationStatus } from './trust/trust.ts';
 export type { EnvelopeOutcome, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
@@ -54,8 +53,6 @@ export async function loginNewDevice(
 export class Messenger {
   /** Org-admin actions (the server checks the role). */
   readonly admin: Admin;
-  /** Your own devices: list, rename this one, remove another, end this one's registration (devices/devices.ts). */
-  readonly devices: OwnDevices;
   private readonly ctx: CoreContext;
   private readonly contacts: Contacts;
   private readonly trust: Trust;
@@ -87,7 +84,7 @@ export class Messenger {
     this.groupSync = new GroupSync(this.ctx, this.contacts, this.groupViews);
     this.groupActions = new GroupActions(this.ctx, this.contacts, this.groupViews, this.groupSync);
     this.groupSender = new GroupSender(this.ctx, this.contacts, sessions, this.groupViews);
-    this.envelopes = new EnvelopeHandler(this.ctx, this.contacts, this.groupSync, checks);
+    this.envelopes = new EnvelopeHandler(this.ctx, this.contacts, this.groupSync, checks, new VerifiedSync(this.ctx, this.contacts, checks));
     const receipts = new Receipts(this.ctx, this.sender);
     this.loop = new ReceiveLoop(this.ctx, this.envelopes, receipts, this.groupSync, () => refillPreKeys(this.ctx), async () => {
       await receipts.flush();
@@ -97,7 +94,6 @@ export class Messenger {
     this.chats = new Conversations(this.ctx, this.contacts);
     this.prefs = new Preferences(this.ctx);
     this.admin = new Admin(api);
-    this.devices = new OwnDevices(api, account.deviceId);
   }
 
   /** Opens an existing profile. Fails without creating anything when there is none. */
@@ -131,7 +127,13 @@ export class Messenger {
   /** The safety number with `email` over all devices of both; see trust/trust.ts. */
   safetyNumber(email: string): Promise<SafetyNumberView> { return this.trust.safetyNumber(email); }
   /** Marks the current safety number as compared out of band; from now on only these keys are trusted. */
-  markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> { return this.trust.markVerified(email); }
+  async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> {
+    const v = await this.trust.markVerified(email);
+    // The user's other devices learn it end-to-end encrypted (incoming/verified-sync.ts); failing that is a warning.
+    await this.sender.syncVerified(v.contact.userId, v.keys, v.safetyNumber)
+      .catch((err: Error) => this.ctx.warn(`could not tell your other devices about this verification: ${err.message}`));
+    return { contact: v.contact, safetyNumber: v.safetyNumber };
+  }
 
   // ---- sending and receiving ----
 

@@ -4,7 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { createHash } from 'node:crypto';
-import { UserId } from '../../common/wire/schemas.ts';
+import { PublicKey, UserId } from '../../common/wire/schemas.ts';
 import { GroupId } from '../../common/wire/groups.ts';
 
 export const MAX_TEXT_CHARS = 8000;
@@ -37,7 +37,23 @@ export const ReceiptPayload = Type.Object({
 }, { additionalProperties: false });
 export type ReceiptPayload = Static<typeof ReceiptPayload>;
 
-export const Payload = Type.Union([TextPayload, ReceiptPayload]);
+/**
+ * "I verified this contact's safety number": sent by a user's device to the user's other devices over the
+ * pairwise sessions, so a verification in the CLI shows in the app. A receiving device applies it only
+ * when it comes from one of the user's own devices and every key matches the one it has itself.
+ */
+export const VerifiedPayload = Type.Object({
+  v: Type.Literal(1),
+  kind: Type.Literal('verified'),
+  userId: UserId,
+  /** deviceId → base64 identity key: exactly the keys that were verified. */
+  keys: Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,6}$' }), PublicKey, { minProperties: 1, maxProperties: 1000 }),
+  safetyNumber: Type.String({ pattern: '^[0-9]{5}( [0-9]{5}){11}$' }),
+  sentAt: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false });
+export type VerifiedPayload = Static<typeof VerifiedPayload>;
+
+export const Payload = Type.Union([TextPayload, ReceiptPayload, VerifiedPayload]);
 export type Payload = Static<typeof Payload>;
 
 const checkPayload = Compile(Payload);

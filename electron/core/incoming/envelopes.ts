@@ -9,6 +9,7 @@ import type { Contacts } from '../directory/contacts.ts';
 import type { GroupSync } from '../groups/group-sync.ts';
 import type { EnvelopeOutcome, ReceivedMessage } from './types.ts';
 import type { SenderCheck, SenderChecks } from './sender-check.ts';
+import type { VerifiedSync } from './verified-sync.ts';
 import { isUndeliverable } from '../outgoing/fanout.ts';
 import { unb64, type CoreContext } from '../context.ts';
 
@@ -18,6 +19,7 @@ export class EnvelopeHandler {
     private readonly contacts: Contacts,
     private readonly groupSync: GroupSync,
     private readonly checks: SenderChecks,
+    private readonly verifiedSync: VerifiedSync,
   ) {}
 
   /**
@@ -50,6 +52,12 @@ export class EnvelopeHandler {
       }
       const fromSelf = env.sourceUser === account.userId;
       const check = this.checks.check(peer);
+      if (payload.kind === 'verified') {
+        const refused = await this.verifiedSync.apply(payload, fromSelf, check);
+        if (refused) return reject(refused);
+        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+        return { verified: payload.userId };
+      }
       if (payload.kind === 'receipt') {
         if (check.flag) return reject('a delivery receipt from a device or key the directory does not list for its sender');
         store.markEnvelopeProcessed(server, env.id, this.ctx.now());

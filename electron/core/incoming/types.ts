@@ -43,6 +43,8 @@ export interface EnvelopeOutcome {
   duplicate?: boolean;
   /** A delivery receipt from the peer: our messages that reached their device. */
   delivered?: Delivered;
+  /** Our other device verified this contact's safety number, and this device applied it. */
+  verified?: string;
 }
 
 export interface ReceiveOptions {

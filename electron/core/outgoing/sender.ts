@@ -107,6 +107,27 @@ export class Sender {
     }
   }
 
+  /** Tells this user's other devices that `userId`'s `keys` were verified (payload kind 'verified'). */
+  async syncVerified(userId: string, keys: Record<string, string>, safetyNumber: string): Promise<number> {
+    const { account } = this.ctx;
+    const bytes = encodePayload({ v: 1, kind: 'verified', userId, keys, safetyNumber, sentAt: this.ctx.now() });
+    for (let attempt = 1; ; attempt++) {
+      if (attempt === 1) await this.contacts.refreshDevices(account.userId);
+      const targets: Target[] = this.contacts.knownDevices(account.userId).filter((d) => d.deviceId !== account.deviceId).map((d) => ({ userId: account.userId, ...d }));
+      if (targets.length === 0) return 0;
+      const prepared = await this.fanout.prepare(targets);
+      const { envelopes, skipped } = await this.ctx.store.exclusive(() => this.fanout.encrypt(prepared, () => bytes, () => new Error('untrusted own device')));
+      try {
+        await postWithRetry(() => this.ctx.api.send({ recipient: account.userId, envelopes }));
+        this.fanout.report(skipped);
+        return envelopes.length - skipped.length;
+      } catch (err) {
+        if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
+        await this.sessions.applyMismatch(err.body);
+      }
+    }
+  }
+
   /**
    * Encrypts one payload for every device of `recipient` and every other device of this user, and sends
    * them in one request. The server answers 409/410 when our device lists are out of date; we then fix

@@ -93,13 +93,13 @@ export class Trust {
   }
 
   /** Marks the current safety number as compared out of band; from now on only these keys are trusted. */
-  async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string }> {
+  async markVerified(email: string): Promise<{ contact: Contact; safetyNumber: string; keys: Record<string, string> }> {
     const sn = await this.safetyNumber(email);
     const verified: VerifiedIdentity = { safetyNumber: sn.safetyNumber, keys: sn.keys, at: this.ctx.now() };
     await this.ctx.store.exclusive(async () => {
       this.ctx.store.setVerifiedIdentity(sn.contact.userId, verified);
       this.checks.release(sn.contact.userId, verified.keys);
     });
-    return { contact: sn.contact, safetyNumber: sn.safetyNumber };
+    return { contact: sn.contact, safetyNumber: sn.safetyNumber, keys: sn.keys };
   }
 }
