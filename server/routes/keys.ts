@@ -8,6 +8,7 @@ import { ApiError, unknownDevice, unknownUser } from '../errors.ts';
 import type { StoredBundle } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+import { xeddsaVerify } from '../xeddsa.ts';
 
 
 function toWireBundle(b: StoredBundle): DeviceBundle {
@@ -30,7 +31,7 @@ export function keyRoutes(app: App, ctx: AppContext): void {
   app.put('/v1/keys', { ...auth, schema: { querystring: NoQuery, body: UploadKeysRequest, response: replies({ 200: PreKeyCount }) } }, async (req) => {
     const { userId, deviceId } = authOf(req);
     const { identityKey, signedPreKey, preKeys } = req.body;
-    const result = await ctx.store.keys.upload(userId, deviceId, {
+    const upload = {
       ...(identityKey ? { identityKey: decodePublicKey(identityKey, 'identityKey') } : {}),
       ...(signedPreKey ? {
         signedPreKey: {
@@ -40,6 +41,20 @@ export function keyRoutes(app: App, ctx: AppContext): void {
         },
       } : {}),
       preKeys: preKeys.map((pk, i) => ({ keyId: pk.keyId, publicKey: decodePublicKey(pk.publicKey, `preKeys[${i}].publicKey`) })),
+    };
+    // One transaction, so the identity key the signature was checked with is the one the upload is stored under.
+    const result = await ctx.store.transaction(async () => {
+      if (upload.signedPreKey) {
+        const stored = (await ctx.store.devices.get(userId, deviceId))?.identityKey ?? null;
+        const claimed = upload.identityKey ?? null;
+        // A different identity key than the stored one is refused by the store (identity_key_immutable) instead.
+        const differs = stored && claimed && !Buffer.from(stored).equals(claimed);
+        const signer = stored ?? claimed;
+        if (!differs && signer && !xeddsaVerify(signer, upload.signedPreKey.publicKey, upload.signedPreKey.signature)) {
+          throw new ApiError('invalid_prekey_signature');
+        }
+      }
+      return ctx.store.keys.upload(userId, deviceId, upload);
     });
     if (result.ok) return { count: result.count };
     switch (result.reason) {

@@ -11,6 +11,7 @@ import {
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
 import type { RegisterDeviceResponse } from '../../common/wire/schemas.ts';
 import { parseErrorBody, type ParsedError } from '../../common/errors.ts';
+import { x25519KeyPair, xeddsaSign } from '../../crypto/native-curve.ts';
 
 export const CLIENT_ID = 'parley-desktop';
 
@@ -171,12 +172,27 @@ export async function registerDevice(
 
 /** A syntactically valid libsignal-style public key (0x05 + 32 random bytes), base64. */
 export const fakePublicKey = () => Buffer.concat([Buffer.from([5]), randomBytes(32)]).toString('base64');
+/** 64 random bytes: a signature that verifies with nothing. */
 export const fakeSignature = () => randomBytes(64).toString('base64');
 
-export function keyUpload(preKeyIds: number[], identityKey = fakePublicKey()) {
+/** A device's Curve25519 identity key pair: `publicKey` as the wire has it (0x05 + 32 bytes, base64). */
+export interface TestIdentity { publicKey: string; privateKey: Uint8Array }
+
+export function testIdentity(): TestIdentity {
+  const { pubKey, privKey } = x25519KeyPair(randomBytes(32));
+  return { publicKey: Buffer.concat([Buffer.from([5]), pubKey]).toString('base64'), privateKey: privKey };
+}
+
+/** A signed prekey signed by `identity` (XEdDSA over the serialized public key, as libsignal signs it). */
+export function signedPreKey(identity: TestIdentity, keyId = 1) {
+  const publicKey = fakePublicKey();
+  return { keyId, publicKey, signature: xeddsaSign(identity.privateKey, Buffer.from(publicKey, 'base64')).toString('base64') };
+}
+
+export function keyUpload(preKeyIds: number[], identity: TestIdentity = testIdentity()) {
   return {
-    identityKey,
-    signedPreKey: { keyId: 1, publicKey: fakePublicKey(), signature: fakeSignature() },
+    identityKey: identity.publicKey,
+    signedPreKey: signedPreKey(identity),
     preKeys: preKeyIds.map((keyId) => ({ keyId, publicKey: fakePublicKey() })),
   };
 }

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { KeyBundles } from '../../common/wire/schemas.ts';
-import { api, fakePublicKey, fakeSignature, keyUpload, registerDevice, startTestServer, type TestServer } from './helpers.ts';
+import { api, fakePublicKey, keyUpload, registerDevice, signedPreKey, startTestServer, testIdentity, type TestServer } from './helpers.ts';
 import { ErrorCode } from '../../common/errors.ts';
 
 let server: TestServer;
@@ -25,7 +25,8 @@ test('prekey upload, refill, count and bundle consumption', async () => {
   const { signedPreKey: _spk, ...identityOnly } = keyUpload([]);
   assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: identityOnly })).error?.code, ErrorCode.identity_required);
 
-  const upload = keyUpload([10, 11]);
+  const identity = testIdentity();
+  const upload = keyUpload([10, 11], identity);
   const first = await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: upload });
   assert.deepEqual(first, { status: 200, body: { count: 2 } });
   // Refill without identity; same keyId replaces rather than duplicates.
@@ -58,7 +59,7 @@ test('prekey upload, refill, count and bundle consumption', async () => {
   assert.ok(Value.Check(KeyBundles, empty.body));
 
   // Signed prekey rotation is allowed; the identity key is immutable.
-  const rotated = { keyId: 2, publicKey: fakePublicKey(), signature: fakeSignature() };
+  const rotated = signedPreKey(identity, 2);
   assert.equal((await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: { identityKey: upload.identityKey, signedPreKey: rotated, preKeys: [] } })).status, 200);
   const changed = await api(server.url, 'PUT', '/v1/keys', { auth: bob.auth, body: { identityKey: fakePublicKey(), preKeys: [] } });
   assert.equal(changed.status, 409);
