@@ -61,7 +61,7 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
   const requestRules: RequestRule[] = [];
   const responseRules: ResponseRule[] = [];
   const frameRules: FrameRule[] = [];
-  const sockets = new Set<{ ws: WebSocket; who: { userId: string; deviceId: number }; injected: Set<string> }>();
+  const sockets = new Set<{ ws: WebSocket; who: { userId: string; deviceId: number } }>();
 
   const answer = (res: ServerResponse, a: Answer) => {
     if (a === 'hangup') { res.socket?.destroy(); return; }
@@ -124,18 +124,21 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
       let relay = (data: string) => { early.push(data); };
       upstream.on('message', (data) => relay(String(data)));
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const entry = { ws, who: who!, injected: new Set<string>() };
+        const entry = { ws, who: who! };
         sockets.add(entry);
+        const real = new Set<string>();
         relay = (data) => {
-          let frames: ServerFrame[] = [JSON.parse(data) as ServerFrame];
+          const original = JSON.parse(data) as ServerFrame;
+          if (original.type === 'envelope') real.add(original.envelope.id);
+          let frames: ServerFrame[] = [original];
           for (const rule of [...frameRules]) frames = frames.flatMap((f) => rule(f, entry.who) ?? [f]);
           for (const f of frames) if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(f));
         };
         for (const d of early.splice(0)) relay(d);
         ws.on('message', (data) => {
-          // Acks of envelopes the attacker made up never reach the server.
+          // Acks of envelopes the attacker made up (injected, or a rule's copy under a new id) never reach the server.
           const frame = JSON.parse(String(data)) as { type: string; id?: string };
-          if (frame.type === 'ack' && frame.id && entry.injected.has(frame.id)) return;
+          if (frame.type === 'ack' && frame.id && !real.has(frame.id)) return;
           if (upstream.readyState === WebSocket.OPEN) upstream.send(data);
         });
         const validCode = (c: number) => (c >= 3000 && c <= 4999) || c === 1000 || c === 1001 || c === 1011;
@@ -159,7 +162,6 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
       let n = 0;
       for (const s of sockets) {
         if (s.who.userId !== dest.userId || s.who.deviceId !== dest.deviceId || s.ws.readyState !== WebSocket.OPEN) continue;
-        if (frame.type === 'envelope') s.injected.add(frame.envelope.id);
         s.ws.send(JSON.stringify(frame));
         n++;
       }
