@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every tests/**/*.test.ts with Node's own test runner (Node 20 has no --test globs).
 // Usage: node tests/run.mjs [substring-filter ...]
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,21 @@ const found = [];
     else if (name.endsWith('.test.ts')) found.push(relative(root, p));
   }
 })(join(root, 'tests'));
-const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// Longest first: the files run two at a time, and one long file started late (the 100-message CLI test
+// alone takes a third of the run) leaves the other slot idle at the end. Order by the last whole run's
+// timings when there are some, else by the files measured slowest so far.
+const LONGEST = ['tests/e2e/hundred.test.ts', 'tests/e2e/cli.test.ts', 'tests/e2e/groups-cli.test.ts', 'tests/e2e/wipe.test.ts',
+  'tests/hostile/terminal.test.ts', 'tests/build/package.test.ts', 'tests/crypto/native-equivalence.test.ts'];
+const lastTimes = new Map();
+try {
+  for (const line of readFileSync(join(root, 'test-results', 'node-test-timings.txt'), 'utf8').split('\n').slice(1)) {
+    const m = /^\s*([\d.]+) s .*?(tests\/\S+)$/.exec(line);
+    if (m) lastTimes.set(m[2], Number(m[1]));
+  }
+} catch { /* no earlier whole run here */ }
+const weight = (f) => lastTimes.get(f) ?? (LONGEST.includes(f) ? 1e6 - LONGEST.indexOf(f) : 0);
+const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort((a, b) => weight(b) - weight(a));
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
 // The whole suite needs the system packages: say so in one line now, not as failures later. A filtered run
 // goes ahead (tests that need a missing package skip with the reason, or fail under CI).
