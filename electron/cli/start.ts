@@ -51,10 +51,16 @@ process.once('SIGTERM', stop);
 
 async function browserShell(why: string): Promise<void> {
   process.stdout.write(`${why}; running the browser shell instead.\n`);
-  const client = await startBrowserClient(appProfile, server.url);
-  let closeWindow = () => {};
-  stopClient = async () => { closeWindow(); await client.close(); };
-  closeWindow = await presentBrowserShell(client.shell, appProfile, wantWindow);
+  try {
+    const client = await startBrowserClient(appProfile, server.url);
+    let closeWindow = () => {};
+    stopClient = async () => { closeWindow(); await client.close(); };
+    closeWindow = await presentBrowserShell(client.shell, appProfile, wantWindow);
+  } catch (err) {
+    process.stderr.write(`parley: the app cannot start: ${(err as Error).message}\n`);
+    await server.close();
+    process.exit(1);
+  }
 }
 
 if ('path' in electron && !process.env.PARLEY_BROWSER_SHELL) {
