@@ -61,6 +61,8 @@ export type ConversationSummary = Static<typeof ConversationSummary>;
 const MessageStatus = Type.Union([
   Type.Literal('sending'), Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('failed'),
   Type.Literal('received'), Type.Literal('system'),
+  // Written while the server was unreachable: kept and sent, in order, when the connection returns.
+  Type.Literal('queued'),
 ]);
 
 export const MessageView = Type.Object({

@@ -116,6 +116,7 @@ export class AppController {
       },
       emitGroupUpdates: () => this.receiver.emitGroupUpdates(),
       syncGroups: (groupId) => this.receiver.syncGroups(groupId),
+      trackQueued: (messageId, conversationId) => this.receiver.trackQueued(messageId, conversationId),
     };
   }
 

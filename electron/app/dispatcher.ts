@@ -4,6 +4,11 @@ import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import { Methods, type MethodName } from '../../common/app-api/contract.ts';
 import type { Handlers } from './host.ts';
+import { NetworkError } from '../core/net/api.ts';
+import { UsageError } from '../core/messenger.ts';
+
+/** What the UI shows when the server cannot be reached for something that needs it now. */
+export const OFFLINE_SENTENCE = 'Parley cannot reach the server right now. Check your connection; Parley keeps trying.';
 
 export class BadCallError extends Error {
   override name = 'BadCallError';
@@ -27,6 +32,12 @@ export function createDispatcher(c: { readonly handlers: Handlers }): (method: s
     const args = input === undefined ? {} : input;
     if (!check(spec.input, args)) throw new BadCallError(`invalid input for ${method}`);
     const handler = c.handlers[method as MethodName] as (i: unknown) => Promise<unknown>;
-    return handler(args);
+    try {
+      return await handler(args);
+    } catch (err) {
+      // People read these: a sentence, not "cannot reach http://…: connect ECONNREFUSED".
+      if (err instanceof NetworkError) throw new UsageError(OFFLINE_SENTENCE);
+      throw err;
+    }
   };
 }

@@ -50,4 +50,6 @@ export interface AppHost {
   /** Pushes group system messages not yet shown. */
   emitGroupUpdates(): void;
   syncGroups(groupId?: string): Promise<void>;
+  /** A message was kept in the outbox (server unreachable): its status is pushed when it goes out. */
+  trackQueued(messageId: string, conversationId: string): void;
 }

@@ -27,6 +27,8 @@ export class AppReceiver {
   private readonly groupSeen = new Map<string, number>();
   private groupSyncing: Promise<void> | undefined;
   private waitingRun: Promise<void> | undefined;
+  /** Messages the UI shows as "Waiting to send" (messageId → conversationId): their new status is pushed once sent. */
+  private readonly queued = new Map<string, string>();
 
   constructor(private readonly host: AppHost, private readonly wipeNow: () => Promise<void>, private readonly stopped: () => boolean) {}
 
@@ -65,7 +67,12 @@ export class AppReceiver {
         await m.receive({
           stopAfterDrainMs: Infinity,
           signal,
-          onConnectionChange: (up) => { if (up) attempt = 0; host.setState({ connection: up ? 'online' : 'connecting' }); },
+          onConnectionChange: (up) => {
+            if (up) attempt = 0;
+            host.setState({ connection: up ? 'online' : 'connecting' });
+            // The core sends the outbox after each connection too; this run reports what went out.
+            if (up) void this.sendWaiting();
+          },
           onMessage: (msg) => this.onIncoming(msg),
           onGroupsSynced: () => this.emitGroupUpdates(),
           onDelivered: (d) => host.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
@@ -120,13 +127,34 @@ export class AppReceiver {
   private sendWaiting(): Promise<void> {
     this.waitingRun ??= (async () => {
       const m = this.host.messenger();
+      if (!m) return;
+      for (const p of m.outbox.pending()) if (p.status === 'queued') this.queued.set(p.messageId, p.conversationId);
       try {
-        if (m && await m.sendWaiting() > 0) this.host.emit({ type: 'conversations' });
+        if (await m.sendWaiting() > 0) this.host.emit({ type: 'conversations' });
       } catch {
         // offline or refused: the next beat tries again
       }
+      this.reportQueued();
     })().finally(() => { this.waitingRun = undefined; });
     return this.waitingRun;
+  }
+
+  /** A message just kept in the outbox ("Waiting to send"); see sendWaiting. */
+  trackQueued(messageId: string, conversationId: string): void {
+    this.queued.set(messageId, conversationId);
+  }
+
+  /** Pushes the status of outbox messages that have left it (sent, or now waiting for a first device). */
+  private reportQueued(): void {
+    const m = this.host.messenger();
+    if (!m || this.queued.size === 0) return;
+    const still = new Set(m.outbox.pending().filter((p) => p.status === 'queued').map((p) => p.messageId));
+    for (const [id, conversationId] of this.queued) {
+      if (still.has(id)) continue;
+      this.queued.delete(id);
+      const stored = m.messages(conversationId, 500).find((s) => s.id === id);
+      if (stored) this.host.emit({ type: 'status', conversationId, messageIds: [id], status: messageView(m, stored).status });
+    }
   }
 
   /** Fetches new group events (one run at a time) and pushes the system messages they became. */

@@ -7,7 +7,7 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
   // 'waiting' (the recipient has no active device yet) shows as sending, with a sentence saying why.
   const waiting = s.status === 'waiting';
-  const status = waiting ? 'sending' : (['sending', 'sent', 'delivered', 'failed', 'received', 'system'] as const).find((x) => x === s.status) ?? 'received';
+  const status = waiting ? 'sending' : (['sending', 'sent', 'delivered', 'failed', 'received', 'system', 'queued'] as const).find((x) => x === s.status) ?? 'received';
   const notice = waiting ? 'waiting' as const : s.flag;
   return {
     id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,

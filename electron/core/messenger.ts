@@ -32,11 +32,14 @@ import { GroupActions, type CreateGroupOptions } from './groups/group-actions.ts
 import { GroupSender, type SentGroupMessage } from './groups/group-sender.ts';
 import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
+import { OwnDevices } from './devices/devices.ts';
+import { Outbox } from './outbox/outbox.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
 
 export { PermissionError, UsageError, type Account, type MessengerOptions } from './context.ts';
 export { PROFILE_FILE, readProfileInfo, type ProfileInfo } from './account/profile.ts';
 export { defaultVault, type LoginMethod } from './account/registration.ts';
+export { forgetThisDevice, type OwnDevice } from './devices/devices.ts';
 export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';
 export { SafetyNumberChangedError, type VerificationStatus } from './trust/trust.ts';
 export type { EnvelopeOutcome, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
@@ -53,6 +56,10 @@ export async function loginNewDevice(
 export class Messenger {
   /** Org-admin actions (the server checks the role). */
   readonly admin: Admin;
+  /** Your own devices: list, rename this one, remove another, end this one's registration (devices/devices.ts). */
+  readonly devices: OwnDevices;
+  /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
+  readonly outbox: Outbox;
   private readonly ctx: CoreContext;
   private readonly contacts: Contacts;
   private readonly trust: Trust;
@@ -94,6 +101,8 @@ export class Messenger {
     this.chats = new Conversations(this.ctx, this.contacts);
     this.prefs = new Preferences(this.ctx);
     this.admin = new Admin(api);
+    this.devices = new OwnDevices(api, account.deviceId);
+    this.outbox = new Outbox(this.ctx);
   }
 
   /** Opens an existing profile. Fails without creating anything when there is none. */

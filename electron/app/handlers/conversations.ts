@@ -46,6 +46,7 @@ export function conversationHandlers(host: AppHost): Pick<Handlers, Conversation
       const contact = c?.peerUserId ? m.contact(c.peerUserId) : undefined;
       if (!c || !contact) throw new UsageError('no such conversation');
       const sent = await host.guard(() => m.sendText(contact.email, text));
+      if (sent.queued) host.trackQueued(sent.messageId, conversationId);
       const stored = m.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
       host.emit({ type: 'conversations' });
       return messageView(m, stored);

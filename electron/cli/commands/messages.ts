@@ -27,7 +27,9 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
       const [to, text] = args as [string, string];
       const r = await m.sendText(to, text);
       // Our own other devices' copies do not make a message "sent" to someone who has no device.
-      if (r.waiting) {
+      if (r.queued) {
+        say(`queued: the server cannot be reached, so the message to ${to} is kept on this device and sent, in order, at your next receive or send to them.`);
+      } else if (r.waiting) {
         say(`not delivered: ${to} has no active device yet. The message waits and is sent when they sign in on one (checked at your next send or receive).`);
       } else say(`sent to ${to} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
       return;

@@ -1,6 +1,7 @@
 // Sending 1:1: a message (or a delivery receipt) is encrypted for every device of the recipient and every
 // other device of this user, and posted in one request; the store records it as sending → sent / failed,
-// or 'waiting' when the recipient has no active device (outgoing/outbox.ts sends it once they have one).
+// or 'waiting' when the recipient has no active device, or 'queued' when the server cannot be reached
+// (outbox/outbox.ts; sendWaiting sends both once it can).
 import type * as W from '../../../common/wire/schemas.ts';
 import { directConversationId, encodePayload, MAX_TEXT_CHARS, type TextPayload } from '../payload.ts';
 import type { Contacts } from '../directory/contacts.ts';
@@ -8,6 +9,7 @@ import { SafetyNumberChangedError, type Trust } from '../trust/trust.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from './sessions.ts';
 import { Fanout, type SkippedDevice, type Target } from './fanout.ts';
 import { postWithRetry } from './post.ts';
+import { isOffline, knownContact, QUEUED } from '../outbox/outbox.ts';
 import { newMessageId, UsageError, type CoreContext } from '../context.ts';
 
 export interface SentMessage {
@@ -20,6 +22,8 @@ export interface SentMessage {
   recipientDevices: number;
   /** The recipient has no active device: the message waits and is sent when they sign in on one. */
   waiting: boolean;
+  /** The server could not be reached: the message is kept ("Waiting to send") and sent when it can be. */
+  queued?: boolean;
   /** Devices that got nothing (their keys are missing or do not verify); the user was warned. */
   skipped: SkippedDevice[];
 }
@@ -51,7 +55,12 @@ export class Sender {
   async sendText(email: string, text: string): Promise<SentMessage> {
     checkText(text);
     const { store, account } = this.ctx;
-    const { contact } = await this.contacts.resolve(email);
+    // Offline, a known contact can still be written to: the message is queued.
+    const contact = await this.contacts.resolve(email).then((r) => r.contact, (err: unknown) => {
+      const known = isOffline(err) ? knownContact(this.ctx, email) : undefined;
+      if (!known) throw err;
+      return known;
+    });
     if (this.trust.verificationStatus(contact.userId) === 'changed') throw new SafetyNumberChangedError(contact.email);
     const conversationId = directConversationId(account.userId, contact.userId);
     const sentAt = this.ctx.now();
@@ -63,10 +72,16 @@ export class Sender {
         direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
       });
     });
-    // Earlier messages that waited for this person's first device go first, in order.
-    await this.sendWaiting(contact.userId);
-    const d = await this.sendStored(messageId, contact.userId, contact.email, sentAt, text);
-    return { messageId, conversationId, sentAt, ...d, waiting: d.recipientDevices === 0 };
+    try {
+      // Earlier messages (queued offline, or waiting for this person's first device) go first, in order.
+      await this.sendWaiting(contact.userId);
+      const d = await this.sendStored(messageId, contact.userId, contact.email, sentAt, text);
+      return { messageId, conversationId, sentAt, ...d, waiting: d.recipientDevices === 0, queued: false };
+    } catch (err) {
+      if (!isOffline(err)) throw err;
+      await store.exclusive(async () => store.advanceStatus(messageId, 'sending', QUEUED));
+      return { messageId, conversationId, sentAt, devices: 0, recipientDevices: 0, skipped: [], waiting: false, queued: true };
+    }
   }
 
   /**
@@ -99,10 +114,11 @@ export class Sender {
       const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices));
       // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
       const to = d.recipientDevices > 0 ? 'sent' : 'waiting';
-      await store.exclusive(async () => { store.advanceStatus(messageId, 'sending', to); store.advanceStatus(messageId, 'waiting', to); });
+      await store.exclusive(async () => { for (const from of ['sending', 'waiting', QUEUED]) store.advanceStatus(messageId, from, to); });
       return d;
     } catch (err) {
-      await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
+      // Offline: the caller keeps it queued (a queued one simply stays so); anything else is a failure.
+      if (!isOffline(err)) await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
       throw err;
     }
   }

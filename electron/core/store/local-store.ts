@@ -258,12 +258,13 @@ export class LocalStore {
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
     return true;
   }
-  /** Our 1:1 messages that wait for their recipient's first active device, oldest first. */
-  waitingMessages(peerUserId?: string): { id: string; peerUserId: string; body: string; sentAt: number }[] {
-    return (this.db.prepare(`SELECT m.id, c.peer_user_id, m.body, m.sent_at FROM messages m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.status = 'waiting' AND m.direction = 'out' AND c.peer_user_id IS NOT NULL AND (? IS NULL OR c.peer_user_id = ?) ORDER BY m.sent_at`)
+  /** Our 1:1 messages that wait for their recipient's first active device or, written offline, to be sent ('queued'), oldest first. */
+  waitingMessages(peerUserId?: string): { id: string; peerUserId: string; body: string; sentAt: number; status: string }[] {
+    return (this.db.prepare(`SELECT m.id, c.peer_user_id, m.body, m.sent_at, m.status FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.status IN ('waiting', 'queued') AND m.direction = 'out' AND c.peer_user_id IS NOT NULL AND (? IS NULL OR c.peer_user_id = ?)
+      ORDER BY m.sent_at, m.seq`)
       .all([peerUserId ?? null, peerUserId ?? null]) as Row[])
-      .map((r) => ({ id: String(r.id), peerUserId: String(r.peer_user_id), body: String(r.body), sentAt: Number(r.sent_at) }));
+      .map((r) => ({ id: String(r.id), peerUserId: String(r.peer_user_id), body: String(r.body), sentAt: Number(r.sent_at), status: String(r.status) }));
   }
   /** Held messages from `userId`: which device and identity key (base64) each came under. */
   heldMessages(userId: string): { id: string; deviceId: number; senderKey: string | null }[] {

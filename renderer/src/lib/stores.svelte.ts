@@ -6,7 +6,7 @@ type Status = MessageView['status'];
 
 const PAGE = 100;
 /** Higher wins when two sources disagree about an outgoing message (events may overtake replies). */
-const RANK: Record<Status, number> = { sending: 0, failed: 1, sent: 2, delivered: 3, received: 0, system: 0 };
+const RANK: Record<Status, number> = { sending: 0, queued: 0, failed: 1, sent: 2, delivered: 3, received: 0, system: 0 };
 
 function bySeq(a: MessageView, b: MessageView): number {
   const ap = a.id.startsWith('local-') ? 1 : 0;
