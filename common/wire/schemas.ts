@@ -238,6 +238,11 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('wipe') }),
   /** Something changed in a group this user is (or just stopped being) in: fetch its events. No content. */
   Type.Object({ type: Type.Literal('group-changed'), group: Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' }) }),
+  /**
+   * This device (`deviceId`: every device of the user gets the frame; only the named one acts) has fewer than 20
+   * one-time prekeys left on the server: upload more (PUT /v1/keys). Sent at most once a minute per device.
+   */
+  Type.Object({ type: Type.Literal('prekeys-low'), deviceId: DeviceId, count: Type.Integer({ minimum: 0 }) }),
   /** The server could not read a client frame (error: invalid_frame). */
   Type.Object({ type: Type.Literal('error'), error: ErrorCodeSchema, message: Type.String() }),
 ]);

@@ -19,6 +19,8 @@ export const RATES = {
    * one-time prekey (X3DH still works) instead of draining the target's supply.
    */
   prekeysByPair: { burst: 6, perSecond: 1 / 60 },
+  /** `prekeys-low` frames per device (one is enough to make its client refill; the count is also polled). */
+  prekeysLowSignal: { burst: 1, perSecond: 1 / 60 },
   /** Delivery-socket connections per device (a client reconnects with backoff; a loop does not). */
   wsConnectByDevice: { burst: 20, perSecond: 1 / 3 },
 } as const satisfies Record<string, Rate>;

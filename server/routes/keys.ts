@@ -1,4 +1,8 @@
 // Prekey publication and bundle fetching (X3DH).
+// Bundle fetches are limited (finding 8): per requesting device (429 beyond the rate), and a requesting user takes
+// only a few one-time prekeys from one target user — later bundles come without one, so nobody can drain
+// another's supply. A device whose supply runs low is told on its delivery socket (`prekeys-low`).
+import type { FastifyRequest } from 'fastify';
 import {
   KeyBundles, NoQuery, PreKeyCount, UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle,
 } from '../../common/wire/schemas.ts';
@@ -10,6 +14,9 @@ import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
 import { xeddsaVerify } from '../xeddsa.ts';
 
+
+/** Below this many one-time prekeys a device is sent `prekeys-low` (its client refills to 100). */
+export const PREKEYS_LOW = 20;
 
 function toWireBundle(b: StoredBundle): DeviceBundle {
   return {
@@ -72,17 +79,32 @@ export function keyRoutes(app: App, ctx: AppContext): void {
     return { count: await ctx.store.keys.countPreKeys(userId, deviceId) };
   });
 
+  /** The bundles of `userId`'s devices for this requester, with one-time prekeys while its allowance lasts. */
+  async function fetchBundles(req: FastifyRequest, userId: string, deviceId?: number): Promise<StoredBundle[]> {
+    const me = authOf(req);
+    ctx.limits.of('bundlesByRequester').consume(`${me.userId}/${me.deviceId}`, 'key bundle fetches');
+    if (!(await ctx.store.users.get(userId))) throw unknownUser();
+    const oneTime = ctx.limits.of('prekeysByPair').take(`${me.userId}>${userId}`) === 0;
+    const bundles = await ctx.store.keys.takeBundles(userId, deviceId, { oneTime });
+    for (const b of bundles) if (b.preKey) await signalIfLow(userId, b.deviceId);
+    return bundles;
+  }
+
+  /** Told before the fetch is answered, at most once a minute per device. */
+  async function signalIfLow(userId: string, deviceId: number): Promise<void> {
+    const count = await ctx.store.keys.countPreKeys(userId, deviceId);
+    if (count >= PREKEYS_LOW || ctx.limits.of('prekeysLowSignal').take(`${userId}/${deviceId}`) !== 0) return;
+    ctx.hub.signalUsers([userId], { type: 'prekeys-low', deviceId, count });
+  }
+
   app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery, response: replies({ 200: KeyBundles }) } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
-    if (!(await ctx.store.users.get(userId))) throw unknownUser();
-    const bundles = await ctx.store.keys.takeBundles(userId);
-    return { userId, devices: bundles.map(toWireBundle) };
+    return { userId, devices: (await fetchBundles(req, userId)).map(toWireBundle) };
   });
 
   app.get('/v1/keys/:userId/:deviceId', { ...auth, schema: { params: UserDeviceParams, querystring: NoQuery, response: replies({ 200: KeyBundles }) } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;
-    if (!(await ctx.store.users.get(userId))) throw unknownUser();
-    const bundles = await ctx.store.keys.takeBundles(userId, Number(req.params.deviceId));
+    const bundles = await fetchBundles(req, userId, Number(req.params.deviceId));
     if (bundles.length === 0) throw unknownDevice();
     return { userId, devices: bundles.map(toWireBundle) };
   });

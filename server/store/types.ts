@@ -268,8 +268,12 @@ export interface DeviceStore {
 export interface KeyStore {
   upload(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult>;
   countPreKeys(userId: string, deviceId: number): Promise<number>;
-  /** Bundles of the active devices (all, or just `deviceId`), each consuming one one-time prekey atomically. */
-  takeBundles(userId: string, deviceId?: number): Promise<StoredBundle[]>;
+  /**
+   * Bundles of the active devices (all, or just `deviceId`), each consuming one one-time prekey atomically —
+   * unless `opts.oneTime` is false: then the bundles carry no one-time prekey and consume nothing (a requester
+   * over its allowance, server/limits).
+   */
+  takeBundles(userId: string, deviceId?: number, opts?: { oneTime?: boolean }): Promise<StoredBundle[]>;
 }
 
 export interface EnvelopeStore {

@@ -6,15 +6,15 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '../../server/app.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
 
-export function startDevServer(dataDir: string, port = 0): Promise<RunningServer> {
-  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false });
+export function startDevServer(dataDir: string, port = 0, extra: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false, ...extra });
 }
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }

@@ -46,7 +46,7 @@ export class SqliteKeyStore implements KeyStore {
     return this.q.plain(() => this.#count(userId, deviceId));
   }
 
-  takeBundles(userId: string, deviceId?: number): Promise<StoredBundle[]> {
+  takeBundles(userId: string, deviceId?: number, opts: { oneTime?: boolean } = {}): Promise<StoredBundle[]> {
     return this.q.write(() => {
       const devices = this.q.all(
         `SELECT * FROM devices WHERE user_id = $userId AND ${ACTIVE} ${deviceId === undefined ? '' : 'AND device_id = $deviceId'}
@@ -54,7 +54,7 @@ export class SqliteKeyStore implements KeyStore {
         deviceId === undefined ? { userId } : { userId, deviceId },
       ).map(toDevice);
       return devices.map((d): StoredBundle => {
-        const pk = this.q.get(
+        const pk = opts.oneTime === false ? undefined : this.q.get(
           `DELETE FROM prekeys WHERE rowid = (
              SELECT rowid FROM prekeys WHERE user_id = $userId AND device_id = $deviceId ORDER BY key_id LIMIT 1)
            RETURNING key_id, public_key`,
