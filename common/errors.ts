@@ -66,6 +66,8 @@ export const ERRORS = {
   internal_error: { status: 500, sentence: 'The server failed to handle this request.' },
   idp_unavailable: { status: 502, sentence: 'The identity provider could not be reached.' },
   starting: { status: 503, sentence: 'The server is still starting.' },
+  store_unavailable: { status: 503, sentence: 'The server cannot reach its database right now; retry in a moment.' },
+  not_ready: { status: 503, sentence: 'This server cannot serve requests right now.' },
 } as const satisfies Record<string, { status: number; sentence: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

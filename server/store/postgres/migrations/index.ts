@@ -1,0 +1,20 @@
+// The PostgreSQL schema, one migration per file, applied in version order by ../migrate.ts. Versions follow the
+// SQLite store's (server/store/sqlite/migrations/) one for one, so both backends name a schema by the same
+// number. Append only: never edit or renumber a shipped migration; add the next file to both stores instead.
+import { migration as initial } from './0001-initial.ts';
+import { migration as usedIdTokens } from './0002-used-id-tokens.ts';
+import { migration as deviceLifecycle } from './0003-device-lifecycle.ts';
+import { migration as scim } from './0004-scim.ts';
+import { migration as chatGroups } from './0005-chat-groups.ts';
+import { migration as envelopeGroup } from './0006-envelope-group.ts';
+import { migration as devicePlatform } from './0007-device-platform.ts';
+
+export interface Migration {
+  /** 1, 2, 3…: the file's number. */
+  version: number;
+  name: string;
+  /** One or more statements (no parameters), run in one transaction. */
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform];

@@ -1,0 +1,14 @@
+// The shared store suite on the PostgreSQL store (server/store/postgres/): every ServerStore method, the same
+// assertions sqlite.test.ts makes on the SQLite store. One real PostgreSQL for the file, a fresh database per
+// test (harness.ts). Skips with the reason where PostgreSQL is not installed (never under CI).
+import { devicesContract } from './contract-devices.ts';
+import { groupsContract } from './contract-groups.ts';
+import { scimContract } from './contract-scim.ts';
+import { usersContract } from './contract-users.ts';
+import { postgresBackend } from './harness.ts';
+
+const backend = postgresBackend();
+usersContract(backend);
+devicesContract(backend);
+scimContract(backend);
+groupsContract(backend);

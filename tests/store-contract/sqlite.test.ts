@@ -1,0 +1,13 @@
+// The shared store suite on the SQLite store (server/store/sqlite/): every ServerStore method, the same
+// assertions postgres.test.ts makes on the PostgreSQL store.
+import { devicesContract } from './contract-devices.ts';
+import { groupsContract } from './contract-groups.ts';
+import { scimContract } from './contract-scim.ts';
+import { usersContract } from './contract-users.ts';
+import { sqliteBackend } from './harness.ts';
+
+const backend = sqliteBackend();
+usersContract(backend);
+devicesContract(backend);
+scimContract(backend);
+groupsContract(backend);
