@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { KeyBundles, UploadKeysRequest } from '../../common/wire/schemas.ts';
 import { PREKEY_BATCH, PREKEY_LOW_WATER } from '../../electron/core/account/prekeys.ts';
 import { drain, readStore, startWorld, type Device, type World } from './world.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 let world: World | undefined;
 afterEach(async () => { await world?.close(); world = undefined; });
@@ -30,6 +31,29 @@ test('one-time prekeys drained by bundle fetches are topped up at the next conne
 
   await drain(alice); // no message at all: the count is checked at connect
   assert.equal(((await api(world, alice, '/v1/keys/count')) as { count: number }).count, PREKEY_BATCH);
+});
+
+test('a device that stays connected refills when the server signals prekeys-low', async () => {
+  world = await startWorld('prekeys-low');
+  const alice = await world.device('alice');
+  const dave = await world.device('dave', { direct: true });
+  const ac = new AbortController();
+  let online!: () => void;
+  const connected = new Promise<void>((resolve) => { online = resolve; });
+  const running = alice.m.receive({ stopAfterDrainMs: Infinity, signal: ac.signal, onConnectionChange: (up) => { if (up) online(); } });
+  try {
+    await connected;
+    const uploads = () => world!.proxy.exchanges.filter((x) => x.method === 'PUT' && x.path === '/v1/keys' && x.from?.userId === alice.userId
+      && (x.requestBody as UploadKeysRequest).preKeys.length > 0 && !(x.requestBody as UploadKeysRequest).identityKey).length;
+    await waitFor(() => world!.proxy.exchanges.some((x) => x.path === '/v1/keys/count' && x.from?.userId === alice.userId), { what: 'the connect-time count' });
+    const before = uploads();
+    for (let i = 0; i < PREKEY_BATCH - PREKEY_LOW_WATER + 5; i++) await api(world, dave, `/v1/keys/${alice.userId}/${alice.deviceId}`);
+    await waitFor(() => uploads() > before, { what: 'a top-up while connected' });
+    await waitFor(async () => ((await api(world!, alice, '/v1/keys/count')) as { count: number }).count >= PREKEY_LOW_WATER, { what: 'the new count' });
+  } finally {
+    ac.abort();
+    await running;
+  }
 });
 
 test('the signed prekey rotates after 7 days; the old one still opens a session from an older bundle, then is forgotten', async () => {

@@ -76,6 +76,13 @@ export class ReceiveLoop {
     return counts;
   }
 
+  /** Tops up one-time prekeys now (the server said they run low), behind other background work. */
+  private scheduleRefill(): void {
+    this.groupSyncRun = this.groupSyncRun.then(async () => {
+      await this.refillPreKeys().catch((err: Error) => this.ctx.warn(`could not refill prekeys: ${err.message}`));
+    });
+  }
+
   /** Runs the connect-time housekeeping behind the group sync; failures are warnings. */
   private scheduleHousekeeping(): void {
     this.groupSyncRun = this.groupSyncRun.then(async () => {
@@ -147,6 +154,9 @@ export class ReceiveLoop {
             });
           } else if (frame.type === 'group-changed') {
             this.scheduleGroupSync(handlers.onGroupsSynced, frame.group);
+          } else if (frame.type === 'prekeys-low') {
+            // Every device of the user hears it; only the one named tops up (the server's count is asked afresh).
+            if (frame.deviceId === this.ctx.account.deviceId) this.scheduleRefill();
           } else if (frame.type === 'wipe') {
             wipe = new WipeRequestedError();
             settle('finished');

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../../common/errors.ts';
 import { ApiError } from '../net/api.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import type { Sessions } from './sessions.ts';
+import { postWithRetry } from './post.ts';
 import { b64, FETCH_PARALLEL, inParallel, sameBytes, type CoreContext } from '../context.ts';
 
 export interface Target extends PeerAddress { registrationId: number }
@@ -46,7 +47,7 @@ export class Fanout {
     await inParallel([...byUser], FETCH_PARALLEL, async ([userId, missing]) => {
       try {
         // One device: fetch only its bundle (each fetch consumes one of that device's one-time prekeys).
-        const got = await this.ctx.api.bundles(userId, missing.length === 1 ? missing[0]!.deviceId : undefined);
+        const got = await postWithRetry(() => this.ctx.api.bundles(userId, missing.length === 1 ? missing[0]!.deviceId : undefined));
         for (const b of got.devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 404)) throw err;

@@ -1,7 +1,8 @@
 // Posting a send when the network drops: a request whose response was lost may still have reached the
 // server, so it is retried byte for byte (the same envelopes, never re-encrypted: a new encryption would be
 // a second message), a few times with a short backoff. Receivers drop a second copy by its message id. A
-// server that asks us to slow down (429) is retried after the time it names, within reason.
+// server that asks us to slow down (429, e.g. bundle fetches) is retried after the time it names, within
+// reason. Key-bundle fetches go through here too.
 import { ApiError, NetworkError } from '../net/api.ts';
 
 const BACKOFF_MS = [250, 1000];
