@@ -9,6 +9,11 @@ import { ApiError, errorBody } from './errors.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { SqliteStore } from './store/sqlite.ts';
+import { PostgresStore } from './store/postgres/index.ts';
+import { NatsBus } from './bus/nats.ts';
+import type { Bus } from './bus/types.ts';
+import { readinessRoutes } from './routes/ready.ts';
+import type { ServerStore } from './store/types.ts';
 import type { App, AppContext } from './context.ts';
 import { createDevIdp, DEV_CLIENT_ID, DEV_IDP_PATH, DEV_WARNING, mountDevIdp, type DevIdp } from './dev-idp.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -20,13 +25,23 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
-import { loadOrCreateLeaseKey } from './lease-key.ts';
+import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
 import { ServerLimits, type RateName } from './limits/index.ts';
 import type { Rate } from './limits/limiter.ts';
 
+/** Said when the dev IdP runs on a node of a cluster (--database): it cannot serve more than one node. */
+export const DEV_IDP_CLUSTER_WARNING = 'the dev IdP is for single-node development only: its signing keys and sign-in sessions live in this process and its issuer names this node, so other nodes refuse its tokens; give a cluster a real IdP (--issuer, --client-id)';
+
 export interface ServerOptions {
-  dataDir: string;
+  /** The SQLite store and the lease key live here; unused with `database`. */
+  dataDir?: string;
+  /** postgres://… : the PostgreSQL store, shared by every node of a cluster (instead of SQLite in dataDir). */
+  database?: string;
+  /** nats://… : the delivery bus between nodes (server/bus/); needs `database`. */
+  bus?: string;
+  /** The lease signing key (PKCS#8 PEM) from configuration, the same on every node; required with `database`. */
+  leaseKey?: { pem: string; source: string };
   host?: string;
   /** 0 = ephemeral. */
   port?: number;
@@ -133,9 +148,37 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const store = new SqliteStore(opts.dataDir);
-  const leaseKey = loadOrCreateLeaseKey(opts.dataDir);
-  const hub = new DeliveryHub(store, app.log);
+  // Configuration errors first, before anything is opened.
+  if (opts.bus !== undefined && opts.database === undefined) throw new Error('startServer: bus needs database (nodes share their state in PostgreSQL)');
+  if (opts.database !== undefined && opts.leaseKey === undefined) {
+    throw new Error('startServer: with database, give leaseKey: every node must sign leases with the same key');
+  }
+  if (opts.database === undefined && opts.dataDir === undefined) throw new Error('startServer: give dataDir (SQLite) or database (PostgreSQL)');
+  const leaseKey: LeaseKey = opts.leaseKey ? leaseKeyFromPem(opts.leaseKey.pem, opts.leaseKey.source) : loadOrCreateLeaseKey(opts.dataDir!);
+  let store: ServerStore;
+  let pingStore: () => Promise<void>;
+  if (opts.database !== undefined) {
+    const pg = await PostgresStore.open(opts.database, {
+      onIdleError: (err) => app.log.warn({ err }, 'a pooled PostgreSQL connection failed; it will be replaced'),
+    });
+    store = pg;
+    pingStore = () => pg.ping();
+  } else {
+    const sqlite = new SqliteStore(opts.dataDir!);
+    store = sqlite;
+    pingStore = async () => { await sqlite.users.get('readyz'); };
+  }
+  let bus: Bus | undefined;
+  if (opts.bus !== undefined) {
+    try {
+      bus = await NatsBus.open(opts.bus, app.log);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  // One writer (SQLite): the sends of a turn share a commit. Many (PostgreSQL): each send is one statement.
+  const hub = new DeliveryHub(store, app.log, { ...(bus ? { bus } : {}), groupCommit: opts.database === undefined });
   const ctx: AppContext = {
     store, hub, now,
     adminGroup: opts.adminGroup ?? 'parley-admins',
@@ -167,6 +210,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
 
   app.get('/healthz', { schema: { response: replies({ 200: Health }) } }, async () => ({ ok: true as const }));
+  readinessRoutes(app, ctx, { store: opts.database === undefined ? 'sqlite' : 'postgres', pingStore, bus });
   app.get('/v1/config', { schema: { response: replies({ 200: ClientConfig }) } }, async (): Promise<ClientConfig> => {
     if (!ctx.identity) throw new ApiError('starting');
     return {
@@ -192,6 +236,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   app.addHook('onClose', async () => {
     hub.shutdown();
+    await bus?.close();
     await store.close();
   });
 
@@ -213,6 +258,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     issuer = `${(opts.publicUrl ?? url).replace(/\/$/, '')}${DEV_IDP_PATH}`;
     clientId = DEV_CLIENT_ID;
     app.log.warn(DEV_WARNING);
+    if (opts.database !== undefined) app.log.warn(DEV_IDP_CLUSTER_WARNING);
     devIdp = await createDevIdp(issuer, app.log);
   } else {
     issuer = opts.issuer!;

@@ -15,6 +15,7 @@ import { Value } from 'typebox/value';
 import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/wire/schemas.ts';
 import { encodeBase64 } from './base64.ts';
 import type { NewEnvelope, ServerStore, StoredEnvelope } from './store/types.ts';
+import type { Bus, BusEvent } from './bus/types.ts';
 
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
 import { errorBody } from './errors.ts';
@@ -67,6 +68,8 @@ class Connection {
   #tokens: number = WS_LIMITS.frameBurst;
   #refilledAt = Date.now();
   #badFrames = 0;
+  /** When this socket took the device's delivery (newer sockets replace older ones, on any node). */
+  readonly attachedAt = Date.now();
 
   constructor(
     readonly userId: string,
@@ -172,15 +175,44 @@ class Connection {
   }
 }
 
+/**
+ * `bus`: other relay nodes (server/bus/) — what this hub does for a device (notify, evict, signal) is also
+ * published there, and what arrives from there is done here for the sockets this node holds; without one, the
+ * in-process hub alone. `groupCommit`: the sends and acks of one turn share one store transaction (SQLite, one
+ * writer: a commit costs more than its inserts); off for a store with many writers, which takes them one by one.
+ */
+export interface HubOptions { bus?: Bus; groupCommit?: boolean }
+
 export class DeliveryHub {
   readonly #connections = new Map<string, Connection>();
+  readonly #bus: Bus | undefined;
+  readonly #groupCommit: boolean;
   /** Acked envelopes not yet deleted: deleted together, one transaction per turn of the event loop. */
   #acked: { userId: string; deviceId: number; id: number }[] = [];
   /** Sends waiting for the next group commit. */
   #toStore: { envelopes: NewEnvelope[]; resolve: (s: StoredEnvelope[]) => void; reject: (e: unknown) => void }[] = [];
   #stopped = false;
 
-  constructor(private readonly store: ServerStore, private readonly log: FastifyBaseLogger) {}
+  constructor(private readonly store: ServerStore, private readonly log: FastifyBaseLogger, opts: HubOptions = {}) {
+    this.#bus = opts.bus;
+    this.#groupCommit = opts.groupCommit ?? true;
+    this.#bus?.onEvent((userId, event) => this.#fromBus(userId, event));
+    // Events published while the bus was away are lost: every local queue is read again.
+    this.#bus?.onReconnect(() => { for (const conn of this.#connections.values()) conn.schedule(); });
+  }
+
+  /** An event another node published about a user whose sockets this node may hold (checked by the bus). */
+  #fromBus(userId: string, e: BusEvent): void {
+    if (e.kind === 'notify') this.#notifyLocal(e.devices.map((deviceId) => ({ userId, deviceId })));
+    else if (e.kind === 'evict') this.#evictLocal(userId, e.deviceId, e.why);
+    else if (e.kind === 'signal') this.#signalLocal(new Set([userId]), e.frame);
+    else {
+      // The device connected to another node: that newer socket holds its delivery now (a late event about an
+      // older attach elsewhere leaves a newer socket here alone).
+      const conn = this.#connections.get(key(userId, e.deviceId));
+      if (conn && conn.attachedAt < e.at) this.#evictLocal(userId, e.deviceId, 'replaced');
+    }
+  }
 
   attach(userId: string, deviceId: number, socket: WebSocket): void {
     const k = key(userId, deviceId);
@@ -191,10 +223,12 @@ export class DeliveryHub {
       previous.closed = true;
       previous.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
     }
+    this.#bus?.publish(userId, { kind: 'attached', deviceId, at: conn.attachedAt });
 
     socket.on('close', () => {
       conn.closed = true;
       if (this.#connections.get(k) === conn) this.#connections.delete(k);
+      this.#bus?.unwatch(userId);
     });
     socket.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     socket.on('message', (data, isBinary) => {
@@ -210,7 +244,19 @@ export class DeliveryHub {
       });
     });
 
-    conn.schedule(() => conn.sendLight({ type: 'queue-empty' }));
+    const start = () => conn.schedule(() => conn.sendLight({ type: 'queue-empty' }));
+    if (!this.#bus) { start(); return; }
+    // With other nodes: first listen for this user's events, then read the state — what another node commits
+    // after the read is announced to a subscription that is already live, so nothing falls in between.
+    void this.#bus.watch(userId).then(async () => {
+      if (conn.closed) return;
+      const d = await this.store.devices.get(userId, deviceId);
+      if (d && d.state !== 'active') { this.#evictLocal(userId, deviceId, d.state === 'revoked' ? 'revoke' : 'wipe'); return; }
+      start();
+    }).catch((err: unknown) => {
+      this.log.error({ err }, 'delivery start failed; closing the connection so the client reconnects');
+      if (!conn.closed) socket.close(1011, 'delivery failed');
+    });
   }
 
   async #onFrame(conn: Connection, text: string | null): Promise<void> {
@@ -233,6 +279,12 @@ export class DeliveryHub {
     const id = Number(frame.id);
     // Ids beyond 2^53 were never issued; an ack for someone else's envelope deletes nothing.
     if (!Number.isSafeInteger(id)) return;
+    if (!this.#groupCommit) {
+      await this.store.envelopes.delete(conn.userId, conn.deviceId, id).catch((err: unknown) => {
+        this.log.error({ err }, 'failed to delete an acknowledged envelope (it will be delivered again)');
+      });
+      return;
+    }
     this.#acked.push({ userId: conn.userId, deviceId: conn.deviceId, id });
     if (this.#acked.length === 1) setImmediate(() => void this.#deleteAcked());
   }
@@ -257,6 +309,7 @@ export class DeliveryHub {
    * most of a send's database time was. Each send keeps its own savepoint, so one failing fails only itself.
    */
   storeEnvelopes(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
+    if (!this.#groupCommit) return this.store.envelopes.store(envelopes);
     return new Promise((resolve, reject) => {
       this.#toStore.push({ envelopes, resolve, reject });
       if (this.#toStore.length === 1) setImmediate(() => void this.#commit());
@@ -282,12 +335,29 @@ export class DeliveryHub {
 
   /** Called after envelopes were stored for these devices. */
   notify(devices: Iterable<{ userId: string; deviceId: number }>): void {
+    const list = [...devices];
+    this.#notifyLocal(list);
+    if (!this.#bus) return;
+    const byUser = new Map<string, number[]>();
+    for (const d of list) {
+      const ids = byUser.get(d.userId);
+      if (ids) ids.push(d.deviceId); else byUser.set(d.userId, [d.deviceId]);
+    }
+    for (const [userId, ids] of byUser) this.#bus.publish(userId, { kind: 'notify', devices: ids });
+  }
+
+  #notifyLocal(devices: Iterable<{ userId: string; deviceId: number }>): void {
     for (const d of devices) this.#connections.get(key(d.userId, d.deviceId))?.schedule();
   }
 
   /** Sends a content-free frame to every connected device of these users (e.g. "group X changed"). */
   signalUsers(userIds: Iterable<string>, frame: ServerFrame): void {
     const users = new Set(userIds);
+    this.#signalLocal(users, frame);
+    for (const userId of users) this.#bus?.publish(userId, { kind: 'signal', frame });
+  }
+
+  #signalLocal(users: Set<string>, frame: ServerFrame): void {
     for (const conn of this.#connections.values()) {
       if (users.has(conn.userId) && !conn.closed) conn.sendLight(frame);
     }
@@ -298,6 +368,11 @@ export class DeliveryHub {
    * a wiped device gets `{type:'wipe'}` first, then the socket closes with 4001 (wipe) or 4003 (revoke).
    */
   evict(userId: string, deviceId: number, why: 'wipe' | 'revoke'): void {
+    this.#evictLocal(userId, deviceId, why);
+    this.#bus?.publish(userId, { kind: 'evict', deviceId, why });
+  }
+
+  #evictLocal(userId: string, deviceId: number, why: 'wipe' | 'revoke' | 'replaced'): void {
     const k = key(userId, deviceId);
     const conn = this.#connections.get(k);
     if (!conn) return;
@@ -307,8 +382,10 @@ export class DeliveryHub {
       // ws sends in order: the frame goes out before the close frame.
       conn.socket.send(JSON.stringify({ type: 'wipe' } satisfies ServerFrame), () => {});
       conn.socket.close(CLOSE_WIPED, 'device wiped by an administrator');
-    } else {
+    } else if (why === 'revoke') {
       conn.socket.close(CLOSE_REVOKED, 'device revoked by an administrator');
+    } else {
+      conn.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
     }
   }
 

@@ -41,8 +41,21 @@ export function loadOrCreateLeaseKey(dataDir: string): LeaseKey {
   }
   // Whatever the umask or a careless copy did: the private key is for the server's user only.
   if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  const privateKey = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} does not hold an Ed25519 private key`);
+  return leaseKeyFromPem(pem, file);
+}
+
+/**
+ * The lease key from a PKCS#8 PEM given by configuration (parley-server --lease-key FILE): every node of a
+ * cluster signs with the same key, so a lease from any node verifies on the device that pinned it.
+ */
+export function leaseKeyFromPem(pem: string, where: string): LeaseKey {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch {
+    throw new Error(`${where} does not hold a PEM private key`);
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${where} does not hold an Ed25519 private key`);
   return {
     publicKey: rawPublic(privateKey),
     sign: (text) => sign(null, Buffer.from(text, 'utf8'), privateKey).toString('base64'),

@@ -37,6 +37,16 @@ export const NoQuery = Type.Object({}, { additionalProperties: false });
 // ---- health and config ----
 /** GET /healthz. */
 export const Health = Type.Object({ ok: Type.Literal(true) });
+/**
+ * GET /readyz (load balancers): this node can serve — its store answers and its delivery bus, if it has one, is
+ * connected. Otherwise 503 ErrorBody `not_ready` saying which.
+ */
+export const Readiness = Type.Object({
+  ok: Type.Literal(true),
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  bus: Type.Union([Type.Literal('none'), Type.Literal('nats')]),
+});
+export type Readiness = Static<typeof Readiness>;
 
 export const ClientConfig = Type.Object({
   issuer: Type.String(),

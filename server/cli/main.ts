@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerOptions } from '../app.ts';
 
-const USAGE = 'usage: parley-server --data DIR [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM]\n  PARLEY_SCIM_TOKEN may give the SCIM token instead of --scim-token (which shows in process lists).';
+const USAGE = [
+  'usage: parley-server (--data DIR | --database URL --lease-key FILE [--bus URL]) [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM]',
+  '  --data DIR: one node, SQLite and the lease key in DIR. --database postgres://…: one node of a cluster (PostgreSQL shared by all),',
+  '  the lease key from --lease-key FILE (Ed25519 PKCS#8 PEM, the same file on every node), --bus nats://… to reach the other nodes.',
+  '  From the environment instead (flags show in process lists): PARLEY_DATABASE_URL, PARLEY_BUS_URL, PARLEY_LEASE_KEY_FILE, PARLEY_SCIM_TOKEN.',
+].join('\n');
 
 function fail(message: string): never {
   process.stderr.write(`parley-server: ${message.replace(/\s*\n\s*/g, ' ')} (try --help)\n`);
@@ -20,6 +25,9 @@ function parseOptions(argv: string[]): ServerOptions {
       allowPositionals: false,
       options: {
         data: { type: 'string' },
+        database: { type: 'string' },
+        bus: { type: 'string' },
+        'lease-key': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'dev-idp': { type: 'boolean' },
@@ -43,7 +51,18 @@ function parseOptions(argv: string[]): ServerOptions {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (!values.data) fail('--data DIR is required');
+  const database = values.database ?? (process.env.PARLEY_DATABASE_URL || undefined);
+  const bus = values.bus ?? (process.env.PARLEY_BUS_URL || undefined);
+  const leaseKeyFile = values['lease-key'] ?? (process.env.PARLEY_LEASE_KEY_FILE || undefined);
+  if (database !== undefined) {
+    if (values.data) fail('--data and --database are exclusive: with --database the node keeps nothing on local disk');
+    if (!/^postgres(ql)?:\/\//.test(database)) fail('--database must be a postgres:// or postgresql:// URL');
+    if (leaseKeyFile === undefined) fail('with --database, give --lease-key FILE (or PARLEY_LEASE_KEY_FILE): every node must sign leases with the same key');
+  } else if (!values.data) {
+    fail('give --data DIR (one node, SQLite) or --database URL (PostgreSQL, one or more nodes)');
+  }
+  if (bus !== undefined && database === undefined) fail('--bus needs --database: the nodes it connects share their state in PostgreSQL');
+  if (bus !== undefined && !/^(nats|tls):\/\//.test(bus)) fail('--bus must be a nats:// or tls:// URL');
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${values.port}`);
   const devIdp = values['dev-idp'] === true;
@@ -67,7 +86,11 @@ function parseOptions(argv: string[]): ServerOptions {
   if (linkClaim !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(linkClaim)) fail(`invalid --scim-link-claim ${linkClaim}`);
   if (linkClaim !== undefined && scimToken === undefined) fail('--scim-link-claim needs --scim-token (or PARLEY_SCIM_TOKEN)');
   return {
-    dataDir: values.data, port, devIdp,
+    port, devIdp,
+    ...(values.data ? { dataDir: values.data } : {}),
+    ...(database !== undefined ? { database } : {}),
+    ...(bus !== undefined ? { bus } : {}),
+    ...(leaseKeyFile !== undefined ? { leaseKey: readLeaseKey(leaseKeyFile) } : {}),
     ...(scimToken !== undefined ? { scimToken } : {}),
     ...(linkClaim !== undefined ? { scimLinkClaim: linkClaim } : {}),
     ...(lockHours !== undefined ? { offlineLockHours: Number(lockHours) } : {}),
@@ -82,6 +105,11 @@ function parseOptions(argv: string[]): ServerOptions {
   };
 }
 
+/** The lease key file's PEM (checked when the server starts: it must be an Ed25519 private key). */
+function readLeaseKey(file: string): { pem: string; source: string } {
+  try { return { pem: readFileSync(file, 'utf8'), source: file }; } catch (err) { fail(`cannot read --lease-key: ${(err as Error).message}`); }
+}
+
 /** A plain-text policy file; its version is a hash of the text, so any edit asks users to accept again. */
 function readPolicy(file: string): { version: string; text: string } {
   let text: string;
@@ -92,7 +120,8 @@ function readPolicy(file: string): { version: string; text: string } {
 
 const options = parseOptions(process.argv.slice(2));
 // Loaded after argument parsing so that usage errors answer instantly.
-const { startServer } = await import('../app.ts');
+const { startServer, DEV_IDP_CLUSTER_WARNING } = await import('../app.ts');
+if (options.devIdp && options.database !== undefined) process.stderr.write(`parley-server: warning: ${DEV_IDP_CLUSTER_WARNING}\n`);
 let server;
 try {
   server = await startServer(options);
