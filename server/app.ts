@@ -27,8 +27,11 @@ import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
-import { ServerLimits, type RateName } from './limits/index.ts';
+import { ServerLimits, type Caps, type RateName } from './limits/index.ts';
 import type { Rate } from './limits/limiter.ts';
+import {
+  ConnectionGuard, connectionDefaults, fastifyTrustProxy, serverTimeoutOptions, type ConnectionOptions, type TrustProxy,
+} from './limits/connections.ts';
 
 /** Said when the dev IdP runs on a node of a cluster (--database): it cannot serve more than one node. */
 export const DEV_IDP_CLUSTER_WARNING = 'the dev IdP is for single-node development only: its signing keys and sign-in sessions live in this process and its issuer names this node, so other nodes refuse its tokens; give a cluster a real IdP (--issuer, --client-id)';
@@ -63,8 +66,17 @@ export interface ServerOptions {
   scimToken?: string;
   /** ID-token claim matched against a SCIM user's externalId at device registration (default 'sub'; Entra: 'oid'). */
   scimLinkClaim?: string;
+  /**
+   * Behind a reverse proxy: which proxies to believe about the client address (X-Forwarded-For) — true (any),
+   * a hop count, or addresses/CIDRs. Rate limits key on that address. See server/limits/connections.ts.
+   */
+  trustProxy?: TrustProxy;
+  /** Connection caps and timeouts (server/limits/connections.ts has the defaults). */
+  connections?: ConnectionOptions;
   /** Changes single rate limits of server/limits/index.ts (tests, unusual deployments). */
   rateLimits?: Partial<Record<RateName, Rate>>;
+  /** Changes single caps of server/limits/index.ts (how many nonces may be outstanding, …). */
+  caps?: Partial<Caps>;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -135,7 +147,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? true;
+  const connections = connectionDefaults(opts);
+  const trustProxy = fastifyTrustProxy(opts.trustProxy);
   const app: App = Fastify({
+    ...serverTimeoutOptions(connections),
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
     logger: logger === true ? {
       level: 'info',
       // Never log credentials or tokens.
@@ -147,6 +163,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Query strings of the contract are small; anything else is noise.
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const connectionGuard = new ConnectionGuard(app.server, connections, app.log);
 
   // Configuration errors first, before anything is opened.
   if (opts.bus !== undefined && opts.database === undefined) throw new Error('startServer: bus needs database (nodes share their state in PostgreSQL)');
@@ -188,7 +205,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authenticate: authenticator(store, now),
     leaseKey,
     offlinePolicy: { offlineLockHours, offlineWipeDays },
-    limits: new ServerLimits(now, opts.rateLimits),
+    limits: new ServerLimits(now, opts.rateLimits, opts.caps),
+    connections: connectionGuard,
   };
 
   const routes = requireResponseSchemas(app);

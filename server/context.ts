@@ -6,6 +6,7 @@ import type { DeliveryHub } from './delivery.ts';
 import type { ServerStore } from './store/types.ts';
 import type { LeaseKey } from './lease-key.ts';
 import type { ServerLimits } from './limits/index.ts';
+import type { ConnectionGuard } from './limits/connections.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -24,4 +25,6 @@ export interface AppContext {
   offlinePolicy: { offlineLockHours: number; offlineWipeDays: number | null };
   /** The rate limiters (server/limits/). */
   limits: ServerLimits;
+  /** Per-address connection counting; a delivery socket is exempted once authenticated. */
+  connections: ConnectionGuard;
 }

@@ -41,6 +41,8 @@ function parseOptions(argv: string[]): ServerOptions {
         'offline-wipe-days': { type: 'string' },
         'scim-token': { type: 'string' },
         'scim-link-claim': { type: 'string' },
+        'trust-proxy': { type: 'string' },
+        'max-connections-per-ip': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -85,6 +87,9 @@ function parseOptions(argv: string[]): ServerOptions {
   const linkClaim = values['scim-link-claim'];
   if (linkClaim !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(linkClaim)) fail(`invalid --scim-link-claim ${linkClaim}`);
   if (linkClaim !== undefined && scimToken === undefined) fail('--scim-link-claim needs --scim-token (or PARLEY_SCIM_TOKEN)');
+  const trustProxy = values['trust-proxy'] === undefined ? undefined : parseTrustProxy(values['trust-proxy']);
+  const perIp = values['max-connections-per-ip'];
+  if (perIp !== undefined && !/^(0|[1-9][0-9]{0,5})$/.test(perIp)) fail(`invalid --max-connections-per-ip ${perIp} (0 = no cap, up to 999999)`);
   return {
     port, devIdp,
     ...(values.data ? { dataDir: values.data } : {}),
@@ -93,6 +98,8 @@ function parseOptions(argv: string[]): ServerOptions {
     ...(leaseKeyFile !== undefined ? { leaseKey: readLeaseKey(leaseKeyFile) } : {}),
     ...(scimToken !== undefined ? { scimToken } : {}),
     ...(linkClaim !== undefined ? { scimLinkClaim: linkClaim } : {}),
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
+    ...(perIp !== undefined ? { connections: { maxPerIp: Number(perIp) } } : {}),
     ...(lockHours !== undefined ? { offlineLockHours: Number(lockHours) } : {}),
     ...(wipeDays !== undefined ? { offlineWipeDays: Number(wipeDays) } : {}),
     ...(values.host ? { host: values.host } : {}),
@@ -108,6 +115,19 @@ function parseOptions(argv: string[]): ServerOptions {
 /** The lease key file's PEM (checked when the server starts: it must be an Ed25519 private key). */
 function readLeaseKey(file: string): { pem: string; source: string } {
   try { return { pem: readFileSync(file, 'utf8'), source: file }; } catch (err) { fail(`cannot read --lease-key: ${(err as Error).message}`); }
+}
+
+/**
+ * --trust-proxy: "true" (any proxy: only when nothing else can reach the server), a hop count ("1": the proxy in
+ * front), or comma-separated proxy addresses/CIDRs ("10.0.0.5,10.1.0.0/16").
+ */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (/^[1-9][0-9]?$/.test(v)) return Number(v);
+  const list = v.split(',').map((x) => x.trim());
+  const addr = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
+  if (list.length === 0 || !list.every((x) => addr.test(x))) fail(`invalid --trust-proxy ${v} (true, a hop count, or addresses/CIDRs separated by commas)`);
+  return list;
 }
 
 /** A plain-text policy file; its version is a hash of the text, so any edit asks users to accept again. */

@@ -27,11 +27,21 @@ export const RATES = {
 
 export type RateName = keyof typeof RATES;
 
-/** The limiters of one server, over its clock; `overrides` change single rates (tests, unusual deployments). */
+/** Bounds on what unauthenticated callers can make the server store. */
+export const CAPS = {
+  /** Outstanding registration nonces (each lives 10 minutes): a sign-in wave of this size fits. */
+  pendingNonces: 20_000,
+};
+export type Caps = typeof CAPS;
+
+/** The limiters of one server, over its clock; `overrides` and `caps` change single values (tests, unusual deployments). */
 export class ServerLimits {
   readonly #limiters = new Map<RateName, KeyedLimiter>();
+  readonly caps: Caps;
 
-  constructor(private readonly now: () => number, private readonly overrides: Partial<Record<RateName, Rate>> = {}) {}
+  constructor(private readonly now: () => number, private readonly overrides: Partial<Record<RateName, Rate>> = {}, caps: Partial<Caps> = {}) {
+    this.caps = { ...CAPS, ...caps };
+  }
 
   of(name: RateName): KeyedLimiter {
     let l = this.#limiters.get(name);

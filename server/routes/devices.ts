@@ -15,6 +15,7 @@ import { AccountDeactivatedError } from '../store/types.ts';
 import { resolveIdentity } from '../identity/link.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+import { rateLimited } from '../limits/limiter.ts';
 import { applyLifecycleAction } from './admin.ts';
 import type { DeviceRecord } from '../store/types.ts';
 
@@ -34,10 +35,18 @@ const accountDeactivated = () =>
 export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: string } = {}): void {
   const linkClaim = opts.linkClaim ?? 'sub';
 
-  app.post('/v1/devices/nonce', { schema: { querystring: NoQuery, response: replies({ 200: RegistrationNonce }) } }, async (): Promise<RegistrationNonce> => {
+  // Unauthenticated, and each nonce is a stored row (finding 10): limited per client address, and at most
+  // caps.pendingNonces outstanding (expired ones are swept first).
+  app.post('/v1/devices/nonce', {
+    onRequest: async (req) => ctx.limits.of('nonceByIp').consume(req.ip, 'sign-in attempts from this address'),
+    schema: { querystring: NoQuery, response: replies({ 200: RegistrationNonce }) },
+  }, async (): Promise<RegistrationNonce> => {
     const nonce = randomBytes(24).toString('base64url');
-    const expiresAt = ctx.now() + NONCE_TTL_MS;
-    await ctx.store.registration.createNonce(nonce, expiresAt);
+    const now = ctx.now();
+    const expiresAt = now + NONCE_TTL_MS;
+    if (!(await ctx.store.registration.createNonce(nonce, expiresAt, { now, max: ctx.limits.caps.pendingNonces }))) {
+      throw rateLimited('sign-ins under way', 60_000);
+    }
     return { nonce, expiresAt };
   });
 

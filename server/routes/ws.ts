@@ -9,11 +9,17 @@ import { NoBody, replies } from '../responses.ts';
 export function wsRoutes(app: App, ctx: AppContext): void {
   app.get('/v1/ws', {
     websocket: true,
-    onRequest: ctx.authenticate,
+    onRequest: [ctx.authenticate, async (req) => {
+      const { userId, deviceId } = authOf(req);
+      ctx.limits.of('wsConnectByDevice').consume(`${userId}/${deviceId}`, 'delivery connections for this device');
+    }],
     // 101 and then ServerFrame/ClientFrame messages (common/wire/schemas.ts); refusals are ErrorBody.
     schema: { querystring: NoQuery, response: replies({ 101: NoBody }) },
   }, (socket, req) => {
     const { userId, deviceId } = authOf(req);
+    // Authenticated: one socket per device, so it no longer counts against its address's cap.
+    ctx.connections.exempt(req.raw.socket);
+    ctx.connections.watch(socket);
     ctx.hub.attach(userId, deviceId, socket);
     // An admin action between authentication and attach found no socket to close: check once more.
     void ctx.store.devices.get(userId, deviceId).then((d) => {

@@ -209,7 +209,11 @@ export type KeyUploadResult =
   | { ok: false; reason: 'identity_required' | 'identity_key_immutable' | 'unknown_device' };
 
 export interface RegistrationStore {
-  createNonce(nonce: string, expiresAt: number): Promise<void>;
+  /**
+   * Stores a nonce until `expiresAt`. With `limit`: one transaction sweeps the nonces expired by `limit.now`
+   * and refuses (false, nothing stored) when `limit.max` are outstanding.
+   */
+  createNonce(nonce: string, expiresAt: number, limit?: { now: number; max: number }): Promise<boolean>;
   /** Deletes the nonce; true only if it existed and had not expired (single use). */
   consumeNonce(nonce: string, now: number): Promise<boolean>;
   /**

@@ -13,7 +13,8 @@ test('bad usage: one stderr line starting "parley-server: " and exit 2', async (
   const cases: string[][] = [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
     ['--data', '/tmp/x', '--dev-idp', '--port', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--bogus'], ['--data', '/tmp/x', '--issuer', 'https://i.example'],
     ['--data', '/tmp/x', '--dev-idp', '--offline-lock-hours', '0'], ['--data', '/tmp/x', '--dev-idp', '--offline-lock-hours', '9000'],
-    ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', '-1']];
+    ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', 'abc'], ['--data', '/tmp/x', '--dev-idp', '--offline-wipe-days', '-1'],
+    ['--data', '/tmp/x', '--dev-idp', '--trust-proxy', 'yes please'], ['--data', '/tmp/x', '--dev-idp', '--max-connections-per-ip', '-3']];
   await Promise.all(cases.map(async (args) => {
     const r = await run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -37,7 +38,7 @@ test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async ()
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-'));
   try {
     const child = spawn(process.execPath, [launcher, '--data', dataDir, '--port', '0', '--dev-idp', '--organization', 'Test Org',
-      '--offline-lock-hours', '24', '--offline-wipe-days', '30'],
+      '--offline-lock-hours', '24', '--offline-wipe-days', '30', '--trust-proxy', '10.0.0.0/8,127.0.0.1', '--max-connections-per-ip', '100'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {

@@ -1,13 +1,18 @@
 // Registration nonces and single-use ID-token records (server/auth.ts admitRegistrationToken).
 import type { RegistrationStore } from '../types.ts';
-import type { Sql } from './sql.ts';
+import { num, type Sql } from './sql.ts';
 
 export class SqliteRegistrationStore implements RegistrationStore {
   constructor(private readonly q: Sql) {}
 
-  createNonce(nonce: string, expiresAt: number): Promise<void> {
-    return this.q.plain(() => {
+  createNonce(nonce: string, expiresAt: number, limit?: { now: number; max: number }): Promise<boolean> {
+    return this.q.write(() => {
+      if (limit) {
+        this.q.run('DELETE FROM registration_nonces WHERE expires_at <= $now', { now: limit.now });
+        if (num(this.q.get('SELECT count(*) AS n FROM registration_nonces')!.n) >= limit.max) return false;
+      }
       this.q.run('INSERT INTO registration_nonces (nonce, expires_at) VALUES ($nonce, $expiresAt)', { nonce, expiresAt });
+      return true;
     });
   }
 
