@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64 } from './base64.ts';
+import { secureDataDir } from './data-dir.ts';
 
 const LEASE_KEY_FILE = 'lease-key.pem';
 
@@ -23,6 +24,7 @@ function rawPublic(key: KeyObject): string {
 
 /** Loads the lease key from the data dir, creating it (exclusively, 0600) if there is none. */
 export function loadOrCreateLeaseKey(dataDir: string): LeaseKey {
+  secureDataDir(dataDir); // it may be the first thing the server writes there
   const file = join(dataDir, LEASE_KEY_FILE);
   let pem: string;
   try {

@@ -1,8 +1,8 @@
 // SQLite implementation of ServerStore: one file `<dataDir>/parley-server.db` in WAL mode, one sub-store per
 // area under sqlite/ sharing one connection and query helper (sqlite/sql.ts), the schema in
 // sqlite/migrations/ (one file per version). The driver is synchronous; methods are async to honour the contract.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { secureDataDir, securePrivateFile } from '../data-dir.ts';
 import type { ServerStore } from './types.ts';
 import { SqliteAuditStore } from './sqlite/audit.ts';
 import { SqliteDeviceStore } from './sqlite/devices.ts';
@@ -29,8 +29,12 @@ export class SqliteStore implements ServerStore {
   readonly groups: SqliteGroupStore;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.#q = new Sql(join(dataDir, DB_FILE));
+    secureDataDir(dataDir);
+    const file = join(dataDir, DB_FILE);
+    // Created 0600 before SQLite opens it, so its WAL and shared-memory files are 0600 too.
+    securePrivateFile(file, { create: true });
+    for (const f of [`${file}-wal`, `${file}-shm`]) securePrivateFile(f);
+    this.#q = new Sql(file);
     try {
       migrate(this.#q);
     } catch (err) {
