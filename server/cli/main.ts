@@ -9,6 +9,7 @@ const USAGE = [
   '  --data DIR: one node, SQLite and the lease key in DIR. --database postgres://…: one node of a cluster (PostgreSQL shared by all),',
   '  the lease key from --lease-key FILE (Ed25519 PKCS#8 PEM, the same file on every node), --bus nats://… to reach the other nodes.',
   '  From the environment instead (flags show in process lists): PARLEY_DATABASE_URL, PARLEY_BUS_URL, PARLEY_LEASE_KEY_FILE, PARLEY_SCIM_TOKEN.',
+  '  Behind a reverse proxy: --trust-proxy HOPS|ADDRS (client addresses from X-Forwarded-For). --max-connections-per-ip N: 0 = no cap (default 256; off with --trust-proxy).',
 ].join('\n');
 
 function fail(message: string): never {
