@@ -18,6 +18,17 @@ export function usersContract(b: Backend): void {
     assert.equal(await s.registration.consumeNonce('unknown', 10), false);
   });
 
+  it('registration: with a limit, expired nonces are swept first and no more than max are outstanding', async () => {
+    const s = await b.fresh();
+    assert.equal(await s.registration.createNonce('old', 50), true);
+    assert.equal(await s.registration.createNonce('a', 500, { now: 100, max: 2 }), true);
+    assert.equal(await s.registration.createNonce('b', 500, { now: 100, max: 2 }), true, 'the expired one does not count');
+    assert.equal(await s.registration.createNonce('c', 500, { now: 100, max: 2 }), false);
+    assert.equal(await s.registration.consumeNonce('c', 100), false, 'a refused nonce is not stored');
+    assert.equal(await s.registration.consumeNonce('a', 100), true);
+    assert.equal(await s.registration.createNonce('c', 500, { now: 100, max: 2 }), true);
+  });
+
   it('registration: a token hash is accepted once until it expires, then again', async () => {
     const s = await b.fresh();
     const hash = new Uint8Array(32).fill(3);

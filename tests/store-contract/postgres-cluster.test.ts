@@ -74,6 +74,14 @@ it('devices registered on two nodes at once get distinct numbers; audit appends 
   });
 });
 
+it('the nonce cap holds when nodes create nonces at once', async () => {
+  await nodes(await backend.freshUrl(), 2, async ([a, b]) => {
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+      (i % 2 ? a! : b!).registration.createNonce(`n${i}`, 1000, { now: 1, max: 5 })));
+    assert.equal(made.filter(Boolean).length, 5);
+  });
+});
+
 it('one-time prekeys fetched on two nodes at once are each handed out once', async () => {
   await nodes(await backend.freshUrl(), 2, async ([a, b]) => {
     const ids = Array.from({ length: 10 }, (_, i) => i + 1);

@@ -1,13 +1,23 @@
 // Registration nonces and single-use ID-token records (server/auth.ts admitRegistrationToken). Each decision
 // is one statement, so two nodes racing for the same nonce or token cannot both win.
 import type { RegistrationStore } from '../types.ts';
-import type { Pg } from './sql.ts';
+import { LOCK, num, type Pg } from './sql.ts';
 
 export class PgRegistrationStore implements RegistrationStore {
   constructor(private readonly q: Pg) {}
 
-  async createNonce(nonce: string, expiresAt: number): Promise<void> {
-    await this.q.run('INSERT INTO registration_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
+  async createNonce(nonce: string, expiresAt: number, limit?: { now: number; max: number }): Promise<boolean> {
+    if (!limit) {
+      await this.q.run('INSERT INTO registration_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
+      return true;
+    }
+    // The cap holds across nodes: the sweep, the count and the insert under the NONCES lock.
+    return this.q.write(async () => {
+      await this.q.run('DELETE FROM registration_nonces WHERE expires_at <= $1', [limit.now]);
+      if (num((await this.q.row('SELECT count(*) AS n FROM registration_nonces'))!.n) >= limit.max) return false;
+      await this.q.run('INSERT INTO registration_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
+      return true;
+    }, [LOCK.nonces]);
   }
 
   async consumeNonce(nonce: string, now: number): Promise<boolean> {

@@ -6,7 +6,8 @@
 // Concurrency, where SQLite has one writer at a time and PostgreSQL has many (several nodes, each a pool):
 //   - DIRECTORY advisory lock: ServerStore.transaction and every read-check-write of users, devices.create,
 //     SCIM and groups hold it, so those run one at a time across the cluster, as on SQLite;
-//   - AUDIT advisory lock: appends to the hash chain, one at a time;
+//   - AUDIT advisory lock: appends to the hash chain, one at a time (NONCES: the count-then-insert of the
+//     registration nonce cap, likewise; never held with another lock);
 //   - device rows (FOR NO KEY UPDATE): envelope inserts, key uploads and lifecycle changes of one device
 //     queue behind each other (envelopes.ts explains why delivery needs it).
 // Lock order, to never deadlock: DIRECTORY, then AUDIT, then device rows in (user_id, device_id) order.
@@ -18,8 +19,8 @@ export type Row = Record<string, unknown>;
 export type Param = string | number | boolean | Uint8Array | null | readonly (string | number | Uint8Array | null)[];
 
 /** Cluster-wide advisory lock keys (pg_advisory_xact_lock / pg_advisory_lock). */
-export const LOCK = { migrate: 7_301_000_001, directory: 7_301_000_002, audit: 7_301_000_003 } as const;
-type TxLock = typeof LOCK.directory | typeof LOCK.audit;
+export const LOCK = { migrate: 7_301_000_001, directory: 7_301_000_002, audit: 7_301_000_003, nonces: 7_301_000_004 } as const;
+type TxLock = typeof LOCK.directory | typeof LOCK.audit | typeof LOCK.nonces;
 
 export const bytes = (v: unknown): Uint8Array => {
   // A plain Uint8Array view, as the SQLite store returns (not the driver's Buffer subclass).
