@@ -6,7 +6,7 @@ import {
   DeviceRemoved, OwnDevice, OwnDeviceList, OwnDeviceParams, UpdateOwnDeviceRequest,
 } from '../../common/wire/devices.ts';
 import {
-  NoQuery, RegisterDeviceRequest, RegisterDeviceResponse, RegistrationNonce, WhoAmI,
+  LIMITS, NoQuery, RegisterDeviceRequest, RegisterDeviceResponse, RegistrationNonce, WhoAmI,
 } from '../../common/wire/schemas.ts';
 import { admitRegistrationToken, authOf, formatCredential, hashSecret, newSecret } from '../auth.ts';
 import { ApiError, unauthorized, unknownDevice } from '../errors.ts';
@@ -16,6 +16,7 @@ import { resolveIdentity } from '../identity/link.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
 import { rateLimited } from '../limits/limiter.ts';
+import { cleanName } from '../text.ts';
 import { applyLifecycleAction } from './admin.ts';
 import type { DeviceRecord } from '../store/types.ts';
 
@@ -58,6 +59,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     // Checked before the token is consumed, so a client bug does not burn the user's sign-in.
     const lifecycleKey = decodeEd25519PublicKey(req.body.lifecycleKey);
     if (!lifecycleKey) throw new ApiError('invalid_key', 'lifecycleKey must be a raw 32-byte Ed25519 public key (base64).');
+    const deviceName = cleanName(req.body.name, 'The device name', LIMITS.deviceNameChars);
     const claims = await identity.verifier.verify(req.body.idToken);
     // Nonce (consumed) or, for nonce-less device-grant tokens, freshness + single use: see admitRegistrationToken.
     await admitRegistrationToken(claims, req.body.idToken, ctx.store, ctx.now());
@@ -79,7 +81,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     try {
       device = await ctx.store.devices.create(
         {
-          userId: user.userId, registrationId: req.body.registrationId, name: req.body.name, credentialHash: hashSecret(secret), lifecycleKey,
+          userId: user.userId, registrationId: req.body.registrationId, name: deviceName, credentialHash: hashSecret(secret), lifecycleKey,
           ...(req.body.platform ? { platform: req.body.platform } : {}),
         },
         ctx.now(),

@@ -15,6 +15,7 @@ import { NoBody, replies } from '../responses.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
 import { checkFanout } from '../fanout.ts';
 import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
+import { cleanName } from '../text.ts';
 
 const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
 
@@ -83,6 +84,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/groups', { ...auth, schema: { querystring: NoQuery, body: CreateGroupRequest, response: replies({ 201: GroupInfo }) } }, async (req, reply) => {
     const { userId } = authOf(req);
     const body = req.body;
+    const name = cleanName(body.name, 'The group name', GROUP_LIMITS.nameChars);
     if (body.scimGroupId !== undefined) {
       if (!(await isOrgAdmin(userId))) throw forbidden('Only organization administrators may link a group to the directory.');
       await requireScimGroup(body.scimGroupId);
@@ -91,7 +93,7 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     for (const u of others) await requireLiveUser(u);
     const now = ctx.now();
     const group = await ctx.store.groups.create(
-      { id: newGroupId(), name: body.name.trim(), announcement: body.announcement ?? false, confidential: body.confidential ?? false,
+      { id: newGroupId(), name, announcement: body.announcement ?? false, confidential: body.confidential ?? false,
         scimGroupId: body.scimGroupId ?? null, createdAt: now, createdBy: userId },
       [{ userId, role: 'owner', viaScim: false }, ...others.map((u) => ({ userId: u, role: 'member' as const, viaScim: false }))],
     );
@@ -111,13 +113,14 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   app.patch('/v1/groups/:id', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: UpdateGroupRequest, response: replies({ 200: GroupInfo }) } }, async (req) => {
     const l = await load(req, req.params.id);
     requireManager(l);
-    const { scimGroupId, name, ...flags } = req.body;
+    const { scimGroupId, name: rawName, ...flags } = req.body;
+    const name = rawName === undefined ? undefined : cleanName(rawName, 'The group name', GROUP_LIMITS.nameChars);
     if (scimGroupId !== undefined) {
       if (!l.caller.orgAdmin) throw forbidden('Only organization administrators may link a group to the directory.');
       if (scimGroupId !== null) await requireScimGroup(scimGroupId);
     }
     await ctx.store.groups.update(l.group.id, {
-      ...flags, ...(name !== undefined ? { name: name.trim() } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}),
+      ...flags, ...(name !== undefined ? { name } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}),
     }, l.caller.userId, ctx.now());
     await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
