@@ -14,7 +14,7 @@ import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
 import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/wire/schemas.ts';
 import { encodeBase64 } from './base64.ts';
-import type { NewEnvelope, ServerStore, StoredEnvelope } from './store/types.ts';
+import type { NewEnvelope, SendOnce, ServerStore, StoredEnvelope } from './store/types.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
 
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
@@ -54,8 +54,12 @@ export function toIncoming(e: StoredEnvelope): IncomingEnvelope {
   return {
     id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
     content: encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
+    ...(e.aboutGroup ? { aboutGroup: e.aboutGroup } : {}),
   };
 }
+
+/** What storing one send came to: its envelopes, or — a retry of a send with the same sendId — the first one's timestamp. */
+export type StoreResult = { stored: StoredEnvelope[] } | { duplicateOf: number };
 
 class Connection {
   #lastSentId = 0;
@@ -190,7 +194,7 @@ export class DeliveryHub {
   /** Acked envelopes not yet deleted: deleted together, one transaction per turn of the event loop. */
   #acked: { userId: string; deviceId: number; id: number }[] = [];
   /** Sends waiting for the next group commit. */
-  #toStore: { envelopes: NewEnvelope[]; resolve: (s: StoredEnvelope[]) => void; reject: (e: unknown) => void }[] = [];
+  #toStore: { envelopes: NewEnvelope[]; send: SendOnce | undefined; resolve: (r: StoreResult) => void; reject: (e: unknown) => void }[] = [];
   #stopped = false;
 
   constructor(private readonly store: ServerStore, private readonly log: FastifyBaseLogger, opts: HubOptions = {}) {
@@ -309,9 +313,22 @@ export class DeliveryHub {
    * most of a send's database time was. Each send keeps its own savepoint, so one failing fails only itself.
    */
   storeEnvelopes(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
-    if (!this.#groupCommit) return this.store.envelopes.store(envelopes);
+    return this.#queue(envelopes, undefined).then((r) => ('stored' in r ? r.stored : []));
+  }
+
+  /** storeEnvelopes for a send with a client sendId (EnvelopeStore.storeOnce): a retry stores nothing and says so. */
+  storeSend(envelopes: NewEnvelope[], send: SendOnce): Promise<StoreResult> {
+    return this.#queue(envelopes, send);
+  }
+
+  #storeOne(envelopes: NewEnvelope[], send: SendOnce | undefined): Promise<StoreResult> {
+    return send ? this.store.envelopes.storeOnce(envelopes, send) : this.store.envelopes.store(envelopes).then((stored) => ({ stored }));
+  }
+
+  #queue(envelopes: NewEnvelope[], send: SendOnce | undefined): Promise<StoreResult> {
+    if (!this.#groupCommit) return this.#storeOne(envelopes, send);
     return new Promise((resolve, reject) => {
-      this.#toStore.push({ envelopes, resolve, reject });
+      this.#toStore.push({ envelopes, send, resolve, reject });
       if (this.#toStore.length === 1) setImmediate(() => void this.#commit());
     });
   }
@@ -319,11 +336,11 @@ export class DeliveryHub {
   async #commit(): Promise<void> {
     const batch = this.#toStore;
     this.#toStore = [];
-    const results: ({ ok: StoredEnvelope[] } | { err: unknown })[] = [];
+    const results: ({ ok: StoreResult } | { err: unknown })[] = [];
     try {
       await this.store.transaction(async () => {
         for (const b of batch) {
-          try { results.push({ ok: await this.store.envelopes.store(b.envelopes) }); } catch (err) { results.push({ err }); }
+          try { results.push({ ok: await this.#storeOne(b.envelopes, b.send) }); } catch (err) { results.push({ err }); }
         }
       });
     } catch (err) {

@@ -10,7 +10,8 @@ const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
 
 export async function checkFanout(
   store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
-  groupId?: string,
+  /** What the server stamps on the envelopes after its own checks: the group relayed for, or the group a 1:1 send is about. */
+  stamp: { groupId?: string; aboutGroup?: string } = {},
 ): Promise<NewEnvelope[]> {
   const contents = envelopes.map((e, i) => {
     const bytes = decodeBase64(e.content);
@@ -46,6 +47,7 @@ export async function checkFanout(
   }
   return envelopes.map((e, i) => ({
     destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId,
-    type: e.type, content: contents[i]!, serverTimestamp, ...(groupId ? { groupId } : {}),
+    type: e.type, content: contents[i]!, serverTimestamp,
+    ...(stamp.groupId ? { groupId: stamp.groupId } : {}), ...(stamp.aboutGroup ? { aboutGroup: stamp.aboutGroup } : {}),
   }));
 }

@@ -28,7 +28,7 @@
 //   GET    /v1/admin/groups                 → AdminGroupList (org admins only: every group of the org; 403 forbidden)
 //   GET    /v1/admin/directory-groups       → DirectoryGroupList (org admins only: SCIM groups a group can follow)
 import { Type, type Static } from 'typebox';
-import { OutgoingEnvelope, UserId } from './schemas.ts';
+import { OutgoingEnvelope, SendId, UserId } from './schemas.ts';
 
 export const GROUP_LIMITS = {
   /** One group send carries one envelope per device of every recipient: members × devices. */
@@ -187,5 +187,7 @@ export type GroupEvents = Static<typeof GroupEvents>;
  */
 export const GroupSendRequest = Type.Object({
   envelopes: Type.Array(OutgoingEnvelope, { maxItems: GROUP_LIMITS.envelopesPerSend }),
+  /** Optional: makes the send idempotent, as for 1:1 sends (SendId). */
+  sendId: Type.Optional(SendId),
 }, { additionalProperties: false });
 export type GroupSendRequest = Static<typeof GroupSendRequest>;

@@ -110,6 +110,17 @@ export const RegisterDeviceResponse = Type.Object({
 });
 export type RegisterDeviceResponse = Static<typeof RegisterDeviceResponse>;
 
+/**
+ * POST /v1/devices/me/claims: a fresh ID token of the device's own user (nonce-bound from POST
+ * /v1/devices/nonce, or a nonce-less device-grant token, used once — as at registration) renews the profile and
+ * the groups claim without a new device. Admin rights from the groups claim need one every 12 hours (403
+ * admin_reauth_required). Answers WhoAmI; 403 forbidden for another person's token.
+ */
+export const RefreshClaimsRequest = Type.Object({
+  idToken: Type.String({ minLength: 10, maxLength: LIMITS.idTokenChars }),
+}, { additionalProperties: false });
+export type RefreshClaimsRequest = Static<typeof RefreshClaimsRequest>;
+
 export const WhoAmI = Type.Object({
   userId: UserId,
   deviceId: DeviceId,
@@ -197,12 +208,27 @@ export const OutgoingEnvelope = Type.Object({
 export type OutgoingEnvelope = Static<typeof OutgoingEnvelope>;
 
 /**
+ * A client's id for one send (16–64 base64url characters, random): a retry with the same id — after a lost
+ * response, even re-encrypted — is answered with the first send's result and stored nothing (kept 2 hours).
+ */
+export const SendId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
+
+/**
  * One request carries one envelope for every device of the recipient and every other device of the
  * sender. A missing or extra device → 409 MismatchedDevices; a stale registrationId → 410 StaleDevices.
  */
 export const SendRequest = Type.Object({
   recipient: UserId,
   envelopes: Type.Array(OutgoingEnvelope, { minItems: 1, maxItems: LIMITS.envelopesPerSend }),
+  /** Optional: makes the send idempotent (see SendId). */
+  sendId: Type.Optional(SendId),
+  /**
+   * Optional: this 1:1 send concerns a group (a delivery receipt for a group message). The server checks that
+   * sender and recipient are both members (in a confidential group, one of them an admin; else 403
+   * not_a_member) and stamps `aboutGroup` on the envelopes, which the recipient compares with the group its
+   * payload names. Never makes the send a group message (`group` stays unset).
+   */
+  aboutGroup: Type.Optional(Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' })),
 }, { additionalProperties: false });
 export type SendRequest = Static<typeof SendRequest>;
 
@@ -237,6 +263,8 @@ export const IncomingEnvelope = Type.Object({
    * ciphertext equals this: nobody can slip a message into a group through a 1:1 send.
    */
   group: Type.Optional(Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' })),
+  /** Set by the server on a 1:1 send about this group (SendRequest.aboutGroup), after its membership check. */
+  aboutGroup: Type.Optional(Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' })),
 });
 export type IncomingEnvelope = Static<typeof IncomingEnvelope>;
 

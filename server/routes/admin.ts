@@ -1,5 +1,5 @@
-// The admin API: org admins (the IdP groups claim, as of their latest registration, contains the admin
-// group) list users and devices, wipe or revoke devices, and read the audit log.
+// The admin API: org admins (server/identity/admin.ts: the SCIM admin group, or a fresh groups claim) list users
+// and devices, wipe or revoke devices, and read the audit log.
 //   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
 //   GET  /v1/admin/groups (every group of the org; contract in common/wire/groups.ts)
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
@@ -13,6 +13,7 @@ import { ApiError, forbidden, unknownDevice, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+import { orgAdminResolver, orgAdminState } from '../identity/admin.ts';
 
 const DEFAULT_AUDIT_LIMIT = 100;
 const MAX_AUDIT_LIMIT = 1000;
@@ -74,12 +75,14 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   /** onRequest, like authentication, so that non-admins get 403 whatever they send. */
   async function requireAdmin(req: FastifyRequest): Promise<void> {
     const user = await ctx.store.users.get(authOf(req).userId);
-    if (!user || !user.groups.includes(ctx.adminGroup)) throw forbidden();
+    const state = user ? await orgAdminState(ctx, user) : 'no';
+    if (state === 'stale') throw new ApiError('admin_reauth_required');
+    if (state !== 'admin') throw forbidden();
   }
   const admin = { onRequest: [ctx.authenticate, requireAdmin] };
 
-  const adminUser = (user: UserRecord, devices: DeviceRecord[], provisioning: AdminUser['provisioning']): AdminUser => ({
-    userId: user.userId, email: user.email, name: user.name, orgAdmin: user.groups.includes(ctx.adminGroup), provisioning,
+  const adminUser = (user: UserRecord, devices: DeviceRecord[], provisioning: AdminUser['provisioning'], orgAdmin: boolean): AdminUser => ({
+    userId: user.userId, email: user.email, name: user.name, orgAdmin, provisioning,
     devices: devices.map((d) => ({
       id: `${d.userId}.${d.deviceId}`, deviceId: d.deviceId, name: d.name, state: d.state, createdAt: d.createdAt, lastSeen: d.lastSeen,
     })),
@@ -88,7 +91,12 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   app.get('/v1/admin/users', { ...admin, schema: { querystring: AdminUsersQuery, response: replies({ 200: AdminUsersResponse }) } }, async (req) => {
     const rows = await ctx.store.users.listWithDevices(req.query.email);
     const states = await ctx.store.users.provisioningStates();
-    return { users: rows.map(({ user, devices }) => adminUser(user, devices, states.get(user.userId) ?? 'just-in-time')) };
+    const adminOf = await orgAdminResolver(ctx);
+    const users: AdminUser[] = [];
+    for (const { user, devices } of rows) {
+      users.push(adminUser(user, devices, states.get(user.userId) ?? 'just-in-time', (await adminOf(user)) !== 'no'));
+    }
+    return { users };
   });
 
   app.get('/v1/admin/groups', { ...admin, schema: { querystring: NoQuery, response: replies({ 200: AdminGroupList }) } }, async (req): Promise<AdminGroupList> => {

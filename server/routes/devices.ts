@@ -17,6 +17,8 @@ import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
 import { rateLimited } from '../limits/limiter.ts';
 import { cleanName } from '../text.ts';
+import { orgAdminState } from '../identity/admin.ts';
+import { claimRoutes } from './claims.ts';
 import { applyLifecycleAction } from './admin.ts';
 import type { DeviceRecord } from '../store/types.ts';
 
@@ -93,7 +95,7 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     req.log.info({ userId: user.userId, deviceId: device.deviceId }, 'device registered');
     return {
       userId: user.userId, deviceId: device.deviceId, credential: formatCredential(user.userId, device.deviceId, secret),
-      email: user.email, name: user.name, orgAdmin: groups.includes(ctx.adminGroup),
+      email: user.email, name: user.name, orgAdmin: (await orgAdminState(ctx, user)) !== 'no',
       leasePublicKey: ctx.leaseKey.publicKey,
       offlineLockHours: ctx.offlinePolicy.offlineLockHours,
       offlineWipeDays: ctx.offlinePolicy.offlineWipeDays,
@@ -107,9 +109,11 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     const user = await ctx.store.users.get(userId);
     if (!user) throw unauthorized('The user of this credential no longer exists.');
     return {
-      userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: user.groups.includes(ctx.adminGroup),
+      userId, deviceId, email: user.email, name: user.name, issuer: user.issuer, orgAdmin: (await orgAdminState(ctx, user)) !== 'no',
     };
   });
+
+  claimRoutes(app, ctx, { linkClaim });
 
   ownDeviceRoutes(app, ctx);
 }

@@ -14,8 +14,10 @@ import type { App, AppContext } from '../context.ts';
 import { NoBody, replies } from '../responses.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
 import { checkFanout } from '../fanout.ts';
+import { SEND_ID_TTL_MS } from './messages.ts';
 import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
 import { cleanName } from '../text.ts';
+import { orgAdminState } from '../identity/admin.ts';
 
 const newGroupId = () => `g_${randomBytes(16).toString('base64url')}`;
 
@@ -32,8 +34,9 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   const auth = { onRequest: ctx.authenticate };
 
   async function isOrgAdmin(userId: string): Promise<boolean> {
+    // Org-admin powers over groups need the rights to be current (a stale claim counts as none here).
     const user = await ctx.store.users.get(userId);
-    return Boolean(user && user.groups.includes(ctx.adminGroup));
+    return Boolean(user && (await orgAdminState(ctx, user)) === 'admin');
   }
 
   /** A user who may join: exists and is not deactivated. */
@@ -190,9 +193,21 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const l = await load(req, req.params.id, { membersOnly: true });
     const sender = l.caller.member!;
     if (!canPost(l.group, l.caller)) throw new ApiError('announcement_only');
+    const me = authOf(req);
+    const { sendId } = req.body;
+    // A retry of a send that was accepted (its response lost) gets the same answer, whatever changed since.
+    const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(me.userId, me.deviceId, sendId, ctx.now());
+    if (earlier !== undefined) return { serverTimestamp: earlier };
     const serverTimestamp = ctx.now();
-    const toStore = await checkFanout(ctx.store, authOf(req), recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, l.group.id);
-    await ctx.store.envelopes.store(toStore);
+    const toStore = await checkFanout(ctx.store, me, recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, { groupId: l.group.id });
+    if (sendId === undefined) {
+      await ctx.store.envelopes.store(toStore);
+    } else {
+      const r = await ctx.store.envelopes.storeOnce(toStore, {
+        userId: me.userId, deviceId: me.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
+      });
+      if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
+    }
     ctx.hub.notify(req.body.envelopes);
     return { serverTimestamp };
   });

@@ -1,11 +1,34 @@
 // Fan-out sending: one request carries one envelope per device of the recipient and per other
 // device of the sender, so the server never has to guess who should receive what.
+// Optional `sendId`: a retry of an accepted send (its response lost) is answered with the first result and stores
+// nothing. Optional `aboutGroup` (a delivery receipt for a group message): stamped after checking both ends are in
+// the group, so the recipient can hold the receipt's group against something the sender could not forge.
 import { DeviceMismatch, NoQuery, SendRequest, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
-import { unknownUser } from '../errors.ts';
+import { ApiError, unknownUser } from '../errors.ts';
 import { checkFanout } from '../fanout.ts';
+import { isGroupAdmin } from '../groups/policy.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+
+/** How long a sendId is remembered: retries come within minutes; older duplicates are caught by the receiver's message ids. */
+export const SEND_ID_TTL_MS = 2 * 3_600_000;
+
+/**
+ * `aboutGroup`: sender and recipient are both members; in a confidential group one of them is an admin (posts and
+ * receipts only ever run between a member and the admins there, and plain members must not learn of each other).
+ * One answer for every refusal, so it reveals nothing about who else is in the group.
+ */
+async function requirePairInGroup(ctx: AppContext, groupId: string, sender: string, recipient: string): Promise<void> {
+  const refuse = () => new ApiError('not_a_member', 'aboutGroup: you and the recipient must both be members of that group.');
+  const group = await ctx.store.groups.get(groupId);
+  if (!group) throw refuse();
+  const members = await ctx.store.groups.members(groupId);
+  const a = members.find((m) => m.userId === sender);
+  const b = members.find((m) => m.userId === recipient);
+  if (!a || !b) throw refuse();
+  if (group.confidential && !isGroupAdmin(a.role) && !isGroupAdmin(b.role) && sender !== recipient) throw refuse();
+}
 
 export function messageRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/messages', {
@@ -13,13 +36,25 @@ export function messageRoutes(app: App, ctx: AppContext): void {
     schema: { querystring: NoQuery, body: SendRequest, response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }) },
   }, async (req) => {
     const sender = authOf(req);
-    const { recipient, envelopes } = req.body;
+    const { recipient, envelopes, sendId, aboutGroup } = req.body;
+    // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
+    const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
+    if (earlier !== undefined) return { serverTimestamp: earlier };
     if (!(await ctx.store.users.get(recipient))) throw unknownUser();
+    if (aboutGroup !== undefined) await requirePairInGroup(ctx, aboutGroup, sender.userId, recipient);
 
     // Expected: every active device of the recipient and of the sender, except the sending device.
     const serverTimestamp = ctx.now();
-    const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp);
-    await ctx.hub.storeEnvelopes(toStore);
+    const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {});
+    if (sendId === undefined) {
+      await ctx.hub.storeEnvelopes(toStore);
+    } else {
+      const r = await ctx.hub.storeSend(toStore, {
+        userId: sender.userId, deviceId: sender.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
+      });
+      // A concurrent duplicate got there first: its answer, and nothing stored or notified twice.
+      if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
+    }
     ctx.hub.notify(envelopes);
     return { serverTimestamp };
   });

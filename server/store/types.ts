@@ -11,6 +11,8 @@ export interface UserRecord {
   email: string;
   name: string;
   groups: string[];
+  /** When `groups` was last taken from a sign-in (admin rights need a recent one); absent = unknown. */
+  groupsAt?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -91,6 +93,19 @@ export interface NewEnvelope {
   serverTimestamp: number;
   /** Relayed for this group (POST /v1/groups/:id/messages); absent for 1:1 sends. */
   groupId?: string;
+  /** A 1:1 send about this group (a delivery receipt), after the server checked both ends are members. */
+  aboutGroup?: string;
+}
+
+/** A send that carried a client sendId: stored at most once per (device, sendId) while the record lives. */
+export interface SendOnce {
+  userId: string;
+  deviceId: number;
+  sendId: string;
+  serverTimestamp: number;
+  /** The record is forgotten after this. */
+  expiresAt: number;
+  now: number;
 }
 
 export interface StoredEnvelope extends NewEnvelope { id: number }
@@ -289,6 +304,13 @@ export interface EnvelopeStore {
   after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes the envelope only if it is addressed to this device. */
   delete(userId: string, deviceId: number, id: number): Promise<boolean>;
+  /** The serverTimestamp of an earlier accepted send of this device with this sendId (not yet expired). */
+  findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined>;
+  /**
+   * `store` and a record of the send, in one transaction — unless the device already has an unexpired send
+   * with this sendId: then nothing is stored and the earlier serverTimestamp comes back. Sweeps expired records.
+   */
+  storeOnce(envelopes: NewEnvelope[], send: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }>;
 }
 
 export interface AuditStore {

@@ -96,7 +96,9 @@ test('a database older than the migrations table (user_version 3, before SCIM) m
   // Turn it into what an old server at version 3 left: no SCIM tables, no groups, no migrations table.
   const db = new Database(join(first.dataDir, DB_FILE));
   db.exec(`DROP TABLE schema_migrations; DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users;
-    DROP TABLE chat_group_events; DROP TABLE chat_group_members; DROP TABLE chat_groups; ALTER TABLE envelopes DROP COLUMN group_id;`);
+    DROP TABLE chat_group_events; DROP TABLE chat_group_members; DROP TABLE chat_groups; ALTER TABLE envelopes DROP COLUMN group_id;
+    ALTER TABLE devices DROP COLUMN platform; ALTER TABLE users DROP COLUMN groups_at; ALTER TABLE envelopes DROP COLUMN about_group;
+    DROP TABLE sends; DROP INDEX registration_nonces_expiry;`);
   db.pragma('user_version = 3');
   db.close();
   const s = await startTestServer({ dataDir: first.dataDir, scimToken: TOKEN });

@@ -1,5 +1,5 @@
 // The relay queue: envelopes wait here until their device acknowledges them.
-import type { EnvelopeStore, NewEnvelope, StoredEnvelope } from '../types.ts';
+import type { EnvelopeStore, NewEnvelope, SendOnce, StoredEnvelope } from '../types.ts';
 import { bytes, num, str, type Row, type Sql } from './sql.ts';
 
 function toEnvelope(r: Row): StoredEnvelope {
@@ -7,29 +7,67 @@ function toEnvelope(r: Row): StoredEnvelope {
     id: num(r.id), destUser: str(r.dest_user), destDevice: num(r.dest_device), sourceUser: str(r.source_user),
     sourceDevice: num(r.source_device), type: num(r.type) === 3 ? 3 : 1, content: bytes(r.content),
     serverTimestamp: num(r.server_timestamp), ...(r.group_id == null ? {} : { groupId: str(r.group_id) }),
+    ...(r.about_group == null ? {} : { aboutGroup: str(r.about_group) }),
   };
 }
 
+/** Expired send records are swept at most this often (a DELETE per send would be a write per send). */
+const SWEEP_MS = 60_000;
+
 export class SqliteEnvelopeStore implements EnvelopeStore {
+  #sweptAt = 0;
+
   constructor(private readonly q: Sql) {}
 
   store(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
+    return this.q.write(() => this.#insert(envelopes));
+  }
+
+  #insert(envelopes: NewEnvelope[]): StoredEnvelope[] {
+    const stored: StoredEnvelope[] = [];
+    for (const e of envelopes) {
+      // Nothing is queued for a device that was wiped or revoked after the sender's device check.
+      const { changes, lastInsertRowid } = this.q.run(
+        `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group)
+         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts, $groupId, $aboutGroup
+         WHERE NOT EXISTS (SELECT 1 FROM devices WHERE user_id = $destUser AND device_id = $destDevice AND state != 'active')`,
+        {
+          destUser: e.destUser, destDevice: e.destDevice, sourceUser: e.sourceUser, sourceDevice: e.sourceDevice,
+          type: e.type, content: e.content, ts: e.serverTimestamp, groupId: e.groupId ?? null, aboutGroup: e.aboutGroup ?? null,
+        },
+      );
+      if (changes === 1) stored.push({ ...e, id: Number(lastInsertRowid) });
+    }
+    return stored;
+  }
+
+  findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined> {
+    return this.q.plain(() => {
+      const r = this.q.get(
+        'SELECT server_timestamp FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId AND expires_at > $now',
+        { userId, deviceId, sendId, now },
+      );
+      return r ? num(r.server_timestamp) : undefined;
+    });
+  }
+
+  storeOnce(envelopes: NewEnvelope[], s: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }> {
     return this.q.write(() => {
-      const stored: StoredEnvelope[] = [];
-      for (const e of envelopes) {
-        // Nothing is queued for a device that was wiped or revoked after the sender's device check.
-        const { changes, lastInsertRowid } = this.q.run(
-          `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id)
-           SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts, $groupId
-           WHERE NOT EXISTS (SELECT 1 FROM devices WHERE user_id = $destUser AND device_id = $destDevice AND state != 'active')`,
-          {
-            destUser: e.destUser, destDevice: e.destDevice, sourceUser: e.sourceUser, sourceDevice: e.sourceDevice,
-            type: e.type, content: e.content, ts: e.serverTimestamp, groupId: e.groupId ?? null,
-          },
-        );
-        if (changes === 1) stored.push({ ...e, id: Number(lastInsertRowid) });
+      if (s.now - this.#sweptAt > SWEEP_MS) {
+        this.q.run('DELETE FROM sends WHERE expires_at <= $now', { now: s.now });
+        this.#sweptAt = s.now;
       }
-      return stored;
+      const key = { userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
+      const earlier = this.q.get(
+        'SELECT server_timestamp, expires_at FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
+      );
+      if (earlier && num(earlier.expires_at) > s.now) return { duplicateOf: num(earlier.server_timestamp) };
+      this.q.run(
+        `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt)
+         ON CONFLICT (user_id, device_id, send_id) DO UPDATE SET server_timestamp = excluded.server_timestamp, expires_at = excluded.expires_at`,
+        { ...key, ts: s.serverTimestamp, expiresAt: s.expiresAt },
+      );
+      return { stored: this.#insert(envelopes) };
     });
   }
 

@@ -8,7 +8,8 @@ import { num, str, type Row, type Sql } from './sql.ts';
 function toUser(r: Row): UserRecord {
   return {
     userId: str(r.user_id), issuer: str(r.issuer), sub: str(r.sub), email: str(r.email), name: str(r.name),
-    groups: JSON.parse(str(r.groups_json)) as string[], createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+    groups: JSON.parse(str(r.groups_json)) as string[], ...(r.groups_at == null ? {} : { groupsAt: num(r.groups_at) }),
+    createdAt: num(r.created_at), updatedAt: num(r.updated_at),
   };
 }
 
@@ -35,8 +36,8 @@ export class SqliteUserStore implements UserStore {
     return this.q.write(() => {
       const userId = `u_${randomBytes(16).toString('base64url')}`;
       this.q.run(
-        `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, created_at, updated_at)
-         VALUES ($userId, $issuer, $sub, $email, $name, $groups, $now, $now)`,
+        `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, groups_at, created_at, updated_at)
+         VALUES ($userId, $issuer, $sub, $email, $name, $groups, $now, $now, $now)`,
         { userId, issuer: u.issuer, sub: u.sub, email: u.email, name: u.name, groups: JSON.stringify(u.groups), now },
       );
       return this.#get(userId)!;
@@ -49,7 +50,7 @@ export class SqliteUserStore implements UserStore {
         this.q.run('UPDATE users SET email = $email, name = $name, updated_at = $now WHERE user_id = $userId',
           { email: p.email, name: p.name, now, userId });
       } else {
-        this.q.run('UPDATE users SET email = $email, name = $name, groups_json = $groups, updated_at = $now WHERE user_id = $userId',
+        this.q.run('UPDATE users SET email = $email, name = $name, groups_json = $groups, groups_at = $now, updated_at = $now WHERE user_id = $userId',
           { email: p.email, name: p.name, groups: JSON.stringify(p.groups), now, userId });
       }
     });
