@@ -7,6 +7,7 @@ import { runGroups } from './groups.ts';
 import { runLatency } from './latency.ts';
 import { runProtocol } from './protocol.ts';
 import { runRelay } from './relay.ts';
+import { runRelayCluster } from './relay-cluster.ts';
 import { runStore } from './store.ts';
 import { runUi } from './ui.ts';
 import { runWipeLaunch } from './wipe.ts';
@@ -26,6 +27,7 @@ const SECTIONS: Section[] = [
   { id: 'wipe', title: '5. Remote wipe at launch: crypto-shred and launch-to-wiped (real server, admin API, electron/core/lifecycle/lifecycle.ts)', run: runWipeLaunch },
   { id: 'groups', title: '6. One message to groups of 10, 100 and 1,000 members: sender encrypt and server fan-out (real server, pairwise Signal fan-out)', run: runGroups },
   { id: 'relay', title: '7. Relay under load: many senders → many online receivers over real WebSockets, latency at 1,000 messages/s, 10,000 idle devices (parley-server in its own process)', run: runRelay },
+  { id: 'relay-cluster', title: '8. Relay scaled out: one node on SQLite, one and two nodes on PostgreSQL + NATS (real parley-server processes, half the envelopes crossing nodes)', run: runRelayCluster },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
