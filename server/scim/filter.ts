@@ -1,6 +1,7 @@
-// List filters: what Entra ID and Okta send (`userName eq "…"`, `externalId eq "…"`, `displayName eq "…"`),
-// parsed with scim2-parse-filter into an AST, then accepted only if it is ONE `eq` comparison of a supported
-// attribute with a string. Anything else (other operators, `and`/`or`, unknown attributes, non-string values,
+// List filters: what Entra ID and Okta send (`userName eq "…"`, `externalId eq "…"`, `displayName eq "…"`,
+// and — when an Entra admin matches users on the work email — `emails[type eq "work"].value eq "…"`, which is
+// taken as an email match), parsed with scim2-parse-filter into an AST, then accepted only if it is ONE `eq`
+// comparison of a supported attribute with a string. Anything else (other operators, `and`/`or`, unknown attributes, non-string values,
 // text the parser rejects) is 400 invalidFilter. The value only ever reaches SQL as a bound parameter.
 import { parse } from 'scim2-parse-filter';
 import { URN } from '../../common/wire/scim.ts';
@@ -25,6 +26,12 @@ export function parseListFilter(kind: Kind, text: string | undefined): ListFilte
     ast = parse(text);
   } catch {
     throw invalid();
+  }
+  // Entra's `emails[type eq "work"].value eq "x"` parses as (emails[type eq "work"]) and (emails.value eq "x").
+  if (kind === 'User' && ast.op === 'and' && ast.filters.length === 2) {
+    const [sel, cmp] = ast.filters;
+    if (sel?.op === '[]' && sel.attrPath.toLowerCase() === 'emails' && sel.valFilter.op === 'eq' && sel.valFilter.attrPath.toLowerCase() === 'type'
+      && cmp?.op === 'eq' && cmp.attrPath.toLowerCase() === 'emails.value') ast = cmp;
   }
   if (ast.op !== 'eq' || !('compValue' in ast) || typeof ast.compValue !== 'string') throw invalid();
   let path = ast.attrPath;

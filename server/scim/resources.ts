@@ -6,7 +6,7 @@ import { scimPatch, ScimError as PatchLibError, type ScimPatchOperation, type Sc
 import { SCIM_LIMITS, URN, type ScimGroup, type ScimUser } from '../../common/wire/scim.ts';
 import type { ScimGroupRow, ScimGroupWrite, ScimUserRow, ScimUserWrite } from '../store/types.ts';
 import { badRequest } from './errors.ts';
-import { canonicalPath, conformResource, type Kind } from './schema.ts';
+import { canonicalPath, conformResource, isUnknownExtension, type Kind } from './schema.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -129,6 +129,7 @@ export function normalizePatch(kind: Kind, body: unknown): ScimPatchOperation[] 
     const name = op.toLowerCase() as 'add' | 'remove' | 'replace';
     if (path !== undefined && path !== null && typeof path !== 'string') throw badRequest('invalidPath', `Operations[${i}].path must be a string.`);
     if (typeof path === 'string' && path.trim() !== '') {
+      if (isUnknownExtension(kind, path.trim())) return; // an extension we do not store: nothing to change
       const p = canonicalPath(kind, path.trim());
       if (name !== 'remove' && !hasValue) throw badRequest('invalidSyntax', `Operations[${i}] needs a value.`);
       if (name === 'remove' && p === 'members' && hasValue) {
@@ -147,6 +148,7 @@ export function normalizePatch(kind: Kind, body: unknown): ScimPatchOperation[] 
     for (const [k, v] of Object.entries(value)) {
       const lower = k.toLowerCase();
       if (lower === 'id' || lower === 'meta' || lower === 'schemas') continue; // read-only (Entra sends the group id)
+      if (isUnknownExtension(kind, k)) continue; // an extension we do not store
       if (kind === 'User' && lower === URN.enterpriseUser.toLowerCase()) {
         if (!isObject(v)) throw badRequest('invalidValue', `"${URN.enterpriseUser}" must be an object.`);
         for (const [sub, sv] of Object.entries(v)) out.push({ op: name, path: canonicalPath(kind, `${URN.enterpriseUser}:${sub}`), value: sv });

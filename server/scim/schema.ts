@@ -2,6 +2,9 @@
 // extension), used three ways: served by GET /Schemas, to validate and canonicalize request bodies strictly
 // (attribute names are case-insensitive; unknown attributes and wrong types are refused), and to check PATCH
 // paths before anything touches a resource (so a path like "__proto__.x" never reaches the patch library).
+// Schemas this server does not know are another matter (finding 11): IdPs name their own (Entra's Create Group
+// carries ".../ADSCIM/2.0/Group") and admins map custom extensions, so an unknown schema URI in `schemas`, an
+// attribute block under an unknown extension URN, and a PATCH path into one are ignored, never refused.
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter';
 import { SCIM_LIMITS, URN } from '../../common/wire/scim.ts';
 import { badRequest } from './errors.ts';
@@ -85,6 +88,19 @@ function lookup(defs: AttrDef[], name: string): AttrDef | undefined {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A schema URI (RFC 7643 §3: a URN, though some IdPs use URLs) rather than an attribute name. */
+const isSchemaUri = (s: string) => /^(urn:|https?:\/\/)/i.test(s);
+
+/**
+ * A PATCH path or attribute key under a schema URI this server does not know (a custom extension): the caller
+ * drops it. Paths under the core or the enterprise URN are not this.
+ */
+export function isUnknownExtension(kind: Kind, pathOrKey: string): boolean {
+  if (!isSchemaUri(pathOrKey)) return false;
+  const lower = pathOrKey.toLowerCase();
+  return !schemaDefs(kind).some(({ urn }) => lower === urn.toLowerCase() || lower.startsWith(`${urn.toLowerCase()}:`));
+}
+
 function conformValue(def: AttrDef, value: unknown, where: string): unknown {
   if (def.multiValued) {
     if (!Array.isArray(value)) throw badRequest('invalidValue', `"${where}" must be an array.`);
@@ -150,15 +166,12 @@ interface Conformed {
 export function conformResource(kind: Kind, input: unknown): Conformed {
   if (!isObject(input)) throw badRequest('invalidSyntax', 'The request body must be a JSON object.');
   const core = kind === 'User' ? URN.user : URN.group;
-  const allowed = kind === 'User' ? [URN.user, URN.enterpriseUser] : [URN.group];
   const schemasKey = Object.keys(input).find((k) => k.toLowerCase() === 'schemas');
   const schemas = schemasKey === undefined ? undefined : input[schemasKey];
   if (!Array.isArray(schemas) || schemas.some((x) => typeof x !== 'string')) {
     throw badRequest('invalidSyntax', '"schemas" must be an array of schema URNs.');
   }
-  for (const urn of schemas as string[]) {
-    if (!allowed.some((a) => a.toLowerCase() === urn.toLowerCase())) throw badRequest('invalidValue', `Unsupported schema "${urn}".`);
-  }
+  // Other schema URIs than ours are fine: what they describe is ignored below.
   if (!(schemas as string[]).some((u) => u.toLowerCase() === core.toLowerCase())) throw badRequest('invalidValue', `"schemas" must contain "${core}".`);
 
   const coreInput: Record<string, unknown> = {};
@@ -172,6 +185,7 @@ export function conformResource(kind: Kind, input: unknown): Conformed {
       extension = conformObject(ENTERPRISE_ATTRIBUTES, value, URN.enterpriseUser, false);
       continue;
     }
+    if (isUnknownExtension(kind, key)) continue; // an extension we do not know: not stored
     if (lower === 'externalid') {
       if (value === null) continue;
       if (typeof value !== 'string' || value.length === 0 || value.length > 1024) throw badRequest('invalidValue', '"externalId" must be a non-empty string.');
