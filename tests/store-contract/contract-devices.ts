@@ -126,6 +126,28 @@ export function devicesContract(b: Backend): void {
     assert.deepEqual(await s.envelopes.store([]), []);
   });
 
+  it('envelopes: aboutGroup is kept; storeOnce stores a send once per device and sendId until its record expires', async () => {
+    const s = await b.fresh();
+    const { user: a, device: ad } = await activeUser(s, 'a');
+    const { user: bu, device: bd } = await activeUser(s, 'b');
+    const from = { userId: a.userId, deviceId: ad.deviceId };
+    const receipt = { ...envelopeTo(bu.userId, bd.deviceId, from, 1), aboutGroup: 'g_about' };
+    const send = (ts: number, now: number) => ({ userId: a.userId, deviceId: ad.deviceId, sendId: 'send-1', serverTimestamp: ts, expiresAt: now + 100, now });
+    assert.equal(await s.envelopes.findSend(a.userId, ad.deviceId, 'send-1', 10), undefined);
+    const first = await s.envelopes.storeOnce([receipt], send(1000, 10));
+    assert.ok('stored' in first && first.stored.length === 1 && first.stored[0]!.aboutGroup === 'g_about');
+    assert.equal((await s.envelopes.after(bu.userId, bd.deviceId, 0, 10))[0]!.aboutGroup, 'g_about');
+    assert.equal(await s.envelopes.findSend(a.userId, ad.deviceId, 'send-1', 20), 1000);
+    assert.deepEqual(await s.envelopes.storeOnce([envelopeTo(bu.userId, bd.deviceId, from, 2)], send(2000, 20)), { duplicateOf: 1000 });
+    assert.equal((await s.envelopes.after(bu.userId, bd.deviceId, 0, 10)).length, 1, 'the retry stored nothing');
+    const other = await s.envelopes.storeOnce([envelopeTo(bu.userId, bd.deviceId, from, 3)], { ...send(3000, 20), sendId: 'send-2' });
+    assert.ok('stored' in other);
+    assert.equal(await s.envelopes.findSend(a.userId, ad.deviceId, 'send-1', 200), undefined, 'expired');
+    const again = await s.envelopes.storeOnce([envelopeTo(bu.userId, bd.deviceId, from, 4)], send(4000, 200));
+    assert.ok('stored' in again && again.stored.length === 1, 'an expired record no longer blocks the sendId');
+    assert.equal(await s.envelopes.findSend(a.userId, ad.deviceId, 'send-1', 210), 4000);
+  });
+
   it('envelopes: nothing is queued for a device that is no longer active', async () => {
     const s = await b.fresh();
     const { user: a, device: ad } = await activeUser(s, 'a');

@@ -42,7 +42,7 @@ export function usersContract(b: Backend): void {
     const s = await b.fresh();
     const u = await s.users.create(claims('alice', { groups: ['g1', 'g2'] }), 10);
     assert.match(u.userId, /^u_[A-Za-z0-9_-]{22}$/);
-    assert.deepEqual(u, { userId: u.userId, issuer: 'https://idp.test', sub: 'alice', email: 'alice@acme.test', name: 'alice', groups: ['g1', 'g2'], createdAt: 10, updatedAt: 10 });
+    assert.deepEqual(u, { userId: u.userId, issuer: 'https://idp.test', sub: 'alice', email: 'alice@acme.test', name: 'alice', groups: ['g1', 'g2'], groupsAt: 10, createdAt: 10, updatedAt: 10 });
     assert.deepEqual(await s.users.get(u.userId), u);
     assert.deepEqual(await s.users.bySubject('https://idp.test', 'alice'), u);
     assert.equal(await s.users.bySubject('https://other.test', 'alice'), undefined);
@@ -50,7 +50,7 @@ export function usersContract(b: Backend): void {
     await s.users.setProfile(u.userId, { email: 'a@acme.test', name: 'Alice' }, 20);
     assert.deepEqual(await s.users.get(u.userId), { ...u, email: 'a@acme.test', name: 'Alice', updatedAt: 20 });
     await s.users.setProfile(u.userId, { email: 'a@acme.test', name: 'Alice', groups: [] }, 30);
-    assert.deepEqual((await s.users.get(u.userId))?.groups, []);
+    assert.deepEqual([(await s.users.get(u.userId))?.groups, (await s.users.get(u.userId))?.groupsAt], [[], 30], 'groups from a sign-in are stamped');
     await assert.rejects(s.users.create(claims('alice'), 40), 'one user per (issuer, sub)');
   });
 

@@ -82,6 +82,22 @@ it('the nonce cap holds when nodes create nonces at once', async () => {
   });
 });
 
+it('a send retried on two nodes at once with the same sendId is stored once', async () => {
+  await nodes(await backend.freshUrl(), 2, async ([a, b]) => {
+    const { user: dest, device: dd } = await activeUser(a!, 'dest');
+    const { user: src, device: sd } = await activeUser(a!, 'src');
+    const from = { userId: src.userId, deviceId: sd.deviceId };
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a! : b!).envelopes.storeOnce(
+      [envelopeTo(dest.userId, dd.deviceId, from, i)],
+      { userId: src.userId, deviceId: sd.deviceId, sendId: 'retry-me', serverTimestamp: 100 + i, expiresAt: 10_000, now: 1 })));
+    const stored = results.filter((r) => 'stored' in r);
+    assert.equal(stored.length, 1);
+    const first = 100 + results.findIndex((r) => 'stored' in r);
+    assert.ok(results.every((r) => 'stored' in r || r.duplicateOf === first), 'every retry answers with the first send');
+    assert.equal((await a!.envelopes.after(dest.userId, dd.deviceId, 0, 100)).length, 1);
+  });
+});
+
 it('one-time prekeys fetched on two nodes at once are each handed out once', async () => {
   await nodes(await backend.freshUrl(), 2, async ([a, b]) => {
     const ids = Array.from({ length: 10 }, (_, i) => i + 1);

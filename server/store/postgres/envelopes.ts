@@ -6,14 +6,18 @@
 // the destination devices' rows (FOR NO KEY UPDATE, in key order: no deadlock between two sends) and takes its
 // ids while holding them until it commits: the sends to one device commit one after the other, in id order.
 // The same lock orders them against a wipe or revocation of that device (devices.ts changeState).
-import type { EnvelopeStore, NewEnvelope, StoredEnvelope } from '../types.ts';
+import type { EnvelopeStore, NewEnvelope, SendOnce, StoredEnvelope } from '../types.ts';
 import { bytes, num, str, type Pg, type Row } from './sql.ts';
+
+/** Expired send records are swept at most this often (a DELETE per send would be a write per send). */
+const SWEEP_MS = 60_000;
 
 function toEnvelope(r: Row): StoredEnvelope {
   return {
     id: num(r.id), destUser: str(r.dest_user), destDevice: num(r.dest_device), sourceUser: str(r.source_user),
     sourceDevice: num(r.source_device), type: num(r.type) === 3 ? 3 : 1, content: bytes(r.content),
     serverTimestamp: num(r.server_timestamp), ...(r.group_id == null ? {} : { groupId: str(r.group_id) }),
+    ...(r.about_group == null ? {} : { aboutGroup: str(r.about_group) }),
   };
 }
 
@@ -22,21 +26,23 @@ function toEnvelope(r: Row): StoredEnvelope {
 // cannot be checked, and is stored for, as on SQLite).
 const STORE = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::smallint[], $6::bytea[], $7::bigint[], $8::text[])
-      WITH ORDINALITY AS t(dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, ord)
+    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::smallint[], $6::bytea[], $7::bigint[], $8::text[], $9::text[])
+      WITH ORDINALITY AS t(dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group, ord)
   ), locked AS MATERIALIZED (
     SELECT d.user_id, d.device_id, d.state FROM devices d
     WHERE (d.user_id, d.device_id) IN (SELECT dest_user, dest_device FROM input)
     ORDER BY d.user_id, d.device_id FOR NO KEY UPDATE OF d
   )
-  INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id)
-  SELECT i.dest_user, i.dest_device, i.source_user, i.source_device, i.type, i.content, i.server_timestamp, i.group_id
+  INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group)
+  SELECT i.dest_user, i.dest_device, i.source_user, i.source_device, i.type, i.content, i.server_timestamp, i.group_id, i.about_group
   FROM input i LEFT JOIN locked l ON l.user_id = i.dest_user AND l.device_id = i.dest_device
   WHERE l.state IS NULL OR l.state = 'active'
   ORDER BY i.ord
   RETURNING id, dest_user, dest_device`;
 
 export class PgEnvelopeStore implements EnvelopeStore {
+  #sweptAt = 0;
+
   constructor(private readonly q: Pg) {}
 
   async store(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
@@ -44,7 +50,7 @@ export class PgEnvelopeStore implements EnvelopeStore {
     const col = <T>(f: (e: NewEnvelope) => T) => envelopes.map(f);
     const rows = await this.q.rows(STORE, [
       col((e) => e.destUser), col((e) => e.destDevice), col((e) => e.sourceUser), col((e) => e.sourceDevice), col((e) => e.type),
-      col((e) => e.content), col((e) => e.serverTimestamp), col((e) => e.groupId ?? null),
+      col((e) => e.content), col((e) => e.serverTimestamp), col((e) => e.groupId ?? null), col((e) => e.aboutGroup ?? null),
     ]);
     // Match ids back to the envelopes: per destination, in order (the rows were inserted in input order).
     const ids = new Map<string, number[]>();
@@ -65,6 +71,36 @@ export class PgEnvelopeStore implements EnvelopeStore {
     return (await this.q.rows(
       'SELECT * FROM envelopes WHERE dest_user = $1 AND dest_device = $2 AND id > $3 ORDER BY id LIMIT $4', [userId, deviceId, afterId, limit],
     )).map(toEnvelope);
+  }
+
+  async findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined> {
+    const r = await this.q.row(
+      'SELECT server_timestamp FROM sends WHERE user_id = $1 AND device_id = $2 AND send_id = $3 AND expires_at > $4', [userId, deviceId, sendId, now]);
+    return r ? num(r.server_timestamp) : undefined;
+  }
+
+  storeOnce(envelopes: NewEnvelope[], s: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }> {
+    return this.q.write(async () => {
+      if (s.now - this.#sweptAt > SWEEP_MS) {
+        this.#sweptAt = s.now;
+        await this.q.run('DELETE FROM sends WHERE expires_at <= $1', [s.now]);
+      }
+      // Claims the sendId (an expired record counts as absent). A concurrent send with the same id, on any node,
+      // waits on this row until we commit, then finds it taken.
+      const claimed = await this.q.row(
+        `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id, device_id, send_id) DO UPDATE SET server_timestamp = excluded.server_timestamp, expires_at = excluded.expires_at
+           WHERE sends.expires_at <= $6
+         RETURNING 1 AS ok`,
+        [s.userId, s.deviceId, s.sendId, s.serverTimestamp, s.expiresAt, s.now],
+      );
+      if (!claimed) {
+        const earlier = await this.q.row('SELECT server_timestamp FROM sends WHERE user_id = $1 AND device_id = $2 AND send_id = $3',
+          [s.userId, s.deviceId, s.sendId]);
+        return { duplicateOf: num(earlier!.server_timestamp) };
+      }
+      return { stored: await this.store(envelopes) };
+    });
   }
 
   async delete(userId: string, deviceId: number, id: number): Promise<boolean> {

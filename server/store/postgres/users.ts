@@ -9,7 +9,8 @@ import { bool, num, str, type Pg, type Row } from './sql.ts';
 export function toUser(r: Row): UserRecord {
   return {
     userId: str(r.user_id), issuer: str(r.issuer), sub: str(r.sub), email: str(r.email), name: str(r.name),
-    groups: JSON.parse(str(r.groups_json)) as string[], createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+    groups: JSON.parse(str(r.groups_json)) as string[], ...(r.groups_at == null ? {} : { groupsAt: num(r.groups_at) }),
+    createdAt: num(r.created_at), updatedAt: num(r.updated_at),
   };
 }
 
@@ -29,8 +30,8 @@ export class PgUserStore implements UserStore {
   async create(u: NewUser, now: number): Promise<UserRecord> {
     const userId = `u_${randomBytes(16).toString('base64url')}`;
     const r = await this.q.row(
-      `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`,
+      `INSERT INTO users (user_id, issuer, sub, email, name, groups_json, groups_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING *`,
       [userId, u.issuer, u.sub, u.email, u.name, JSON.stringify(u.groups), now],
     );
     return toUser(r!);
@@ -40,7 +41,7 @@ export class PgUserStore implements UserStore {
     if (p.groups === undefined) {
       await this.q.run('UPDATE users SET email = $1, name = $2, updated_at = $3 WHERE user_id = $4', [p.email, p.name, now, userId]);
     } else {
-      await this.q.run('UPDATE users SET email = $1, name = $2, groups_json = $3, updated_at = $4 WHERE user_id = $5',
+      await this.q.run('UPDATE users SET email = $1, name = $2, groups_json = $3, groups_at = $4, updated_at = $4 WHERE user_id = $5',
         [p.email, p.name, JSON.stringify(p.groups), now, userId]);
     }
   }

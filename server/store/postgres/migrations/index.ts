@@ -8,6 +8,7 @@ import { migration as scim } from './0004-scim.ts';
 import { migration as chatGroups } from './0005-chat-groups.ts';
 import { migration as envelopeGroup } from './0006-envelope-group.ts';
 import { migration as devicePlatform } from './0007-device-platform.ts';
+import { migration as hardening } from './0008-hardening.ts';
 
 export interface Migration {
   /** 1, 2, 3…: the file's number. */
@@ -17,4 +18,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform];
+export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform, hardening];
