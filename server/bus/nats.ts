@@ -147,7 +147,13 @@ export class NatsBus implements Bus {
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
-    // Flush what is published (a wipe's evict event, say) before leaving.
-    await this.nc.drain().catch(() => this.nc.close());
+    // Flush what is published (a wipe's evict event, say) before leaving — but never wait on a bus that is gone.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nc.drain().catch(() => {}),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (!this.nc.isClosed()) await this.nc.close().catch(() => {});
   }
 }
