@@ -16,7 +16,13 @@ export function replies<T extends Record<number, TSchema>>(bodies: T): T & typeo
 /** 204 No Content, 303 See Other, 101 Switching Protocols: no body. */
 export const NoBody = Type.Null({ description: 'no body' });
 
-export interface CheckedRoute { method: string; url: string; response: Record<string, unknown> }
+export interface CheckedRoute {
+  method: string;
+  url: string;
+  response: Record<string, unknown>;
+  /** The request schemas the route validates with (the fuzz tests generate requests from them). */
+  request: { body?: unknown; params?: unknown; querystring?: unknown };
+}
 
 /**
  * Makes `app` refuse (throw at registration, so the server does not start) every route that does not declare
@@ -31,7 +37,8 @@ export function requireResponseSchemas(app: FastifyInstance): CheckedRoute[] {
     const statuses = Object.keys(response);
     if (!statuses.some((s) => /^[123]/.test(s))) throw new Error(`${where} declares no response schema for its success status`);
     if (!statuses.some((s) => /^4/.test(s))) throw new Error(`${where} declares no response schema for its errors (4xx)`);
-    routes.push({ method: [route.method].flat().join(','), url: route.url, response });
+    const { body, params, querystring } = (route.schema ?? {}) as CheckedRoute['request'];
+    routes.push({ method: [route.method].flat().join(','), url: route.url, response, request: { body, params, querystring } });
   });
   return routes;
 }
