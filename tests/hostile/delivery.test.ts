@@ -67,6 +67,35 @@ test('a send whose response was lost is retried as the same request: one message
   const posts = world.proxy.exchanges.filter((x) => x.method === 'POST' && x.path === '/v1/messages' && x.from?.userId === alice.userId);
   assert.equal(posts.length, 2);
   assert.deepEqual(posts[1]!.requestBody as SendRequest, posts[0]!.requestBody as SendRequest, 'the retry carries the very same envelopes');
+  assert.match((posts[0]!.requestBody as SendRequest).sendId ?? '', /^[A-Za-z0-9_-]{16,64}$/, 'under a sendId');
   const got = await drain(bob);
   assert.deepEqual(got.messages.map((x) => [x.text, x.messageId]), [['only once, please', sent.messageId]]);
+  assert.deepEqual(got.rejected, [], 'the server stored it once (sendId): no second copy to reject');
+});
+
+test('a group receipt counts only with the server\'s stamp: removed or added by the relay, it is refused', async () => {
+  world = await startWorld('receipt-group');
+  const alice = await world.device('alice');
+  const bob = await world.device('bob', { direct: true });
+  const g = await alice.m.createGroup('Ops', ['bob@acme.test']);
+  const first = await alice.m.sendGroupText(g.id, 'ship it?');
+  await drain(bob);
+  assert.deepEqual((await drain(alice)).delivered, [first.messageId], 'the genuine receipt, stamped by the server');
+
+  // The relay drops the stamp from bob's next group receipt, and stamps his 1:1 receipt with the group.
+  world.proxy.onFrame((f, to) => {
+    if (f.type !== 'envelope' || to.userId !== alice.userId || f.envelope.sourceUser !== bob.userId) return undefined;
+    const { aboutGroup, ...rest } = f.envelope;
+    return [{ ...f, envelope: aboutGroup ? rest : { ...rest, aboutGroup: g.id } }];
+  });
+  const second = await alice.m.sendGroupText(g.id, 'shipped');
+  const direct = await alice.m.sendText('bob@acme.test', 'and you?');
+  await drain(bob);
+  const got = await drain(alice);
+  assert.deepEqual(got.delivered, []);
+  assert.deepEqual(got.rejected.map((r) => r.reason).sort(), [
+    'a delivery receipt whose group the server did not check', 'a delivery receipt whose group the server did not check',
+  ]);
+  assert.equal(alice.m.messages(g.id).find((x) => x.id === second.messageId)!.status, 'sent');
+  assert.equal(alice.m.messages(direct.conversationId).find((x) => x.id === direct.messageId)!.status, 'sent');
 });

@@ -7,7 +7,7 @@ import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError } from '../trust/trust.ts';
 import { checkText, type Delivery, type SentMessage } from '../outgoing/sender.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from '../outgoing/sessions.ts';
-import { Fanout, type Target } from '../outgoing/fanout.ts';
+import { Fanout, sendIdFor, type Target } from '../outgoing/fanout.ts';
 import { postWithRetry } from '../outgoing/post.ts';
 import { groupError, type GroupViews } from './group-views.ts';
 import { FETCH_PARALLEL, inParallel, newMessageId, PermissionError, type CoreContext } from '../context.ts';
@@ -45,7 +45,7 @@ export class GroupSender {
     });
     const payload: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text, group: info.id };
     try {
-      const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload));
+      const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload), messageId);
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
       return { messageId, conversationId: info.id, sentAt, ...d, waiting: false, group: info };
     } catch (err) {
@@ -60,7 +60,7 @@ export class GroupSender {
    * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry. A
    * member device with missing or bad keys is skipped and reported (outgoing/fanout.ts), not fatal.
    */
-  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array): Promise<Delivery> {
+  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array, messageId: string): Promise<Delivery> {
     const { store, party, account, api } = this.ctx;
     let users = new Set([...recipients, account.userId]);
     for (let attempt = 1; ; attempt++) {
@@ -78,7 +78,8 @@ export class GroupSender {
         prepared, () => bytes, (t) => new SafetyNumberChangedError(store.getContact(t.userId)?.email ?? t.userId),
       ));
       try {
-        await postWithRetry(() => api.sendGroup(groupId, { envelopes }));
+        const sendId = sendIdFor(messageId, envelopes);
+        await postWithRetry(() => api.sendGroup(groupId, { envelopes, sendId }));
         this.fanout.report(skipped);
         const others = envelopes.filter((e) => e.userId !== account.userId).length - skipped.filter((x) => x.userId !== account.userId).length;
         return { devices: envelopes.length - skipped.length, recipientDevices: others, skipped };

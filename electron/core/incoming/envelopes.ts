@@ -52,6 +52,12 @@ export class EnvelopeHandler {
       }
       const fromSelf = env.sourceUser === account.userId;
       const check = this.checks.check(peer);
+      // The server stamps aboutGroup only on a receipt for a group's messages, after checking both ends are in it.
+      if (payload.kind === 'receipt' ? payload.group !== env.aboutGroup : env.aboutGroup !== undefined) {
+        return reject(payload.kind === 'receipt'
+          ? 'a delivery receipt whose group the server did not check'
+          : 'a message stamped as concerning a group that is not a delivery receipt');
+      }
       if (payload.kind === 'verified') {
         const refused = await this.verifiedSync.apply(payload, fromSelf, check);
         if (refused) return reject(refused);

@@ -39,7 +39,9 @@ export class Receipts {
           const receipt: Payload = { v: 1, kind: 'receipt', receipt: 'delivered', messageIds: r.messageIds, sentAt: this.ctx.now(), ...(r.group ? { group: r.group } : {}) };
           const bytes = encodePayload(receipt);
           try {
-            await this.sender.deliver(r.userId, contact.email, bytes, bytes);
+            await this.sender.deliver(r.userId, contact.email, bytes, bytes, {
+              key: `receipt:${r.group ?? ''}:${r.messageIds.join(',')}`, ...(r.group ? { aboutGroup: r.group } : {}),
+            });
           } catch (err) {
             if (err instanceof NetworkError) return; // kept: sent on reconnect
             this.ctx.warn(`could not send a delivery receipt to ${contact.email}: ${(err as Error).message}`);

@@ -3,6 +3,7 @@
 // verify, or that published none, is skipped and reported, and gets a marked envelope that says so (the
 // server wants one envelope per active device). A device that is gone since we cached its user's list is
 // dropped after refreshing that list.
+import { createHash } from 'node:crypto';
 import { addressKey, ProtocolError, type PeerAddress } from '../../../crypto/signal.ts';
 import type * as W from '../../../common/wire/schemas.ts';
 import { ErrorCode } from '../../../common/errors.ts';
@@ -27,6 +28,17 @@ export interface SkippedDevice {
  */
 export const UNDELIVERABLE = new Uint8Array(Buffer.from('\u0000parley:not-encrypted-for-this-device', 'latin1'));
 export const isUndeliverable = (content: Uint8Array) => sameBytes(content, UNDELIVERABLE);
+
+/**
+ * The request's sendId (common/wire SendId): the server answers a retry of an accepted send with its first
+ * result and stores nothing. Derived from what is sent (`key`: the message id, or what the receipt or sync
+ * names) and to which devices, so a retry after a lost response — or a resend of a failed message — carries
+ * the same id, while a message that waited and now goes to the recipient's new device carries a new one.
+ */
+export function sendIdFor(key: string, envelopes: W.OutgoingEnvelope[]): string {
+  const targets = envelopes.map((e) => `${e.userId}/${e.deviceId}/${e.registrationId}`).sort().join(',');
+  return createHash('sha256').update(`${key}\n${targets}`).digest('base64url').slice(0, 43);
+}
 
 interface Prepared {
   targets: Target[];

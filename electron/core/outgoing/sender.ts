@@ -7,7 +7,7 @@ import { directConversationId, encodePayload, MAX_TEXT_CHARS, type TextPayload }
 import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError, type Trust } from '../trust/trust.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from './sessions.ts';
-import { Fanout, type SkippedDevice, type Target } from './fanout.ts';
+import { Fanout, sendIdFor, type SkippedDevice, type Target } from './fanout.ts';
 import { postWithRetry } from './post.ts';
 import { isOffline, knownContact, QUEUED } from '../outbox/outbox.ts';
 import { newMessageId, UsageError, type CoreContext } from '../context.ts';
@@ -111,7 +111,7 @@ export class Sender {
     const forPeer: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text };
     const forMyDevices: TextPayload = { ...forPeer, to: recipient };
     try {
-      const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices));
+      const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId });
       // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
       const to = d.recipientDevices > 0 ? 'sent' : 'waiting';
       await store.exclusive(async () => { for (const from of ['sending', 'waiting', QUEUED]) store.advanceStatus(messageId, from, to); });
@@ -126,7 +126,8 @@ export class Sender {
   /** Tells this user's other devices that `userId`'s `keys` were verified (payload kind 'verified'). */
   async syncVerified(userId: string, keys: Record<string, string>, safetyNumber: string): Promise<number> {
     const { account } = this.ctx;
-    const bytes = encodePayload({ v: 1, kind: 'verified', userId, keys, safetyNumber, sentAt: this.ctx.now() });
+    const sentAt = this.ctx.now();
+    const bytes = encodePayload({ v: 1, kind: 'verified', userId, keys, safetyNumber, sentAt });
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1) await this.contacts.refreshDevices(account.userId);
       const targets: Target[] = this.contacts.knownDevices(account.userId).filter((d) => d.deviceId !== account.deviceId).map((d) => ({ userId: account.userId, ...d }));
@@ -134,7 +135,8 @@ export class Sender {
       const prepared = await this.fanout.prepare(targets);
       const { envelopes, skipped } = await this.ctx.store.exclusive(() => this.fanout.encrypt(prepared, () => bytes, () => new Error('untrusted own device')));
       try {
-        await postWithRetry(() => this.ctx.api.send({ recipient: account.userId, envelopes }));
+        const sendId = sendIdFor(`verified:${userId}:${sentAt}`, envelopes);
+        await postWithRetry(() => this.ctx.api.send({ recipient: account.userId, envelopes, sendId }));
         this.fanout.report(skipped);
         return envelopes.length - skipped.length;
       } catch (err) {
@@ -148,9 +150,13 @@ export class Sender {
    * Encrypts one payload for every device of `recipient` and every other device of this user, and sends
    * them in one request. The server answers 409/410 when our device lists are out of date; we then fix
    * the sessions (new devices: fetch a bundle; gone or re-registered devices: drop the session) and retry.
-   * A request whose response is lost is retried as it was (post.ts).
+   * A request whose response is lost is retried as it was (post.ts), under a sendId made from `opts.key`
+   * (fanout.ts sendIdFor). `opts.aboutGroup`: a receipt for messages of that group (the server checks that
+   * both ends are members and stamps it; the receiver compares it with the group the receipt names).
    */
-  async deliver(recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array): Promise<Delivery> {
+  async deliver(
+    recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array, opts: { key: string; aboutGroup?: string },
+  ): Promise<Delivery> {
     const { account } = this.ctx;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
@@ -172,7 +178,7 @@ export class Sender {
       const recipientDevices = envelopes.filter((e) => e.userId === recipient).length - skipped.filter((s) => s.userId === recipient).length;
       if (envelopes.length === 0) return { devices: 0, recipientDevices: 0, skipped };
       try {
-        const req: W.SendRequest = { recipient, envelopes };
+        const req: W.SendRequest = { recipient, envelopes, sendId: sendIdFor(opts.key, envelopes), ...(opts.aboutGroup ? { aboutGroup: opts.aboutGroup } : {}) };
         await postWithRetry(() => this.ctx.api.send(req));
         this.fanout.report(skipped);
         return { devices: envelopes.length - skipped.length, recipientDevices, skipped };
