@@ -142,7 +142,8 @@ function ownDeviceRoutes(app: App, ctx: AppContext): void {
     ...authed, schema: { querystring: NoQuery, body: UpdateOwnDeviceRequest, response: replies({ 200: OwnDevice }) },
   }, async (req): Promise<OwnDevice> => {
     const { userId, deviceId } = authOf(req);
-    const name = req.body.name?.trim();
+    // Blank keeps the name; anything else follows the rules of every listed name (server/text.ts).
+    const name = req.body.name === undefined || req.body.name.trim() === '' ? undefined : cleanName(req.body.name, 'The device name', LIMITS.deviceNameChars);
     const device = await ctx.store.devices.describe(userId, deviceId, {
       ...(name ? { name } : {}), ...(req.body.platform !== undefined ? { platform: req.body.platform } : {}),
     });

@@ -54,4 +54,9 @@ test('a device name with control or override characters is refused before the si
   assert.equal(bad.error?.code, ErrorCode.invalid_name);
   const ok = await register('Bob\u2019s laptop');
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  // Renaming it follows the same rule.
+  const auth = { authorization: `Bearer ${ok.body.credential}` };
+  assert.equal((await api(server.url, 'PATCH', '/v1/devices/me', { auth, body: { name: 'x\u0000y' } })).error?.code, ErrorCode.invalid_name);
+  const renamed = await api(server.url, 'PATCH', '/v1/devices/me', { auth, body: { name: ' Cafe\u0301 PC ' } });
+  assert.equal(renamed.body.name, 'Caf\u00e9 PC');
 });
