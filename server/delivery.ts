@@ -7,10 +7,9 @@
 // registered BEFORE the first pump, so an envelope stored during the initial drain triggers another
 // pump instead of being missed; since pumps read `id > lastSentId`, nothing is sent twice.
 //
-// Abuse limits (finding 2): every client frame costs a token of the socket's bucket, which refills slowly and
-// gains one token per envelope sent (so acking a backlog at any speed is fine); an empty bucket, too many bad
-// frames or a client that stops reading closes the socket. Only a few bad frames are answered. Outgoing data
-// waits for the socket to drain above a high-water mark, so a connection holds at most about one batch.
+// Abuse limits (finding 2, frame-meter.ts): a flood of frames, too many bad frames or a client that stops reading
+// closes the socket; only a few bad frames are answered. Outgoing data waits for the socket to drain above a
+// high-water mark, so a connection holds at most about one batch.
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
@@ -21,34 +20,9 @@ import type { Bus, BusEvent } from './bus/types.ts';
 
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
 import { errorBody } from './errors.ts';
+import { CLOSE_ABUSE, CLOSE_NOT_READING, FrameMeter, WS_LIMITS } from './frame-meter.ts';
 
 const BATCH = 100;
-
-/** RFC 6455 policy violation: the client broke the frame limits (its client should back off before reconnecting). */
-export const CLOSE_ABUSE = 1008;
-/** RFC 6455 "try again later": the client stopped reading, so its outgoing queue hit the cap. */
-export const CLOSE_NOT_READING = 1013;
-
-export const WS_LIMITS = {
-  /** Frames a socket may send at once, beyond one per envelope it was sent. */
-  frameBurst: 200,
-  /** Frames per second refilled (acks of envelopes sent are covered by their own tokens). */
-  framesPerSecond: 20,
-  /** Unused ack tokens kept at most (a client that reads but never acks cannot bank unlimited frames). */
-  ackCredit: 20_000,
-  /** Malformed frames answered with an error frame; later ones are dropped silently. */
-  errorReplies: 3,
-  /** Malformed frames tolerated before the socket is closed. */
-  badFrames: 20,
-  /** Above this many bytes queued on the socket, the pump waits for it to drain. */
-  highWaterBytes: 1024 * 1024,
-  /** A content-free frame that would queue beyond this closes the socket (the client is not reading). */
-  maxQueuedBytes: 8 * 1024 * 1024,
-  /** After a close for abuse, the socket is destroyed if the close handshake has not finished by then. */
-  abuseGraceMs: 2000,
-  /** The longest text a client frame can be (an ack is ~40 characters). */
-  frameChars: 256,
-} as const;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
@@ -70,10 +44,8 @@ class Connection {
   #again = false;
   #afterDrain: (() => void)[] = [];
   closed = false;
-  /** The frame bucket (real time: the limits are about this process, not the injectable clock). */
-  #tokens: number = WS_LIMITS.frameBurst;
-  #refilledAt = Date.now();
-  #badFrames = 0;
+  /** This socket's frame limits (frame-meter.ts). */
+  readonly meter = new FrameMeter();
   /** When this socket took the device's delivery (newer sockets replace older ones, on any node). */
   readonly attachedAt = Date.now();
 
@@ -84,25 +56,6 @@ class Connection {
     private readonly store: ServerStore,
     private readonly log: FastifyBaseLogger,
   ) {}
-
-  /** Takes a token for one incoming frame; false when the bucket is empty (a flood). */
-  takeFrameToken(): boolean {
-    const t = Date.now();
-    const refill = (Math.max(0, t - this.#refilledAt) * WS_LIMITS.framesPerSecond) / 1000;
-    this.#refilledAt = t;
-    // Time refills up to the burst only; envelope credit may sit above it.
-    if (this.#tokens < WS_LIMITS.frameBurst) this.#tokens = Math.min(WS_LIMITS.frameBurst, this.#tokens + refill);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  /** Counts a malformed frame: 'reply' for the first few, 'drop' after, 'close' once there were too many. */
-  badFrame(): 'reply' | 'drop' | 'close' {
-    this.#badFrames++;
-    if (this.#badFrames > WS_LIMITS.badFrames) return 'close';
-    return this.#badFrames <= WS_LIMITS.errorReplies ? 'reply' : 'drop';
-  }
 
   /** Closes for abuse: nothing more is read or answered, and the socket goes even if the peer ignores the close. */
   closeForAbuse(code: number, reason: string): void {
@@ -167,7 +120,7 @@ class Connection {
         if (this.closed) return;
         last = this.send({ type: 'envelope', envelope: toIncoming(e) });
         this.#lastSentId = e.id;
-        this.#tokens = Math.min(this.#tokens + 1, WS_LIMITS.frameBurst + WS_LIMITS.ackCredit); // its ack is paid for
+        this.meter.credit();
       }
       await last;
       if (batch.length < BATCH) return;
@@ -239,7 +192,7 @@ export class DeliveryHub {
     socket.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     socket.on('message', (data, isBinary) => {
       if (conn.closed) return; // closed for abuse, replaced or evicted: what is still buffered is dropped unread
-      if (!conn.takeFrameToken()) {
+      if (!conn.meter.take()) {
         this.log.warn({ userId, deviceId }, 'delivery socket flooded; closed');
         conn.closeForAbuse(CLOSE_ABUSE, 'too many frames');
         return;
@@ -273,7 +226,7 @@ export class DeliveryHub {
       frame = undefined;
     }
     if (!Value.Check(ClientFrame, frame)) {
-      const verdict = conn.badFrame();
+      const verdict = conn.meter.badFrame();
       if (verdict === 'close') {
         this.log.warn({ userId: conn.userId, deviceId: conn.deviceId }, 'delivery socket sent too many malformed frames; closed');
         conn.closeForAbuse(CLOSE_ABUSE, 'too many malformed frames');
