@@ -1,5 +1,3 @@
-// Over 400 lines because one connection's ordering state (lastSentId, the pump, its abuse bucket) is read and
-// written by every part here; split, the no-loss/no-duplicate invariant below would span files.
 // Pushes stored envelopes to connected devices over WebSocket.
 //
 // Ordering without loss or duplicates: each connection keeps the id of the last envelope it sent and
