@@ -102,7 +102,9 @@ function exitCodeFor(err: unknown): { code: number; message: string } {
     const code = err.status === 403 ? 5 : err.status >= 400 && err.status < 500 && err.status !== 401 ? 2 : 1;
     return { code, message: `server: ${err.message}` };
   }
-  if (err instanceof NetworkError || err instanceof SignInError || err instanceof StoreError || err instanceof VaultError) return { code: 1, message: err.message };
+  // People read this line: a sentence naming the server, the low-level reason last (ECONNREFUSED and the like).
+  if (err instanceof NetworkError) return { code: 1, message: `Parley cannot reach the server right now (${err.message}). Check that it is running and that you are online, then try again.` };
+  if (err instanceof SignInError || err instanceof StoreError || err instanceof VaultError) return { code: 1, message: err.message };
   return { code: 1, message: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
