@@ -333,8 +333,10 @@ export interface ServerStore {
   readonly groups: GroupStore;
   /**
    * Runs `fn` as one transaction: every store call made from `fn` (and what it awaits) commits with it or, if
-   * `fn` throws, not at all; other callers do not see its writes before and wait while it runs. Nested calls
-   * join the outer transaction. Keep it short: no network I/O inside.
+   * `fn` throws, not at all; other callers never see its writes before it commits. SQLite: other callers wait
+   * while it runs. PostgreSQL: writes that check before writing (registration, SCIM, groups) wait on the same
+   * cluster-wide lock; plain reads and the envelope/key/nonce paths do not. Nested calls join the outer
+   * transaction. Keep it short: no network I/O inside.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
