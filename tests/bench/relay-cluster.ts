@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { WebSocket } from 'ws';
-import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
 import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { resolveIdentity } from '../../server/identity/link.ts';
 import { PostgresStore } from '../../server/store/postgres/index.ts';
@@ -20,6 +19,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { ServerStore } from '../../server/store/types.ts';
 import { missing, startNats, startPostgres } from '../support/services.ts';
 import { closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes } from './relay-load.ts';
+import { b64, publishKeys, type Device } from './relay-load.ts';
 import { ms, now, summarize, type SectionResult, type Summary, type Table } from './stats.ts';
 
 const SENDERS = 100;
@@ -34,10 +34,8 @@ const CONTENT_BYTES = 400;
 const DRAIN_TIMEOUT_MS = 60_000;
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 
-interface Device { userId: string; deviceId: number; registrationId: number; credential: string }
 interface Node { name: string; url: string; host: string; port: number; pid: number; child: ChildProcess }
 
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 /** `parley-server ARGS` on an ephemeral loopback port, its request log in a file (as under a service manager). */
 async function startNode(name: string, args: string[], logFile: string): Promise<Node> {
@@ -81,26 +79,6 @@ async function provision(store: ServerStore, tag: string, count: number): Promis
     out.push({ userId: r.user.userId, deviceId: d.deviceId, registrationId, credential: formatCredential(r.user.userId, d.deviceId, secret) });
   }
   return out;
-}
-
-async function publishKeys(url: string, devices: Device[]): Promise<void> {
-  for (let i = 0; i < devices.length; i += 16) {
-    await Promise.all(devices.slice(i, i + 16).map(async (d) => {
-      const identity = await createIdentity();
-      const signed = await createSignedPreKey(identity.keyPair, 1);
-      const pre = await createPreKeys(1, 1);
-      const res = await fetch(`${url}/v1/keys`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${d.credential}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          identityKey: b64(identity.keyPair.publicKey),
-          signedPreKey: { keyId: 1, publicKey: b64(signed.keyPair.publicKey), signature: b64(signed.signature) },
-          preKeys: pre.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })),
-        }),
-      });
-      if (!res.ok) throw new Error(`PUT /v1/keys: HTTP ${res.status} ${await res.text()}`);
-    }));
-  }
 }
 
 function sendBytes(node: Node, from: Device, to: Device, seq: number): Buffer {

@@ -1,6 +1,7 @@
 // Load tools for the relay section: the real server binary as a child process (so its CPU and RSS are its
 // own), an HTTP/1.1 pipelining client that costs the load generator almost nothing per request, and
 // delivery-socket receivers that ack what they get. Everything targets 127.0.0.1 only.
+import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, watch } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -170,4 +171,30 @@ export async function closeAll(sockets: WebSocket[]): Promise<void> {
     ws.once('close', () => resolve());
     ws.terminate();
   })));
+}
+
+export const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+
+/** A provisioned bench device and its credential. */
+export interface Device { userId: string; deviceId: number; registrationId: number; credential: string }
+
+/** Uploads a fresh identity, signed prekey and one one-time prekey for each device (16 at a time). */
+export async function publishKeys(url: string, devices: Device[]): Promise<void> {
+  for (let i = 0; i < devices.length; i += 16) {
+    await Promise.all(devices.slice(i, i + 16).map(async (d) => {
+      const identity = await createIdentity();
+      const signed = await createSignedPreKey(identity.keyPair, 1);
+      const pre = await createPreKeys(1, 1);
+      const res = await fetch(`${url}/v1/keys`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${d.credential}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          identityKey: b64(identity.keyPair.publicKey),
+          signedPreKey: { keyId: 1, publicKey: b64(signed.keyPair.publicKey), signature: b64(signed.signature) },
+          preKeys: pre.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })),
+        }),
+      });
+      if (!res.ok) throw new Error(`PUT /v1/keys: HTTP ${res.status} ${await res.text()}`);
+    }));
+  }
 }

@@ -12,13 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
 import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { resolveIdentity } from '../../server/identity/link.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import {
   closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, startServerChild, type ServerChild,
 } from './relay-load.ts';
+import { b64, publishKeys, type Device } from './relay-load.ts';
 import { ms, now, summarize, type Goal, type SectionResult, type Table } from './stats.ts';
 
 const SENDERS = 200;
@@ -37,9 +37,7 @@ const CONTENT_BYTES = 400;
 const DRAIN_TIMEOUT_MS = 60_000;
 const GIB = 1024 ** 3;
 
-interface Device { userId: string; deviceId: number; registrationId: number; credential: string }
 
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 async function provision(dataDir: string, tag: string, count: number): Promise<Device[]> {
   const store = new SqliteStore(dataDir);
@@ -59,26 +57,6 @@ async function provision(dataDir: string, tag: string, count: number): Promise<D
     await store.close();
   }
   return out;
-}
-
-async function publishKeys(url: string, devices: Device[]): Promise<void> {
-  for (let i = 0; i < devices.length; i += 16) {
-    await Promise.all(devices.slice(i, i + 16).map(async (d) => {
-      const identity = await createIdentity();
-      const signed = await createSignedPreKey(identity.keyPair, 1);
-      const pre = await createPreKeys(1, 1);
-      const res = await fetch(`${url}/v1/keys`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${d.credential}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          identityKey: b64(identity.keyPair.publicKey),
-          signedPreKey: { keyId: 1, publicKey: b64(signed.keyPair.publicKey), signature: b64(signed.signature) },
-          preKeys: pre.map((k) => ({ keyId: k.keyId, publicKey: b64(k.keyPair.publicKey) })),
-        }),
-      });
-      if (!res.ok) throw new Error(`PUT /v1/keys: HTTP ${res.status} ${await res.text()}`);
-    }));
-  }
 }
 
 /** One 1:1 send from `from` to `to`, content starting with a 4-byte sequence number. */
