@@ -16,7 +16,6 @@ import { startNats, startPostgres, type Nats, type Postgres } from '../support/s
 import { waitForLine } from '../support/wait-for.ts';
 
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
-const NATS_BIN = process.env.PARLEY_NATS_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : '/usr/bin/nats-server');
 export const SCIM_TOKEN = 'scale-test-scim-token-0123456789';
 
 export interface RelayNode {
@@ -96,21 +95,6 @@ export async function startCluster(nodeNames: string[] = ['A', 'B']): Promise<Cl
   return cluster;
 }
 
-/** nats-server on a given port (to bring the bus back where the nodes look for it). */
-export async function natsOn(port: number): Promise<Nats> {
-  const proc = spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForLine(proc.stderr!, /Server is ready/, { timeoutMs: 30_000 });
-  proc.stderr!.resume();
-  return {
-    url: `nats://127.0.0.1:${port}`, port,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 // ---- devices and their sockets ----
 

@@ -5,9 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api } from '../server/helpers.ts';
-import { missing } from '../support/services.ts';
+import { missing, startNats } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { natsOn, registerAt, send1to1, Socket, startCluster, type Cluster, type Device, type RelayNode } from './cluster.ts';
+import { registerAt, send1to1, Socket, startCluster, type Cluster, type Device, type RelayNode } from './cluster.ts';
 
 const skip = missing('postgres') ?? missing('nats');
 let cluster: Cluster;
@@ -64,7 +64,7 @@ test('a NATS outage: nodes are not ready; after it, cross-node delivery resumes 
     assert.match(notReady.error!.message, /delivery bus \(NATS\) is disconnected/);
     // Sending still works (the store is the queue); the notification to node B is what the outage loses.
     assert.equal(await send1to1(A, alice, bob, 'during the outage'), 200);
-    cluster.nats = await natsOn(port);
+    cluster.nats = await startNats(port);
     await waitFor(async () => await ready(A) && await ready(B), { what: 'both nodes ready again', timeoutMs: 20_000 });
     // Node B re-read its queues when the bus came back.
     await b.untilText('during the outage');

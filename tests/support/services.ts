@@ -91,8 +91,9 @@ export async function startPostgres(): Promise<Postgres> {
 
 export interface Nats { url: string; port: number; stop(): Promise<void> }
 
-export async function startNats(): Promise<Nats> {
-  const port = await freePort();
+/** nats-server on `port` (default: a free one; a given port brings a stopped bus back where nodes look for it). */
+export async function startNats(port?: number): Promise<Nats> {
+  port ??= await freePort();
   const proc = spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   await waitForLine(proc.stderr!, /Server is ready/, { timeoutMs: 30_000 });
   proc.stderr!.resume();
