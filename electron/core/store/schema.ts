@@ -1,31 +1,7 @@
-// The local store's schema (one migration per version, run in order at open) and the shapes of its rows.
-// local-store.ts holds the queries.
+// The shapes of the local store's rows; the schema is in migrations/ (one file per version), the queries in
+// local-store.ts.
 
-export const MIGRATIONS: string[] = [
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-   CREATE TABLE prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL) STRICT;
-   CREATE TABLE signed_prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL,
-     signature BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
-   CREATE TABLE sessions (address TEXT PRIMARY KEY, record TEXT NOT NULL) STRICT;
-   CREATE TABLE peer_identities (user_id TEXT NOT NULL, device_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
-     first_seen INTEGER NOT NULL, PRIMARY KEY (user_id, device_id)) STRICT;
-   CREATE TABLE contacts (user_id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL,
-     verified_identity TEXT, updated_at INTEGER NOT NULL) STRICT;
-   CREATE INDEX contacts_email ON contacts (email);
-   CREATE TABLE conversations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, peer_user_id TEXT, title TEXT NOT NULL,
-     last_message_at INTEGER NOT NULL, unread INTEGER NOT NULL DEFAULT 0) STRICT;
-   CREATE TABLE messages (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, sender_user_id TEXT NOT NULL,
-     sender_device_id INTEGER NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in','out','system')),
-     body TEXT NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL, status TEXT NOT NULL,
-     seq INTEGER NOT NULL) STRICT;
-   CREATE INDEX messages_conversation ON messages (conversation_id, seq);
-   CREATE TABLE processed_envelopes (server TEXT NOT NULL, envelope_id TEXT NOT NULL, processed_at INTEGER NOT NULL,
-     PRIMARY KEY (server, envelope_id)) STRICT;`,
-  // A received message the client does not vouch for (see incoming/sender-check.ts), and the identity key
-  // it was decrypted under, so a later verification of exactly that key can release it.
-  `ALTER TABLE messages ADD COLUMN flag TEXT CHECK (flag IN ('unlisted-device', 'held'));
-   ALTER TABLE messages ADD COLUMN sender_key TEXT;`,
-];
+export { MIGRATIONS } from './migrations/index.ts';
 
 /**
  * 'unlisted-device': sent from a device (or key) the directory does not list for its sender, so it may
