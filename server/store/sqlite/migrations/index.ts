@@ -8,6 +8,10 @@ import { migration as chatGroups } from './0005-chat-groups.ts';
 import { migration as envelopeGroup } from './0006-envelope-group.ts';
 import { migration as devicePlatform } from './0007-device-platform.ts';
 import { migration as hardening } from './0008-hardening.ts';
+import { migration as attachments } from './0009-attachments.ts';
+import { migration as workplace } from './0010-workplace.ts';
+import { migration as auditTrail } from './0011-audit-trail.ts';
+import { migration as retention } from './0012-retention.ts';
 
 export interface Migration {
   /** 1, 2, 3…: the file's number. */
@@ -17,4 +21,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform, hardening];
+export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform, hardening,
+  attachments, workplace, auditTrail, retention];

@@ -1,0 +1,2 @@
+// RESERVED for the retention work in progress (replace this comment and the SQL; keep the number).
+export const migration = 'SELECT 1';
