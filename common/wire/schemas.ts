@@ -4,6 +4,7 @@
 // their codes: common/errors.ts. Like all of common/, no I/O and no imports outside common/.
 import { Type, type Static } from 'typebox';
 import { ErrorCode, ErrorCodeSchema } from '../errors.ts';
+import { OrgRules } from './org-rules.ts';
 
 /** Limits are part of the contract: the client splits work so it never exceeds them. */
 export const LIMITS = {
@@ -66,6 +67,8 @@ export type ClientConfig = Static<typeof ClientConfig>;
 export const MessagingPolicy = Type.Object({
   version: Type.String({ minLength: 1, maxLength: 64 }),
   text: Type.String({ minLength: 1, maxLength: 20_000 }),
+  /** The organization's workplace rules (common/wire/org-rules.ts); absent = none set. */
+  rules: Type.Optional(OrgRules),
 });
 export type MessagingPolicy = Static<typeof MessagingPolicy>;
 

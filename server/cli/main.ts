@@ -2,7 +2,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Compile } from 'typebox/compile';
 import type { ServerOptions } from '../app.ts';
+import { MessagingPolicy } from '../../common/wire/schemas.ts';
+
+const checkPolicy = Compile(MessagingPolicy);
 
 const USAGE = [
   'usage: parley-server (--data DIR | --database URL --lease-key FILE [--bus URL]) [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM]',
@@ -131,12 +135,30 @@ function parseTrustProxy(v: string): boolean | number | string[] {
   return list;
 }
 
-/** A plain-text policy file; its version is a hash of the text, so any edit asks users to accept again. */
-function readPolicy(file: string): { version: string; text: string } {
-  let text: string;
-  try { text = readFileSync(file, 'utf8').trim(); } catch (err) { fail(`cannot read --policy-file: ${(err as Error).message}`); }
-  if (!text || text.length > 20_000) fail('--policy-file must hold 1 to 20000 characters of text');
-  return { version: createHash('sha256').update(text).digest('hex').slice(0, 16), text };
+/**
+ * The policy file: plain text (the messaging policy users accept), or JSON `{ "text": "…", "rules": {…} }`
+ * adding the workplace rules (common/wire/org-rules.ts). Its version is a hash of the whole file, so any
+ * edit asks users to accept again.
+ */
+function readPolicy(file: string): MessagingPolicy {
+  let raw: string;
+  try { raw = readFileSync(file, 'utf8').trim(); } catch (err) { fail(`cannot read --policy-file: ${(err as Error).message}`); }
+  const version = createHash('sha256').update(raw).digest('hex').slice(0, 16);
+  if (!raw.startsWith('{')) {
+    if (!raw || raw.length > 20_000) fail('--policy-file must hold 1 to 20000 characters of text');
+    return { version, text: raw };
+  }
+  let value: unknown;
+  try { value = JSON.parse(raw); } catch (err) { fail(`--policy-file is not valid JSON: ${(err as Error).message}`); }
+  const candidate = { version, ...(value as object) };
+  if (!checkPolicy.Check(candidate)) {
+    const first = checkPolicy.Errors(candidate)[0];
+    fail(`--policy-file: ${first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the policy schema'}`);
+  }
+  for (const zone of [candidate.rules?.workingHours?.timeZone].filter((z): z is string => z !== undefined)) {
+    try { new Intl.DateTimeFormat('en', { timeZone: zone }); } catch { fail(`--policy-file: unknown time zone ${zone}`); }
+  }
+  return candidate;
 }
 
 const options = parseOptions(process.argv.slice(2));
