@@ -3,7 +3,7 @@
 // with the SQLite triggers that refuse UPDATE and DELETE, an edited, removed or reordered entry shows up as
 // a break in the chain.
 import { createHash } from 'node:crypto';
-import type { AuditRecord } from './store/types.ts';
+import type { AuditDetails, AuditRecord, NewAuditRecord } from './store/types.ts';
 
 /** The "previous hash" of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -19,6 +19,61 @@ function canonicalJson(value: unknown): string {
 export function auditHash(previousHash: string, entry: Omit<AuditRecord, 'hash'> & { hash?: string }): string {
   const { hash: _ignored, ...body } = entry;
   return createHash('sha256').update(previousHash + canonicalJson(body)).digest('hex');
+}
+
+/**
+ * The entry `appendAudit` hashes and stores: `details` as it will read back from its JSON column (so the hash
+ * computed now is the one a verifier recomputes), absent optional fields left out.
+ */
+export function auditEntry(id: number, a: NewAuditRecord): Omit<AuditRecord, 'hash'> {
+  const { details, target, ...rest } = a;
+  const { kind, id: targetId, ...person } = target;
+  return {
+    id, ...rest,
+    target: { ...(kind !== undefined ? { kind } : {}), ...(targetId !== undefined ? { id: targetId } : {}), ...person },
+    ...(details !== undefined ? { details: JSON.parse(JSON.stringify(details)) as AuditDetails } : {}),
+  };
+}
+
+/** The audit_log row as both stores return it (column names of the schema). */
+export interface AuditColumns {
+  id: number; at: number; actor_user_id: string | null; actor_email: string; action: string;
+  target_user_id: string; target_email: string; target_device_id: number | null; reason: string; outcome: string;
+  /** Since migration 0011; NULL on older rows, which therefore read back exactly as they were hashed. */
+  target_kind?: string | null; target_id?: string | null; details?: string | null;
+  hash: string;
+}
+
+/** A stored row as the record that was hashed (throws on a row that is not even well-formed). */
+export function auditRow(r: AuditColumns): AuditRecord {
+  const text = (v: unknown, col: string): string => {
+    if (typeof v !== 'string') throw new Error(`audit_log.${col} is not text`);
+    return v;
+  };
+  const int = (v: unknown, col: string): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`audit_log.${col} is not an integer`);
+    return v;
+  };
+  let details: AuditDetails | undefined;
+  if (r.details != null) {
+    const parsed: unknown = JSON.parse(text(r.details, 'details'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('audit_log.details is not a JSON object');
+    details = parsed as AuditDetails;
+  }
+  return {
+    id: int(r.id, 'id'), at: int(r.at, 'at'),
+    actor: { userId: r.actor_user_id == null ? null : text(r.actor_user_id, 'actor_user_id'), email: text(r.actor_email, 'actor_email') },
+    action: text(r.action, 'action') as AuditRecord['action'],
+    target: {
+      ...(r.target_kind != null ? { kind: text(r.target_kind, 'target_kind') as NonNullable<AuditRecord['target']['kind']> } : {}),
+      ...(r.target_id != null ? { id: text(r.target_id, 'target_id') } : {}),
+      userId: text(r.target_user_id, 'target_user_id'), email: text(r.target_email, 'target_email'),
+      deviceId: r.target_device_id == null ? null : int(r.target_device_id, 'target_device_id'),
+    },
+    reason: text(r.reason, 'reason'), outcome: text(r.outcome, 'outcome'),
+    ...(details !== undefined ? { details } : {}),
+    hash: text(r.hash, 'hash'),
+  };
 }
 
 /** Checks a complete log given in id order (oldest first); returns the id of the first bad entry, or null. */

@@ -122,17 +122,32 @@ export type AdminActionResponse = Static<typeof AdminActionResponse>;
 const AuditEntry = Type.Object({
   id: Type.Integer(),
   at: Type.Integer(),
+  /** A person, or userId null and email "scim" (the provisioning client) or "system". */
   actor: Type.Object({ userId: Type.Union([UserId, Type.Null()]), email: Type.String() }),
-  action: Type.Union([
-    Type.Literal('wipe requested'), Type.Literal('wipe confirmed'), Type.Literal('device revoked'), Type.Literal('wipe receipt refused'),
-  ]),
-  target: Type.Object({ userId: UserId, email: Type.String(), deviceId: Type.Union([DeviceId, Type.Null()]) }),
+  /** 'wipe requested', 'device registered', 'scim user created', 'group member added', 'policy changed', … (server/store/types.ts AuditAction). */
+  action: Type.String({ maxLength: 64 }),
+  /** A person or device (no kind), or a group / SCIM resource / policy version by kind and id. */
+  target: Type.Object({
+    kind: Type.Optional(Type.String({ maxLength: 32 })),
+    id: Type.Optional(Type.String({ maxLength: 200 })),
+    userId: Type.String(), email: Type.String(), deviceId: Type.Union([DeviceId, Type.Null()]),
+  }),
   reason: Type.String(),
   outcome: Type.String(),
+  /** Extra facts (a flat object of short values); never message content. */
+  details: Type.Optional(Type.Record(Type.String(), Type.Union([
+    Type.String(), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String()),
+  ]))),
   /** sha256 over the previous entry's hash and this entry: the log is append-only and tamper-evident. */
   hash: Type.String(),
 });
+export type AuditEntry = Static<typeof AuditEntry>;
 
-export const AuditQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
+/** limit: newest first, up to 1000; since: ms epoch, entries at or after; before: entry id, entries older (paging). */
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+  since: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$' })),
+}, { additionalProperties: false });
 export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry) });
 export type AuditResponse = Static<typeof AuditResponse>;

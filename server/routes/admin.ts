@@ -1,6 +1,6 @@
 // The admin API: org admins (server/identity/admin.ts: the SCIM admin group, or a fresh groups claim) list users
 // and devices, wipe or revoke devices, and read the audit log.
-//   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=]
+//   GET  /v1/admin/users[?email=]   POST /v1/admin/wipe   POST /v1/admin/revoke   GET /v1/admin/audit[?limit=&since=MS&before=ID]
 //   GET  /v1/admin/groups (every group of the org; contract in common/wire/groups.ts)
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import {
@@ -153,7 +153,13 @@ export function adminRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/admin/revoke', { ...admin, schema: action }, (req) => act('revoke', req, req.body));
 
   app.get('/v1/admin/audit', { ...admin, schema: { querystring: AuditQuery, response: replies({ 200: AuditResponse }) } }, async (req): Promise<AuditResponse> => {
-    const limit = Math.min(req.query.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(req.query.limit), MAX_AUDIT_LIMIT);
-    return { entries: await ctx.store.audit.list(limit) };
+    const { query } = req;
+    const limit = Math.min(query.limit === undefined ? DEFAULT_AUDIT_LIMIT : Number(query.limit), MAX_AUDIT_LIMIT);
+    return {
+      entries: await ctx.store.audit.list(limit, {
+        ...(query.since !== undefined ? { since: Number(query.since) } : {}),
+        ...(query.before !== undefined ? { beforeId: Number(query.before) } : {}),
+      }),
+    };
   });
 }

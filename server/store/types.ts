@@ -3,9 +3,6 @@
 // person is (server/identity/), who may do what (routes, server/groups/) — lives above this line.
 // Binary key material and envelope contents cross this boundary as raw bytes (Uint8Array);
 // base64 is a wire concern handled by the routes.
-import type { AttachmentStore } from './attachments.ts';
-
-export type { AttachmentRecord, AttachmentStore } from './attachments.ts';
 
 export interface UserRecord {
   userId: string;
@@ -54,16 +51,60 @@ export interface LifecycleChange {
   purge: boolean;
 }
 
-type AuditAction = 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'wipe receipt refused';
+/**
+ * What an audit entry records. Add a name here for a new kind of act (and nothing else: the store, the wire
+ * schema's `action` is a plain string, and `parley admin audit` print any name). Never message content.
+ */
+export type AuditAction =
+  // Device lifecycle (routes/admin.ts, routes/lifecycle.ts, routes/devices.ts, identity/link.ts).
+  | 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'device registered' | 'device removed'
+  /** Written before migration 0011 by unauthenticated wipe receipts; no longer written (old entries stay). */
+  | 'wipe receipt refused'
+  // SCIM provisioning (routes/scim.ts): actor SCIM_ACTOR.
+  | 'scim user created' | 'scim user updated' | 'scim user deactivated' | 'scim user deleted'
+  | 'scim group created' | 'scim group updated' | 'scim group deleted'
+  // Org admins acting on groups they could not otherwise change (routes/groups.ts).
+  | 'group created' | 'group member added' | 'group member removed' | 'group role changed' | 'group settings changed'
+  // Workplace rules and consent (H5), retention (H7), org profile (H8).
+  | 'policy changed' | 'urgent override' | 'consent accepted' | 'retention changed' | 'org profile changed';
 
-/** An audit entry before the store numbers and chains it. */
+/** Who acted: a signed-in person, or `{ userId: null, email: 'scim' }` (the provisioning client) / 'system'. */
+export interface AuditActor { userId: string | null; email: string }
+
+/**
+ * What was acted on. A person or one of their devices: `userId`, `email` (at the time), `deviceId` or null — the
+ * only shape before migration 0011 (no `kind`). Anything else names its `kind` and `id` (a group id, a SCIM
+ * resource id, a policy version) and leaves `userId`/`email` '' unless a person is also concerned (e.g. the
+ * member a group change added).
+ */
+export interface AuditTarget {
+  kind?: 'group' | 'scim-user' | 'scim-group' | 'policy' | 'user';
+  id?: string;
+  userId: string;
+  email: string;
+  deviceId: number | null;
+}
+
+/**
+ * Extra facts about an act, e.g. `{ name: 'Finance', role: 'admin' }` or `{ version: 'ab12…' }`: a flat JSON
+ * object of short values. Hashed into the chain; never message content, tokens or keys.
+ */
+export type AuditDetails = Record<string, string | number | boolean | null | string[]>;
+
+/**
+ * An audit entry before the store numbers and chains it. Append with `ctx.store.audit.append(entry)` (or inside
+ * `ctx.store.transaction`, so the entry commits with the act). Absent optional fields stay absent in the chain.
+ */
 export interface NewAuditRecord {
   at: number;
-  actor: { userId: string | null; email: string };
+  actor: AuditActor;
   action: AuditAction;
-  target: { userId: string; email: string; deviceId: number | null };
+  target: AuditTarget;
+  /** Why, as the actor said ('' if nothing was said). */
   reason: string;
+  /** What happened, in a few words ('done', 'unchanged: already wiped', …). */
   outcome: string;
+  details?: AuditDetails;
 }
 
 export interface AuditRecord extends NewAuditRecord {
@@ -319,8 +360,10 @@ export interface EnvelopeStore {
 export interface AuditStore {
   /** Appends to the hash-chained, append-only audit log. */
   append(entry: NewAuditRecord): Promise<AuditRecord>;
-  /** Newest first. */
-  list(limit: number): Promise<AuditRecord[]>;
+  /** Newest first: at most `limit` entries, only those with `at >= since` and `id < beforeId` if given (paging). */
+  list(limit: number, opts?: { since?: number; beforeId?: number }): Promise<AuditRecord[]>;
+  /** Every entry in id order, oldest first, a page at a time (for verifying the chain). */
+  page(afterId: number, limit: number): Promise<AuditRecord[]>;
 }
 
 export interface ServerStore {
@@ -334,8 +377,6 @@ export interface ServerStore {
   readonly scim: ScimStore;
   /** Admin-governed groups (server/groups/). */
   readonly groups: GroupStore;
-  /** End-to-end encrypted attachment blobs and their grants. */
-  readonly attachments: AttachmentStore;
   /**
    * Runs `fn` as one transaction: every store call made from `fn` (and what it awaits) commits with it or, if
    * `fn` throws, not at all; other callers never see its writes before it commits. SQLite: other callers wait
