@@ -3,6 +3,9 @@
 // person is (server/identity/), who may do what (routes, server/groups/) — lives above this line.
 // Binary key material and envelope contents cross this boundary as raw bytes (Uint8Array);
 // base64 is a wire concern handled by the routes.
+import type { AttachmentStore } from './attachments.ts';
+
+export type { AttachmentRecord, AttachmentStore } from './attachments.ts';
 
 export interface UserRecord {
   userId: string;
@@ -377,6 +380,8 @@ export interface ServerStore {
   readonly scim: ScimStore;
   /** Admin-governed groups (server/groups/). */
   readonly groups: GroupStore;
+  /** End-to-end encrypted attachment blobs and their grants. */
+  readonly attachments: AttachmentStore;
   /**
    * Runs `fn` as one transaction: every store call made from `fn` (and what it awaits) commits with it or, if
    * `fn` throws, not at all; other callers never see its writes before it commits. SQLite: other callers wait

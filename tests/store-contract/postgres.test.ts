@@ -1,6 +1,7 @@
 // The shared store suite on the PostgreSQL store (server/store/postgres/): every ServerStore method, the same
 // assertions sqlite.test.ts makes on the SQLite store. One real PostgreSQL for the file, a fresh database per
 // test (harness.ts). Skips with the reason where PostgreSQL is not installed (never under CI).
+import { attachmentsContract } from './contract-attachments.ts';
 import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
 import { scimContract } from './contract-scim.ts';
@@ -12,3 +13,4 @@ usersContract(backend);
 devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
+attachmentsContract(backend);

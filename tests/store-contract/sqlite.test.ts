@@ -1,5 +1,6 @@
 // The shared store suite on the SQLite store (server/store/sqlite/): every ServerStore method, the same
 // assertions postgres.test.ts makes on the PostgreSQL store.
+import { attachmentsContract } from './contract-attachments.ts';
 import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
 import { scimContract } from './contract-scim.ts';
@@ -11,3 +12,4 @@ usersContract(backend);
 devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
+attachmentsContract(backend);

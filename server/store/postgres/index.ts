@@ -2,7 +2,9 @@
 // --database postgres://…): one sub-store per area over one query helper (sql.ts, which explains the locking),
 // the schema in migrations/ (one file per version, applied once per cluster by migrate.ts).
 import type { ServerStore } from '../types.ts';
+import { PgAttachmentStore } from './attachments.ts';
 import { PgAuditStore } from './audit.ts';
+import { PgBusinessStore } from './business.ts';
 import { PgDeviceStore } from './devices.ts';
 import { PgEnvelopeStore } from './envelopes.ts';
 import { PgGroupStore } from './groups.ts';
@@ -12,6 +14,7 @@ import { PgRegistrationStore } from './registration.ts';
 import { PgScimStore } from './scim.ts';
 import { Pg } from './sql.ts';
 import { PgUserStore } from './users.ts';
+import { PgWorkplaceStore } from './workplace.ts';
 
 export { StoreUnavailableError } from './errors.ts';
 
@@ -42,6 +45,9 @@ export class PostgresStore implements ServerStore {
   readonly audit: PgAuditStore;
   readonly scim: PgScimStore;
   readonly groups: PgGroupStore;
+  readonly business: PgBusinessStore;
+  readonly attachments: PgAttachmentStore;
+  readonly workplace: PgWorkplaceStore;
 
   private constructor(readonly q: Pg, readonly migrations: MigrationReport) {
     this.registration = new PgRegistrationStore(q);
@@ -52,6 +58,9 @@ export class PostgresStore implements ServerStore {
     this.audit = new PgAuditStore(q);
     this.scim = new PgScimStore(q);
     this.groups = new PgGroupStore(q);
+    this.business = new PgBusinessStore(q);
+    this.attachments = new PgAttachmentStore(q);
+    this.workplace = new PgWorkplaceStore(q);
   }
 
   /** Connects and brings the schema up to date (once per cluster); a clear one-line error if either fails. */
