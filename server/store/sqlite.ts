@@ -6,7 +6,6 @@ import { secureDataDir, securePrivateFile } from '../data-dir.ts';
 import type { ServerStore } from './types.ts';
 import { SqliteAttachmentStore } from './sqlite/attachments.ts';
 import { SqliteAuditStore } from './sqlite/audit.ts';
-import { SqliteBusinessStore } from './sqlite/business.ts';
 import { SqliteDeviceStore } from './sqlite/devices.ts';
 import { SqliteEnvelopeStore } from './sqlite/envelopes.ts';
 import { SqliteGroupStore } from './sqlite/groups.ts';
@@ -16,7 +15,6 @@ import { SqliteRegistrationStore } from './sqlite/registration.ts';
 import { SqliteScimStore } from './sqlite/scim.ts';
 import { Sql } from './sqlite/sql.ts';
 import { SqliteUserStore } from './sqlite/users.ts';
-import { SqliteWorkplaceStore } from './sqlite/workplace.ts';
 
 export const DB_FILE = 'parley-server.db';
 
@@ -30,9 +28,7 @@ export class SqliteStore implements ServerStore {
   readonly audit: SqliteAuditStore;
   readonly scim: SqliteScimStore;
   readonly groups: SqliteGroupStore;
-  readonly business: SqliteBusinessStore;
   readonly attachments: SqliteAttachmentStore;
-  readonly workplace: SqliteWorkplaceStore;
 
   constructor(dataDir: string) {
     secureDataDir(dataDir);
@@ -55,9 +51,7 @@ export class SqliteStore implements ServerStore {
     this.audit = new SqliteAuditStore(this.#q);
     this.scim = new SqliteScimStore(this.#q);
     this.groups = new SqliteGroupStore(this.#q);
-    this.business = new SqliteBusinessStore(this.#q);
     this.attachments = new SqliteAttachmentStore(this.#q, dataDir);
-    this.workplace = new SqliteWorkplaceStore(this.#q);
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

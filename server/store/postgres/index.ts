@@ -4,7 +4,6 @@
 import type { ServerStore } from '../types.ts';
 import { PgAttachmentStore } from './attachments.ts';
 import { PgAuditStore } from './audit.ts';
-import { PgBusinessStore } from './business.ts';
 import { PgDeviceStore } from './devices.ts';
 import { PgEnvelopeStore } from './envelopes.ts';
 import { PgGroupStore } from './groups.ts';
@@ -14,7 +13,6 @@ import { PgRegistrationStore } from './registration.ts';
 import { PgScimStore } from './scim.ts';
 import { Pg } from './sql.ts';
 import { PgUserStore } from './users.ts';
-import { PgWorkplaceStore } from './workplace.ts';
 
 export { StoreUnavailableError } from './errors.ts';
 
@@ -45,9 +43,7 @@ export class PostgresStore implements ServerStore {
   readonly audit: PgAuditStore;
   readonly scim: PgScimStore;
   readonly groups: PgGroupStore;
-  readonly business: PgBusinessStore;
   readonly attachments: PgAttachmentStore;
-  readonly workplace: PgWorkplaceStore;
 
   private constructor(readonly q: Pg, readonly migrations: MigrationReport) {
     this.registration = new PgRegistrationStore(q);
@@ -58,9 +54,7 @@ export class PostgresStore implements ServerStore {
     this.audit = new PgAuditStore(q);
     this.scim = new PgScimStore(q);
     this.groups = new PgGroupStore(q);
-    this.business = new PgBusinessStore(q);
     this.attachments = new PgAttachmentStore(q);
-    this.workplace = new PgWorkplaceStore(q);
   }
 
   /** Connects and brings the schema up to date (once per cluster); a clear one-line error if either fails. */
