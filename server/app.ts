@@ -25,6 +25,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { RetentionSweeper } from './retention/sweeper.ts';
 import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
 import { ServerLimits, type Caps, type RateName } from './limits/index.ts';
@@ -56,8 +57,8 @@ export interface ServerOptions {
   adminGroup?: string;
   /** Externally visible base URL (e.g. behind a reverse proxy); the dev IdP's issuer derives from it. */
   publicUrl?: string;
-  /** The messaging policy users accept at first run (plain text); a built-in default otherwise. */
-  policy?: { version: string; text: string };
+  /** The messaging policy users accept at first run (plain text) and the org's rules; a built-in default otherwise. */
+  policy?: MessagingPolicy;
   /** Org offline policy: a device that has not reached the server for this long locks its store (default 72). */
   offlineLockHours?: number;
   /** …and after this many days erases it; null (the default) = never wipe for being offline. */
@@ -90,6 +91,8 @@ export interface RunningServer {
   app: App;
   /** Every route served, with the response schemas it declares (each one has them: see requireResponseSchemas). */
   routes: readonly CheckedRoute[];
+  /** The org retention sweep (server/retention/), when the policy sets `retention.messagesDays`. */
+  retention: RetentionSweeper | undefined;
   close(): Promise<void>;
 }
 
@@ -252,7 +255,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   groupRoutes(app, ctx);
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 
+  // Org retention: queued envelopes (and blobs) older than the period go, at start and hourly.
+  const messagesDays = policy.rules?.retention?.messagesDays;
+  const retention = messagesDays === undefined ? undefined : new RetentionSweeper(store, app.log, now, messagesDays);
+
   app.addHook('onClose', async () => {
+    await retention?.stop();
     hub.shutdown();
     await bus?.close();
     await store.close();
@@ -283,6 +291,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clientId = opts.clientId!;
   }
   ctx.identity = { issuer, clientId, verifier: new IdTokenVerifier(issuer, clientId, now) };
+  retention?.start();
 
-  return { url, issuer, clientId, app, routes, close: () => app.close() };
+  return { url, issuer, clientId, app, routes, retention, close: () => app.close() };
 }

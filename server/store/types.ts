@@ -358,6 +358,11 @@ export interface EnvelopeStore {
    * with this sendId: then nothing is stored and the earlier serverTimestamp comes back. Sweeps expired records.
    */
   storeOnce(envelopes: NewEnvelope[], send: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }>;
+  /**
+   * Org retention: deletes queued envelopes accepted before `before` (serverTimestamp, ms), at most `limit` of
+   * them (a sweep runs in short batches); returns how many went.
+   */
+  expire(before: number, limit: number): Promise<number>;
 }
 
 export interface AuditStore {

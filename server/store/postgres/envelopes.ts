@@ -103,6 +103,12 @@ export class PgEnvelopeStore implements EnvelopeStore {
     });
   }
 
+  // SKIP LOCKED: rows a send is inserting right now (or another node is sweeping) are left to the next batch.
+  async expire(before: number, limit: number): Promise<number> {
+    return await this.q.run(
+      'DELETE FROM envelopes WHERE id IN (SELECT id FROM envelopes WHERE server_timestamp < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)', [before, limit]);
+  }
+
   async delete(userId: string, deviceId: number, id: number): Promise<boolean> {
     return await this.q.run('DELETE FROM envelopes WHERE id = $1 AND dest_user = $2 AND dest_device = $3', [id, userId, deviceId]) === 1;
   }

@@ -78,6 +78,12 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     ).map(toEnvelope));
   }
 
+  expire(before: number, limit: number): Promise<number> {
+    return this.q.write(() => this.q.run(
+      'DELETE FROM envelopes WHERE id IN (SELECT id FROM envelopes WHERE server_timestamp < $before LIMIT $limit)', { before, limit },
+    ).changes);
+  }
+
   delete(userId: string, deviceId: number, id: number): Promise<boolean> {
     return this.q.plain(() => this.q.run(
       'DELETE FROM envelopes WHERE id = $id AND dest_user = $userId AND dest_device = $deviceId', { id, userId, deviceId },

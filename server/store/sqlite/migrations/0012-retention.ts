@@ -1,8 +1,11 @@
-// RESERVED for the retention work in progress (replace this comment and the SQL; keep the number).
+// Retention (org rules, `retention.messagesDays`): queued envelopes older than the retention period are swept
+// by age (server/retention/), so the queue needs an index on when each envelope was accepted.
 import type { Migration } from './index.ts';
 
 export const migration: Migration = {
   version: 12,
   name: 'retention',
-  sql: 'SELECT 1',
+  sql: `
+  CREATE INDEX envelopes_age ON envelopes (server_timestamp);
+  `,
 };
