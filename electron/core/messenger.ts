@@ -34,6 +34,8 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { OwnDevices } from './devices/devices.ts';
 import { Outbox } from './outbox/outbox.ts';
+import { MessageSearch, type SearchHit } from './search/search.ts';
+import { ChatSettingsStore } from './chats/chat-settings.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
 
 export { PermissionError, UsageError, type Account, type MessengerOptions } from './context.ts';
@@ -44,6 +46,8 @@ export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';
 export { SafetyNumberChangedError, type VerificationStatus } from './trust/trust.ts';
 export type { EnvelopeOutcome, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
 export type { GroupMemberView, GroupView } from './groups/group-views.ts';
+export type { SearchHit } from './search/search.ts';
+export { MUTED_FOREVER, type ChatSettings, type NotificationContent } from './chats/chat-settings.ts';
 
 /** Signs this machine in as a new device and creates the profile. Nothing is written unless it all works. */
 export async function loginNewDevice(
@@ -60,6 +64,9 @@ export class Messenger {
   readonly devices: OwnDevices;
   /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
   readonly outbox: Outbox;
+  /** Per-chat mute, pin, archive and draft, and the organization's rule for notification content (chats/chat-settings.ts). */
+  readonly chatSettings: ChatSettingsStore;
+  private readonly searcher: MessageSearch;
   private readonly ctx: CoreContext;
   private readonly contacts: Contacts;
   private readonly trust: Trust;
@@ -103,6 +110,8 @@ export class Messenger {
     this.admin = new Admin(api);
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
+    this.chatSettings = new ChatSettingsStore(this.ctx);
+    this.searcher = new MessageSearch(this.ctx);
   }
 
   /** Opens an existing profile. Fails without creating anything when there is none. */
@@ -187,12 +196,19 @@ export class Messenger {
   messages(conversationId: string, limit?: number, beforeSeq?: number): StoredMessage[] { return this.chats.messages(conversationId, limit, beforeSeq); }
   lastMessage(conversationId: string): StoredMessage | undefined { return this.chats.last(conversationId); }
   markRead(conversationId: string): Promise<void> { return this.chats.markRead(conversationId); }
+  /** Full-text search over the messages on this device, newest first (search/search.ts). */
+  searchMessages(query: string, opts?: { limit?: number; conversationId?: string }): SearchHit[] { return this.searcher.search(query, opts); }
   /** Creates (or finds) the direct chat with a known contact; returns its id. */
   openDirectConversation(userId: string): Promise<string> { return this.chats.openDirect(userId); }
 
   // ---- the organization's messaging policy and the app's settings ----
 
-  fetchPolicy() { return this.prefs.fetchPolicy(); }
+  async fetchPolicy() {
+    const policy = await this.prefs.fetchPolicy();
+    // Remembered so notifications follow the rule also while the server cannot be reached.
+    await this.chatSettings.rememberNotificationContent(policy.rules?.notificationContent);
+    return policy;
+  }
   acceptedPolicy(): string | undefined { return this.prefs.acceptedPolicy(); }
   acceptPolicy(version: string): Promise<void> { return this.prefs.acceptPolicy(version); }
   settings<T>(): T | undefined { return this.prefs.settings<T>(); }
