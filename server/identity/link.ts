@@ -67,6 +67,7 @@ export function resolveIdentity(store: ServerStore, u: NewUser, linkValue: strin
     // Just in time: a new Parley user with an unmanaged SCIM row.
     const user = await store.users.create(u, now);
     const row = await store.scim.createUnmanagedUser(user.userId, jitAttrs(u), link, now);
+    await auditUser(store, user, 'user created', 'just in time, at first sign-in', now);
     return { ok: true, user, scimId: row.id };
   });
 }
@@ -92,11 +93,21 @@ async function linkProvisioned(
   }
   await store.scim.linkUser(linked.id, userId, link);
   await store.users.setProfile(userId, { ...directoryView(linked.attrs), groups: u.groups }, now);
-  return { ok: true, user: (await store.users.get(userId))!, scimId: linked.id };
+  const user = (await store.users.get(userId))!;
+  if (linked.userId === null) await auditUser(store, user, 'user linked', `to provisioned SCIM user ${linked.id}`, now);
+  return { ok: true, user, scimId: linked.id };
 }
 
 /** After a SCIM write of a linked user: their directory entry follows the SCIM attributes. */
 export async function followScimUser(store: ServerStore, row: ScimUserRow, now: number): Promise<void> {
   if (row.userId === null || !row.managed) return;
   await store.users.setProfile(row.userId, directoryView(row.attrs), now);
+}
+
+/** The person's own first sign-in made or linked their account (inside the registration transaction). */
+async function auditUser(store: ServerStore, user: UserRecord, action: 'user created' | 'user linked', outcome: string, now: number): Promise<void> {
+  await store.audit.append({
+    at: now, actor: { userId: user.userId, email: user.email }, action,
+    target: { kind: 'user', userId: user.userId, email: user.email, deviceId: null }, reason: '', outcome,
+  });
 }

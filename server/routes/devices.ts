@@ -81,13 +81,23 @@ export function deviceRoutes(app: App, ctx: AppContext, opts: { linkClaim?: stri
     const secret = newSecret();
     let device;
     try {
-      device = await ctx.store.devices.create(
-        {
-          userId: user.userId, registrationId: req.body.registrationId, name: deviceName, credentialHash: hashSecret(secret), lifecycleKey,
-          ...(req.body.platform ? { platform: req.body.platform } : {}),
-        },
-        ctx.now(),
-      );
+      // The device and its audit entry commit together.
+      device = await ctx.store.transaction(async () => {
+        const now = ctx.now();
+        const created = await ctx.store.devices.create(
+          {
+            userId: user.userId, registrationId: req.body.registrationId, name: deviceName, credentialHash: hashSecret(secret), lifecycleKey,
+            ...(req.body.platform ? { platform: req.body.platform } : {}),
+          },
+          now,
+        );
+        await ctx.store.audit.append({
+          at: now, actor: { userId: user.userId, email: user.email }, action: 'device registered',
+          target: { userId: user.userId, email: user.email, deviceId: created.deviceId }, reason: '', outcome: 'registered',
+          details: { name: created.name, platform: created.platform ?? '' },
+        });
+        return created;
+      });
     } catch (err) {
       if (err instanceof AccountDeactivatedError) throw accountDeactivated();
       throw err;

@@ -9,7 +9,7 @@ import {
 import { DeviceMismatch, NoQuery, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, forbidden, unknownUser } from '../errors.ts';
-import type { GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';
+import type { AuditAction, AuditDetails, GroupMemberRecord, GroupRecord, GroupRole } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { NoBody, replies } from '../responses.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
@@ -80,6 +80,31 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (!canManage(l.caller)) throw notManager();
   }
 
+  /**
+   * An act an org admin can do only through their org-wide powers (linking to the directory, or managing a group
+   * they are not an admin of) commits with its audit entry; group admins' own acts stay in the group's event log.
+   */
+  async function audited<T>(
+    req: FastifyRequest, caller: Caller, orgPower: boolean, act: () => Promise<T>,
+    entry: (result: T) => { action: AuditAction; group: GroupRecord; subject?: string; details?: AuditDetails } | null,
+  ): Promise<T> {
+    if (!orgPower && !(caller.orgAdmin && !isGroupAdmin(caller.member?.role))) return act();
+    return ctx.store.transaction(async () => {
+      const result = await act();
+      const e = entry(result);
+      if (e) {
+        const actor = await ctx.store.users.get(caller.userId);
+        const subject = e.subject === undefined ? undefined : await ctx.store.users.get(e.subject);
+        await ctx.store.audit.append({
+          at: ctx.now(), actor: { userId: caller.userId, email: actor?.email ?? '' }, action: e.action,
+          target: { kind: 'group', id: e.group.id, userId: e.subject ?? '', email: subject?.email ?? '', deviceId: null },
+          reason: '', outcome: 'done', details: { group: e.group.name, ...e.details },
+        });
+      }
+      return result;
+    });
+  }
+
   async function requireScimGroup(scimGroupId: string): Promise<void> {
     if ((await ctx.store.groups.directoryMembers(scimGroupId)) === undefined) throw unknownScimGroup();
   }
@@ -95,11 +120,12 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const others = [...new Set(body.members)].filter((u) => u !== userId);
     for (const u of others) await requireLiveUser(u);
     const now = ctx.now();
-    const group = await ctx.store.groups.create(
+    const creator: Caller = { userId, orgAdmin: body.scimGroupId !== undefined, member: undefined };
+    const group = await audited(req, creator, body.scimGroupId !== undefined, () => ctx.store.groups.create(
       { id: newGroupId(), name, announcement: body.announcement ?? false, confidential: body.confidential ?? false,
         scimGroupId: body.scimGroupId ?? null, createdAt: now, createdBy: userId },
       [{ userId, role: 'owner', viaScim: false }, ...others.map((u) => ({ userId: u, role: 'member' as const, viaScim: false }))],
-    );
+    ), (g) => ({ action: 'group created', group: g, details: { scimGroupId: g.scimGroupId, members: others.length + 1 } }));
     req.log.info({ groupId: group.id, members: others.length + 1 }, 'group created');
     await announceGroupChange(ctx, group.id);
     return reply.code(201).send(await reload(req, group.id));
@@ -122,9 +148,9 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       if (!l.caller.orgAdmin) throw forbidden('Only organization administrators may link a group to the directory.');
       if (scimGroupId !== null) await requireScimGroup(scimGroupId);
     }
-    await ctx.store.groups.update(l.group.id, {
-      ...flags, ...(name !== undefined ? { name } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}),
-    }, l.caller.userId, ctx.now());
+    const change = { ...flags, ...(name !== undefined ? { name } : {}), ...(scimGroupId !== undefined ? { scimGroupId } : {}) };
+    await audited(req, l.caller, scimGroupId !== undefined, () => ctx.store.groups.update(l.group.id, change, l.caller.userId, ctx.now()),
+      (g) => (g ? { action: 'group settings changed', group: l.group, details: change } : null));
     await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
   });
@@ -138,7 +164,8 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (l.members.length >= GROUP_LIMITS.membersPerGroup) {
       throw new ApiError('group_full', `A group has at most ${GROUP_LIMITS.membersPerGroup} members.`);
     }
-    await ctx.store.groups.addMember(l.group.id, { userId, role: 'member', viaScim: false }, l.caller.userId, ctx.now());
+    await audited(req, l.caller, false, () => ctx.store.groups.addMember(l.group.id, { userId, role: 'member', viaScim: false }, l.caller.userId, ctx.now()),
+      (added) => (added ? { action: 'group member added', group: l.group, subject: userId } : null));
     await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
   });
@@ -150,7 +177,9 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const target = l.members.find((m) => m.userId === req.params.userId);
     if (!target) throw unknownMember();
     if (target.viaScim && l.group.scimGroupId !== null) throw directoryManaged();
-    await ctx.store.groups.removeMember(l.group.id, target.userId, self ? 'left' : 'removed', l.caller.userId, ctx.now());
+    const remove = () => ctx.store.groups.removeMember(l.group.id, target.userId, self ? 'left' : 'removed', l.caller.userId, ctx.now());
+    if (self) await remove();
+    else await audited(req, l.caller, false, remove, (removed) => (removed ? { action: 'group member removed', group: l.group, subject: target.userId } : null));
     await announceGroupChange(ctx, l.group.id, [target.userId]);
     return reply.code(204).send(null);
   });
@@ -158,7 +187,8 @@ export function groupRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/groups/:id/roles', { ...auth, schema: { querystring: NoQuery, params: GroupIdParams, body: SetRoleRequest, response: replies({ 200: GroupInfo }) } }, async (req) => {
     const l = await load(req, req.params.id);
     requireManager(l);
-    const result = await ctx.store.groups.setRole(l.group.id, req.body.userId, req.body.role, l.caller.userId, ctx.now());
+    const result = await audited(req, l.caller, false, () => ctx.store.groups.setRole(l.group.id, req.body.userId, req.body.role, l.caller.userId, ctx.now()),
+      (r) => (r === 'promoted' || r === 'demoted' ? { action: 'group role changed', group: l.group, subject: req.body.userId, details: { role: req.body.role } } : null));
     if (result === 'not_member') throw unknownMember();
     if (result !== 'unchanged') await announceGroupChange(ctx, l.group.id);
     return reload(req, l.group.id);
@@ -194,12 +224,16 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     const sender = l.caller.member!;
     if (!canPost(l.group, l.caller)) throw new ApiError('announcement_only');
     const me = authOf(req);
+    await ctx.workplace.requireConsentOf(me.userId);
     const { sendId } = req.body;
     // A retry of a send that was accepted (its response lost) gets the same answer, whatever changed since.
     const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(me.userId, me.deviceId, sendId, ctx.now());
     if (earlier !== undefined) return { serverTimestamp: earlier };
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, me, recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, { groupId: l.group.id });
+    // Members off work get their copies at their next working period (server/workplace/).
+    const heldUntil = await ctx.workplace.hold(me, toStore, req.body.urgent === true);
+    const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
     if (sendId === undefined) {
       await ctx.store.envelopes.store(toStore);
     } else {
@@ -209,6 +243,6 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
     }
     ctx.hub.notify(req.body.envelopes);
-    return { serverTimestamp };
+    return { serverTimestamp, ...held };
   });
 }

@@ -5,7 +5,7 @@
 //   POST /v1/lifecycle/wipe-receipt  → the device reports a finished wipe
 // Nobody is authenticated here, so nothing unverified may cost much or write much (finding 3): requests are
 // rate-limited per client IP and per target device before any lookup, a signature is verified before anything
-// is written, and a device's refused receipts reach the audit log at most once an hour.
+// is written, and nothing unverified is written at all (a refused receipt is one server log line per device per hour).
 import type { FastifyRequest } from 'fastify';
 import {
   DeviceStatusRequest, DeviceStatusResponse, WipeReceipt, WipeReceiptResponse, signedText, type Lease,
@@ -86,22 +86,19 @@ export function lifecycleRoutes(app: App, ctx: AppContext): void {
     }
     const now = ctx.now();
     const target = { userId, email: user.email, deviceId };
-    const refuse = async (outcome: string, error: ApiError): Promise<never> => {
-      req.log.warn({ userId, deviceId, outcome, ip: req.ip }, 'wipe receipt refused');
-      // Unauthenticated input: one entry per device per hour, so that forgeries can never push real events out of view.
+    // Unauthenticated input never writes (not even to the audit log): a refusal is a server log line, at most one
+    // per device per hour so forgeries cannot flood it, with opaque ids only (no email, no address).
+    const refuse = (outcome: string, error: ApiError): never => {
       if (ctx.limits.of('refusedReceiptAudit').take(`${userId}/${deviceId}`) === 0) {
-        await ctx.store.audit.append({
-          at: now, actor: { userId: null, email: 'unverified wipe receipt' }, action: 'wipe receipt refused', target,
-          reason: device.wipeReason ?? '', outcome: `${outcome} (further refusals for this device within the hour are not logged one by one)`,
-        });
+        req.log.warn({ userId, deviceId, outcome }, 'wipe receipt refused (further refusals for this device within the hour are not logged)');
       }
       throw error;
     };
     if (!verified(device, signedText.receipt(userId, deviceId, wipedAt, steps), signature)) {
-      await refuse(`refused: the signature does not verify with the device's lifecycle key (claimed steps: ${steps.join(', ')})`, invalidSignature());
+      refuse('refused: the signature does not verify with the device\'s lifecycle key', invalidSignature());
     }
     if (wipedAt > now + MAX_SKEW_MS) {
-      await refuse(`refused: wipedAt ${new Date(wipedAt).toISOString()} is in the future`,
+      refuse('refused: wipedAt is in the future',
         new ApiError('invalid_timestamp'));
     }
     if (device.state === 'wipe-pending') {

@@ -13,7 +13,7 @@ import {
   SCIM_CONTENT_TYPE, SCIM_LIMITS, ScimDiscoveryDocument, ScimError as ScimErrorBody, ScimGroupResponse, ScimListResponse, ScimUserResponse, URN,
 } from '../../common/wire/scim.ts';
 import { LIMITS } from '../../common/wire/schemas.ts';
-import { ScimStoreError, type ScimUserRow, type ScimUserWrite } from '../store/types.ts';
+import { ScimStoreError, type AuditAction, type ScimGroupRow, type ScimUserRow, type ScimUserWrite } from '../store/types.ts';
 import { directoryView, followScimUser } from '../identity/link.ts';
 import { ScimError, badRequest, conflict, notFound } from '../scim/errors.ts';
 import { parseListFilter } from '../scim/filter.ts';
@@ -178,11 +178,28 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     const renderUser = async (req: FastifyRequest, row: ScimUserRow) =>
       project(userResource(row, await ctx.store.scim.groupsOf(row.id), base(req)), stringParam(query(req), 'attributes'), stringParam(query(req), 'excludedAttributes'));
 
+    // Every SCIM write is audited in its own transaction (actor "scim"); ids and names only, never tokens.
+    const auditUser = (action: AuditAction, row: ScimUserRow, now: number) => ctx.store.audit.append({
+      at: now, actor: { ...SCIM_ACTOR }, action,
+      target: { kind: 'scim-user', id: row.id, userId: row.userId ?? '', email: directoryView(row.attrs).email, deviceId: null },
+      reason: '', outcome: row.active ? 'active' : 'inactive',
+      details: { userName: row.userName, externalId: row.externalId, active: row.active },
+    });
+    const auditGroup = (action: AuditAction, row: Pick<ScimGroupRow, 'id' | 'displayName' | 'externalId' | 'members'>, now: number) => ctx.store.audit.append({
+      at: now, actor: { ...SCIM_ACTOR }, action,
+      target: { kind: 'scim-group', id: row.id, userId: '', email: '', deviceId: null }, reason: '', outcome: 'done',
+      details: { displayName: row.displayName, externalId: row.externalId, members: row.members.length },
+    });
+
     /** A SCIM write of a user; a linked Parley user's directory entry follows it in the same transaction. */
     const updateUser = (id: string, update: (current: ScimUserRow) => ScimUserWrite) => ctx.store.transaction(async () => {
       const now = ctx.now();
-      const row = await ctx.store.scim.updateUser(id, update, now);
-      if (row) await followScimUser(ctx.store, row, now);
+      let wasActive = true;
+      const row = await ctx.store.scim.updateUser(id, (current) => { wasActive = current.active; return update(current); }, now);
+      if (row) {
+        await followScimUser(ctx.store, row, now);
+        await auditUser(wasActive && !row.active ? 'scim user deactivated' : 'scim user updated', row, now);
+      }
       return row;
     });
 
@@ -214,7 +231,12 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     });
 
     scope.post('/Users', scimReplies({ 201: ScimUserResponse }), async (req, reply) => {
-      const row = await ctx.store.scim.createUser(userWrite(req.body, null), ctx.now());
+      const row = await ctx.store.transaction(async () => {
+        const now = ctx.now();
+        const created = await ctx.store.scim.createUser(userWrite(req.body, null), now);
+        await auditUser('scim user created', created, now);
+        return created;
+      });
       req.log.info({ scimId: row.id }, 'SCIM user created');
       void reply.header('location', `${base(req)}/Users/${row.id}`);
       return send(reply, 201, await renderUser(req, row));
@@ -236,7 +258,12 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     });
 
     scope.delete<{ Params: { id: string } }>('/Users/:id', Deleted, async (req, reply) => {
-      const row = await ctx.store.scim.deleteUser(req.params.id, ctx.now());
+      const row = await ctx.store.transaction(async () => {
+        const now = ctx.now();
+        const deleted = await ctx.store.scim.deleteUser(req.params.id, now);
+        if (deleted) await auditUser('scim user deleted', deleted, now);
+        return deleted;
+      });
       if (!row) throw notFound('User', req.params.id);
       req.log.info({ scimId: row.id, userId: row.userId }, 'SCIM user deleted');
       await enforce(req.log, row, true);
@@ -248,6 +275,13 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     const renderGroup = async (req: FastifyRequest, row: Parameters<typeof groupResource>[0]) =>
       project(groupResource(row, displayNames(await ctx.store.scim.attrsOf(row.members)), base(req)),
         stringParam(query(req), 'attributes'), stringParam(query(req), 'excludedAttributes'));
+
+    const updateGroup = (id: string, update: Parameters<typeof ctx.store.scim.updateGroup>[1]) => ctx.store.transaction(async () => {
+      const now = ctx.now();
+      const row = await ctx.store.scim.updateGroup(id, update, now);
+      if (row) await auditGroup('scim group updated', row, now);
+      return row;
+    });
 
     scope.get('/Groups', scimReplies({ 200: ScimListResponse(ScimGroupResponse) }), async (req) => {
       const q = query(req);
@@ -266,14 +300,19 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     });
 
     scope.post('/Groups', scimReplies({ 201: ScimGroupResponse }), async (req, reply) => {
-      const row = await ctx.store.scim.createGroup(groupWrite(req.body), ctx.now());
+      const row = await ctx.store.transaction(async () => {
+        const now = ctx.now();
+        const created = await ctx.store.scim.createGroup(groupWrite(req.body), now);
+        await auditGroup('scim group created', created, now);
+        return created;
+      });
       void reply.header('location', `${base(req)}/Groups/${row.id}`);
       return send(reply, 201, await renderGroup(req, row));
     });
 
     scope.put<{ Params: { id: string } }>('/Groups/:id', OneGroup, async (req) => {
       const write = groupWrite(req.body);
-      const row = await ctx.store.scim.updateGroup(req.params.id, () => write, ctx.now());
+      const row = await updateGroup(req.params.id, () => write);
       if (!row) throw notFound('Group', req.params.id);
       await syncScimGroup(ctx, req.log, row.id);
       return renderGroup(req, row);
@@ -281,14 +320,21 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
 
     scope.patch<{ Params: { id: string } }>('/Groups/:id', OneGroup, async (req) => {
       const ops = normalizePatch('Group', req.body);
-      const row = await ctx.store.scim.updateGroup(req.params.id, (current) => patchedGroupWrite(current, ops), ctx.now());
+      const row = await updateGroup(req.params.id, (current) => patchedGroupWrite(current, ops));
       if (!row) throw notFound('Group', req.params.id);
       await syncScimGroup(ctx, req.log, row.id);
       return renderGroup(req, row);
     });
 
     scope.delete<{ Params: { id: string } }>('/Groups/:id', Deleted, async (req, reply) => {
-      if (!(await ctx.store.scim.deleteGroup(req.params.id))) throw notFound('Group', req.params.id);
+      const deleted = await ctx.store.transaction(async () => {
+        const now = ctx.now();
+        const current = await ctx.store.scim.getGroup(req.params.id);
+        if (!current || !(await ctx.store.scim.deleteGroup(req.params.id))) return false;
+        await auditGroup('scim group deleted', current, now);
+        return true;
+      });
+      if (!deleted) throw notFound('Group', req.params.id);
       await unlinkScimGroup(ctx, req.params.id);
       return reply.code(204).send();
     });

@@ -61,6 +61,8 @@ export interface LifecycleChange {
 export type AuditAction =
   // Device lifecycle (routes/admin.ts, routes/lifecycle.ts, routes/devices.ts, identity/link.ts).
   | 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'device registered' | 'device removed'
+  // Accounts made or linked at a person's first sign-in (identity/link.ts).
+  | 'user created' | 'user linked'
   /** Written before migration 0011 by unauthenticated wipe receipts; no longer written (old entries stay). */
   | 'wipe receipt refused'
   // SCIM provisioning (routes/scim.ts): actor SCIM_ACTOR.

@@ -1,7 +1,7 @@
 // Finding 3: anyone could flood the append-only audit log without credentials — bad-signature wipe receipts for
 // a wipe-pending device wrote 1,086 rows in 5 s and pushed the real events out of the admins' view. Now the
-// signature is checked before anything is written, a device's refused receipts reach the log once an hour (the
-// rest go to the server log), and unauthenticated lifecycle requests are rate-limited per IP and per device.
+// signature is checked before anything is written, refused receipts never reach the audit log (a server log line
+// per device per hour), and unauthenticated lifecycle requests are rate-limited per IP and per device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signedText } from '../../common/wire/lifecycle.ts';
@@ -26,7 +26,7 @@ function forgedReceipt(dev: Registered) {
   return { userId: dev.userId, deviceId: dev.deviceId, wipedAt, steps, signature };
 }
 
-test('300 forged wipe receipts from one client write at most one audit entry; the wipe request stays in view', async () => {
+test('300 forged wipe receipts from one client write no audit entry; the wipe request stays on top', async () => {
   const wipe = await api(server.url, 'POST', '/v1/admin/wipe', { auth: carol.auth, body: { email: 'bob@acme.test', reason: 'lost' } });
   assert.equal(wipe.status, 200, JSON.stringify(wipe.body));
   const before = await audit();
@@ -47,13 +47,8 @@ test('300 forged wipe receipts from one client write at most one audit entry; th
   assert.ok((statuses.get(429) ?? 0) >= 250, JSON.stringify([...statuses]));
 
   const after = await audit();
-  const added = after.length - before.length;
-  assert.ok(added <= 1, `${added} audit entries were written`);
-  if (added === 1) {
-    assert.equal(after[0].action, 'wipe receipt refused');
-    assert.match(after[0].outcome, /not logged one by one/);
-  }
-  assert.ok(after.slice(0, 2).some((e) => e.action === 'wipe requested'), 'the wipe request is still on top');
+  assert.equal(after.length - before.length, 0, 'unauthenticated requests wrote audit entries');
+  assert.equal(after[0].action, 'wipe requested', 'the wipe request is still on top');
 });
 
 test('a 429 says when to retry: a Retry-After header and retryAfterMs in the body', async () => {
