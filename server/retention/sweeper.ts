@@ -20,9 +20,6 @@ export interface RetentionSweep {
   before: number;
 }
 
-/** Another store's own age sweep (e.g. attachment blobs), given the retention cut-off; returns how many went. */
-export type ExtraSweep = (before: number) => Promise<number>;
-
 export class RetentionSweeper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<RetentionSweep> | undefined;
@@ -34,7 +31,6 @@ export class RetentionSweeper {
     private readonly now: () => number,
     /** The org's retention period in days. */
     readonly messagesDays: number,
-    private readonly blobs?: ExtraSweep,
   ) {
     if (!Number.isInteger(messagesDays) || messagesDays < 1) throw new Error('RetentionSweeper: messagesDays must be a positive integer');
   }
@@ -68,7 +64,11 @@ export class RetentionSweeper {
         n = await this.store.envelopes.expire(before, BATCH);
         envelopes += n;
       }
-      if (this.blobs && !this.#stopped) blobs = await this.blobs(before);
+      // Blobs through the attachment store's delete: the row first, then the file (or chunks), as its own expiry does.
+      for (let ids: string[] = []; !this.#stopped && (ids = await this.store.attachments.createdBefore(before, BATCH)).length > 0;) {
+        for (const id of ids) if (await this.store.attachments.delete(id)) blobs++;
+        if (ids.length < BATCH) break;
+      }
     } catch (err) {
       this.log.error({ err }, 'retention sweep failed; it runs again within the hour');
       throw err;

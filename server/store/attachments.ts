@@ -40,6 +40,8 @@ export interface AttachmentStore {
   delete(id: string): Promise<boolean>;
   /** Ids of attachments whose expiry passed (at most `limit`). */
   expired(now: number, limit: number): Promise<string[]>;
+  /** Ids of attachments uploaded before `before` (org retention, server/retention/), oldest first, at most `limit`. */
+  createdBefore(before: number, limit: number): Promise<string[]>;
   /** Bytes the user's attachments occupy (reserved or stored). */
   usage(userId: string): Promise<number>;
 }

@@ -40,6 +40,23 @@ function contract(b: Backend): void {
     assert.deepEqual((await s.envelopes.after(user.userId, device.deviceId, 0, 10)).map((e) => e.content[0]), [9]);
     await sweeper.stop();
   });
+
+  it('the sweeper deletes attachment blobs uploaded before the period, whatever their own expiry; newer ones stay', async () => {
+    const s = await b.fresh();
+    const t = 10 * DAY_MS;
+    const upload = async (id: string, createdAt: number) => {
+      assert.ok(await s.attachments.reserve({ id, ownerUser: 'u_owner', ownerDevice: 1, size: 3, createdAt, expiresAt: t + 30 * DAY_MS }, 1 << 20));
+      await s.attachments.writeBlob(id, (async function* () { yield new Uint8Array([1, 2, 3]); })());
+    };
+    await upload('blob-old-aaaaaaaaaaaaaa', t - 3 * DAY_MS);
+    await upload('blob-new-aaaaaaaaaaaaaa', t - DAY_MS);
+    assert.deepEqual(await s.attachments.createdBefore(t - 2 * DAY_MS, 10), ['blob-old-aaaaaaaaaaaaaa']);
+    const r = await new RetentionSweeper(s, silent as never, () => t, 2).sweep();
+    assert.equal(r.blobs, 1);
+    assert.equal(await s.attachments.get('blob-old-aaaaaaaaaaaaaa'), undefined);
+    assert.ok(await s.attachments.get('blob-new-aaaaaaaaaaaaaa'));
+    assert.equal(await s.attachments.usage('u_owner'), 3, 'the quota no longer counts the deleted blob');
+  });
 }
 
 contract(sqliteBackend());

@@ -117,6 +117,10 @@ export class PgAttachmentStore implements AttachmentStore {
     return (await this.q.rows('SELECT id FROM attachments WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2', [now, limit])).map((r) => str(r.id));
   }
 
+  async createdBefore(before: number, limit: number): Promise<string[]> {
+    return (await this.q.rows('SELECT id FROM attachments WHERE created_at < $1 ORDER BY created_at LIMIT $2', [before, limit])).map((r) => str(r.id));
+  }
+
   async usage(userId: string): Promise<number> {
     return num((await this.q.row('SELECT COALESCE(SUM(size), 0)::bigint AS used FROM attachments WHERE owner_user = $1', [userId]))!.used);
   }

@@ -119,6 +119,11 @@ export class SqliteAttachmentStore implements AttachmentStore {
       .map((r) => str(r.id)));
   }
 
+  createdBefore(before: number, limit: number): Promise<string[]> {
+    return this.q.plain(() => this.q.all('SELECT id FROM attachments WHERE created_at < $before ORDER BY created_at LIMIT $limit', { before, limit })
+      .map((r) => str(r.id)));
+  }
+
   usage(userId: string): Promise<number> {
     return this.q.plain(() => num(this.q.get('SELECT COALESCE(SUM(size), 0) AS used FROM attachments WHERE owner_user = $u', { u: userId })!.used));
   }
