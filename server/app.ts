@@ -25,6 +25,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { businessRoutes } from './routes/business.ts';
 import { RetentionSweeper } from './retention/sweeper.ts';
 import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
@@ -78,6 +79,8 @@ export interface ServerOptions {
   rateLimits?: Partial<Record<RateName, Rate>>;
   /** Changes single caps of server/limits/index.ts (how many nonces may be outstanding, …). */
   caps?: Partial<Caps>;
+  /** Org statistics withhold every daily figure below this k-anonymity threshold (default 5; server/business/stats.ts). */
+  statsK?: number;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -253,6 +256,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
   groupRoutes(app, ctx);
+  businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 
   // Org retention: queued envelopes (and blobs) older than the period go, at start and hourly.

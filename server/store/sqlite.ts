@@ -6,6 +6,7 @@ import { secureDataDir, securePrivateFile } from '../data-dir.ts';
 import type { ServerStore } from './types.ts';
 import { SqliteAttachmentStore } from './sqlite/attachments.ts';
 import { SqliteAuditStore } from './sqlite/audit.ts';
+import { SqliteBusinessStore } from './sqlite/business.ts';
 import { SqliteDeviceStore } from './sqlite/devices.ts';
 import { SqliteEnvelopeStore } from './sqlite/envelopes.ts';
 import { SqliteGroupStore } from './sqlite/groups.ts';
@@ -28,6 +29,7 @@ export class SqliteStore implements ServerStore {
   readonly audit: SqliteAuditStore;
   readonly scim: SqliteScimStore;
   readonly groups: SqliteGroupStore;
+  readonly business: SqliteBusinessStore;
   readonly attachments: SqliteAttachmentStore;
 
   constructor(dataDir: string) {
@@ -51,6 +53,7 @@ export class SqliteStore implements ServerStore {
     this.audit = new SqliteAuditStore(this.#q);
     this.scim = new SqliteScimStore(this.#q);
     this.groups = new SqliteGroupStore(this.#q);
+    this.business = new SqliteBusinessStore(this.#q);
     this.attachments = new SqliteAttachmentStore(this.#q, dataDir);
   }
 

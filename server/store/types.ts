@@ -387,6 +387,8 @@ export interface ServerStore {
   readonly scim: ScimStore;
   /** Admin-governed groups (server/groups/). */
   readonly groups: GroupStore;
+  /** Company profile, welcome message, published away status, aggregate daily counters (server/business/). */
+  readonly business: BusinessStore;
   /** End-to-end encrypted attachment blobs and their grants. */
   readonly attachments: AttachmentStore;
   /**
@@ -453,4 +455,42 @@ export interface GroupStore {
   syncDirectory(id: string, desired: string[], actor: GroupActor, now: number): Promise<{ added: string[]; removed: string[] }>;
   /** Linked groups whose SCIM group lists this user but that do not have them yet (e.g. registered after the sync). */
   pendingDirectoryGroups(userId: string): Promise<string[]>;
+}
+
+// ---- business tools (server/business/, wire: common/wire/business.ts) ----
+
+export interface CompanyProfileRecord {
+  name: string;
+  description: string;
+  website: string;
+  support: string;
+  officeHours: string;
+  logo: { contentType: string; data: Uint8Array; sha256: string } | null;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface AwayRecord { text: string; until: number | null; outsideWorkingHours: boolean; updatedAt: number }
+
+/** A closed day's totals; open days are counted from their sets. */
+export interface DailyCounts { day: string; messagesRelayed: number; activeDevices: number; activeUsers: number; groups: number }
+
+export interface BusinessStore {
+  profile(): Promise<CompanyProfileRecord | undefined>;
+  /** `logo` undefined keeps the stored one, null removes it. */
+  setProfile(p: Omit<CompanyProfileRecord, 'logo'> & { logo?: CompanyProfileRecord['logo'] }): Promise<CompanyProfileRecord>;
+  welcome(): Promise<{ text: string | null; updatedAt: number }>;
+  setWelcome(text: string | null, now: number): Promise<void>;
+  away(userId: string): Promise<AwayRecord | undefined>;
+  setAway(userId: string, away: AwayRecord): Promise<void>;
+  clearAway(userId: string): Promise<void>;
+  /**
+   * Adds plain per-day totals: `relayed` sends, and members of the day's distinct sets ('u' users, 'd' devices,
+   * 'g' groups). The sets exist only while their day is open: closeDaysBefore turns them into counts.
+   */
+  count(day: string, relayed: number, members: Array<{ kind: 'u' | 'd' | 'g'; id: string }>): Promise<void>;
+  /** For every day before `day` that still has a set: stores its distinct counts and deletes the set (one transaction). */
+  closeDaysBefore(day: string): Promise<void>;
+  /** Days from..to inclusive (UTC YYYY-MM-DD), oldest first, only those with anything counted; open days counted from their sets. */
+  daily(from: string, to: string): Promise<DailyCounts[]>;
 }

@@ -4,6 +4,7 @@
 import type { ServerStore } from '../types.ts';
 import { PgAttachmentStore } from './attachments.ts';
 import { PgAuditStore } from './audit.ts';
+import { PgBusinessStore } from './business.ts';
 import { PgDeviceStore } from './devices.ts';
 import { PgEnvelopeStore } from './envelopes.ts';
 import { PgGroupStore } from './groups.ts';
@@ -43,6 +44,7 @@ export class PostgresStore implements ServerStore {
   readonly audit: PgAuditStore;
   readonly scim: PgScimStore;
   readonly groups: PgGroupStore;
+  readonly business: PgBusinessStore;
   readonly attachments: PgAttachmentStore;
 
   private constructor(readonly q: Pg, readonly migrations: MigrationReport) {
@@ -54,6 +56,7 @@ export class PostgresStore implements ServerStore {
     this.audit = new PgAuditStore(q);
     this.scim = new PgScimStore(q);
     this.groups = new PgGroupStore(q);
+    this.business = new PgBusinessStore(q);
     this.attachments = new PgAttachmentStore(q);
   }
 

@@ -12,6 +12,7 @@ import { migration as attachments } from './0009-attachments.ts';
 import { migration as workplace } from './0010-workplace.ts';
 import { migration as auditTrail } from './0011-audit-trail.ts';
 import { migration as retention } from './0012-retention.ts';
+import { migration as business } from './0013-business.ts';
 
 export interface Migration {
   /** 1, 2, 3…: the file's number. */
@@ -22,4 +23,4 @@ export interface Migration {
 }
 
 export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform, hardening,
-  attachments, workplace, auditTrail, retention];
+  attachments, workplace, auditTrail, retention, business];
