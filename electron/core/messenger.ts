@@ -20,6 +20,10 @@ import { Contacts } from './directory/contacts.ts';
 import { Trust, type SafetyNumberView, type VerificationStatus } from './trust/trust.ts';
 import { Sessions } from './outgoing/sessions.ts';
 import { Sender, type SentMessage } from './outgoing/sender.ts';
+import type { ControlContent, MessageInput } from './outgoing/content.ts';
+import { MessageActions, type SentRecord } from './messages/actions.ts';
+import { history, type HistoryItem } from './messages/history.ts';
+import type { ReadReceiptState } from './messages/read-policy.ts';
 import { EnvelopeHandler } from './incoming/envelopes.ts';
 import { Receipts } from './incoming/receipts.ts';
 import { ReceiveLoop } from './incoming/receive-loop.ts';
@@ -44,7 +48,12 @@ export { defaultVault, type LoginMethod } from './account/registration.ts';
 export { forgetThisDevice, type OwnDevice } from './devices/devices.ts';
 export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';
 export { SafetyNumberChangedError, type VerificationStatus } from './trust/trust.ts';
-export type { EnvelopeOutcome, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
+export type { EnvelopeOutcome, ReceivedEvent, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
+export type { MessageInput, ControlContent } from './outgoing/content.ts';
+export type { Recipient, SentMessage } from './outgoing/sender.ts';
+export type { SentRecord } from './messages/actions.ts';
+export type { HistoryItem } from './messages/history.ts';
+export type { ReadReceiptState } from './messages/read-policy.ts';
 export type { GroupMemberView, GroupView } from './groups/group-views.ts';
 export type { SearchHit } from './search/search.ts';
 export { MUTED_FOREVER, type ChatSettings, type NotificationContent } from './chats/chat-settings.ts';
@@ -79,6 +88,7 @@ export class Messenger {
   private readonly groupSender: GroupSender;
   private readonly chats: Conversations;
   private readonly prefs: Preferences;
+  private readonly actions: MessageActions;
 
   constructor(private readonly store: LocalStore, private readonly api: ApiClient, opts: MessengerOptions = {}) {
     const account = store.getJson<Account>('account');
@@ -107,6 +117,7 @@ export class Messenger {
     });
     this.chats = new Conversations(this.ctx, this.contacts);
     this.prefs = new Preferences(this.ctx);
+    this.actions = new MessageActions(this.ctx, this.contacts, this.sender, this.groupSender, this.groupViews);
     this.admin = new Admin(api);
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
@@ -156,6 +167,28 @@ export class Messenger {
   // ---- sending and receiving ----
 
   sendText(email: string, text: string): Promise<SentMessage> { return this.sender.sendText(email, text); }
+  /** Sends a message (text and/or files, optionally a reply) to a person or a group (name or id). */
+  send(to: { email: string } | { group: string }, input: MessageInput): Promise<SentMessage | SentGroupMessage> {
+    return 'group' in to ? this.groupSender.send(to.group, input) : this.sender.send(to.email, input);
+  }
+  /** A control record (reaction, edit, delete, timer, …) to a conversation's members and our other devices; applied here once sent. */
+  sendContent(conversationId: string, content: ControlContent): Promise<SentRecord> { return this.actions.sendContent(conversationId, content); }
+  /** One reaction per person per message; a new emoji replaces the old one. */
+  react(messageId: string, emoji: string, opts: { remove?: boolean } = {}): Promise<SentRecord> { return this.actions.react(messageId, emoji, opts); }
+  /** Only your own messages, within 24 h of sending (UsageError otherwise). */
+  edit(messageId: string, text: string): Promise<SentRecord> { return this.actions.edit(messageId, text); }
+  /** For everyone (your own messages only) or for you (this device only; resolves undefined). */
+  deleteMessage(messageId: string, opts: { forEveryone: boolean }): Promise<SentRecord | undefined> { return this.actions.deleteMessage(messageId, opts); }
+  sendTyping(conversationId: string, state: 'started' | 'stopped'): Promise<void> { return this.actions.sendTyping(conversationId, state); }
+  /** A message in this device's store, or undefined. */
+  findMessage(messageId: string): StoredMessage | undefined { return this.actions.findMessage(messageId); }
+  /** The conversation id of an email (1:1), a group name or id, or a conversation id. */
+  conversationIdFor(ref: string): Promise<string> { return this.actions.conversationIdFor(ref); }
+  /** A conversation as stored now: edits applied, deletions as `deleted`, reactions, read state (oldest first). */
+  history(conversationId: string, opts: { limit?: number } = {}): HistoryItem[] { return history(this.ctx, this.actions.queries, conversationId, opts); }
+  /** The user's read-receipt setting, and whether the organization forces them off. */
+  readReceipts(): Promise<ReadReceiptState> { return this.actions.readPolicy.state(); }
+  setReadReceipts(on: boolean): Promise<void> { return this.actions.readPolicy.set(on); }
   /** Sends the messages waiting for a recipient's first device where the directory now lists one; how many went. */
   sendWaiting(): Promise<number> { return this.sender.sendWaiting(); }
 
@@ -195,7 +228,8 @@ export class Messenger {
   conversation(id: string): Conversation | undefined { return this.chats.get(id); }
   messages(conversationId: string, limit?: number, beforeSeq?: number): StoredMessage[] { return this.chats.messages(conversationId, limit, beforeSeq); }
   lastMessage(conversationId: string): StoredMessage | undefined { return this.chats.last(conversationId); }
-  markRead(conversationId: string): Promise<void> { return this.chats.markRead(conversationId); }
+  /** Marks a chat read; read receipts go out when the user's setting and the organization allow (see messages/actions.ts). */
+  markRead(conversationId: string): Promise<{ read: number; receipts: boolean }> { return this.actions.markRead(conversationId); }
   /** Full-text search over the messages on this device, newest first (search/search.ts). */
   searchMessages(query: string, opts?: { limit?: number; conversationId?: string }): SearchHit[] { return this.searcher.search(query, opts); }
   /** Creates (or finds) the direct chat with a known contact; returns its id. */

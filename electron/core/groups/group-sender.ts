@@ -2,10 +2,12 @@
 // a confidential group reaches the admins) and our other devices, each over its pairwise session, in one
 // request. The member list comes from the server at send time, so a removed member gets nothing.
 import type * as G from '../../../common/wire/groups.ts';
-import { encodePayload, type TextPayload } from '../payload.ts';
+import { encodePayload } from '../payload.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError } from '../trust/trust.ts';
-import { checkText, type Delivery, type SentMessage } from '../outgoing/sender.ts';
+import { checkText, delivered, type Delivery, type SentMessage } from '../outgoing/sender.ts';
+import { checkInput, messageContent, replyFor, type MessageInput } from '../outgoing/content.ts';
+import { MessageQueries } from '../store/message-queries.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from '../outgoing/sessions.ts';
 import { Fanout, sendIdFor, type Target } from '../outgoing/fanout.ts';
 import { postWithRetry } from '../outgoing/post.ts';
@@ -28,22 +30,29 @@ export class GroupSender {
     this.fanout = new Fanout(ctx, contacts, sessions);
   }
 
-  async sendText(ref: string, text: string): Promise<SentGroupMessage> {
+  sendText(ref: string, text: string): Promise<SentGroupMessage> {
     checkText(text);
+    return this.send(ref, { text });
+  }
+
+  async send(ref: string, input: MessageInput): Promise<SentGroupMessage> {
+    checkInput(input);
     const { store, account } = this.ctx;
-    const info = await this.views.fetch(ref);
-    if (info.role === null) throw new PermissionError(`you are not a member of ${info.name}`);
-    if (!info.canPost) throw new PermissionError(`only admins can post in ${info.name} (announcement group)`);
+    const info = await this.postable(ref);
     const sentAt = this.ctx.now();
     const messageId = newMessageId();
     await store.exclusive(async () => {
       this.views.ensureConversation(info.id, info.name);
+      const replyTo = replyFor(new MessageQueries(store), info.id, input.replyTo);
+      const expiresIn = store.getConversation(info.id)?.disappearingSeconds;
       store.addMessage({
         id: messageId, conversationId: info.id, senderUserId: account.userId, senderDeviceId: account.deviceId,
-        direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+        direction: 'out', body: input.text ?? '', sentAt, receivedAt: sentAt, status: 'sending',
+        ...(replyTo ? { replyTo } : {}), ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+        ...(expiresIn ? { expiresIn } : {}),
       });
     });
-    const payload: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text, group: info.id };
+    const payload = messageContent(new MessageQueries(store).find(messageId)!, { group: info.id });
     try {
       const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload), messageId);
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
@@ -52,6 +61,22 @@ export class GroupSender {
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'failed'));
       throw groupError(err);
     }
+  }
+
+  /** The group, when this user may post in it now (the server checks again). */
+  async postable(ref: string): Promise<G.GroupInfo> {
+    const info = await this.views.fetch(ref);
+    if (info.role === null) throw new PermissionError(`you are not a member of ${info.name}`);
+    if (!info.canPost) throw new PermissionError(`only admins can post in ${info.name} (announcement group)`);
+    return info;
+  }
+
+  /** Sends a record that is not a stored message (reaction, edit, delete, typing, timer) to the group. */
+  async sendRecord(groupId: string, bytes: Uint8Array, key: string): Promise<Delivery> {
+    const info = await this.postable(groupId);
+    try {
+      return await this.deliver(info.id, info.members.map((m) => m.userId), bytes, key);
+    } catch (err) { throw groupError(err); }
   }
 
   /**
@@ -82,7 +107,7 @@ export class GroupSender {
         await postWithRetry(() => api.sendGroup(groupId, { envelopes, sendId }));
         this.fanout.report(skipped);
         const others = envelopes.filter((e) => e.userId !== account.userId).length - skipped.filter((x) => x.userId !== account.userId).length;
-        return { devices: envelopes.length - skipped.length, recipientDevices: others, skipped };
+        return { devices: envelopes.length - skipped.length, recipientDevices: others, skipped, recipients: delivered(envelopes, skipped) };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         const body = err.body;

@@ -1,26 +1,46 @@
-// One incoming envelope: decrypt, check, store, exactly once. Direct messages, copies of our own messages
-// from our other devices, group messages (only as the server relayed them) and delivery receipts.
+// One incoming envelope: decrypt, check, store, exactly once. Content records (common/wire/content.ts):
+// messages (direct, copies of our own from our other devices, group messages only as the server relayed
+// them), reactions, edits, deletes, timers (messages/apply.ts), delivery and read receipts, typing
+// indicators (reported, never stored) and records of a kind from a newer Parley (kept as a placeholder).
+import { createHash } from 'node:crypto';
 import type { CiphertextType } from '../../../crypto/signal.ts';
 import { ProtocolError } from '../../../crypto/signal.ts';
 import type * as W from '../../../common/wire/schemas.ts';
-import { decodePayload, directConversationId, PayloadError, type Payload, type TextPayload } from '../payload.ts';
-import type { Contact, StoredMessage } from '../store/local-store.ts';
+import * as C from '../../../common/wire/content.ts';
+import { decodeContent, directConversationId, PayloadError } from '../payload.ts';
+import type { Contact, NewMessage } from '../store/local-store.ts';
+import { MessageQueries } from '../store/message-queries.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import type { GroupSync } from '../groups/group-sync.ts';
-import type { EnvelopeOutcome, ReceivedMessage } from './types.ts';
+import type { EnvelopeOutcome, ReceivedEvent, ReceivedMessage } from './types.ts';
 import type { SenderCheck, SenderChecks } from './sender-check.ts';
 import type { VerifiedSync } from './verified-sync.ts';
+import { ContentApplier, type Origin } from '../messages/apply.ts';
 import { isUndeliverable } from '../outgoing/fanout.ts';
 import { unb64, type CoreContext } from '../context.ts';
 
+type Decoded = C.Content | C.UnknownContent;
+/** What becomes a row in the chat: a message (v1 text, v2 message) or a placeholder for an unknown kind. */
+type Storable = C.TextContentV1 | C.MessageContent | C.UnknownContent;
+type Control = C.ReactionContent | C.EditContent | C.DeleteContent | C.TimerContent;
+
+/** Where a record belongs, as the envelope proves it (never as the record claims). */
+interface Place { conversationId: string; sender: Contact | undefined; group?: string; groupName?: string; to?: string }
+
 export class EnvelopeHandler {
+  private readonly applier: ContentApplier;
+  private readonly queries: MessageQueries;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly contacts: Contacts,
     private readonly groupSync: GroupSync,
     private readonly checks: SenderChecks,
     private readonly verifiedSync: VerifiedSync,
-  ) {}
+  ) {
+    this.applier = new ContentApplier(ctx);
+    this.queries = new MessageQueries(ctx.store);
+  }
 
   /**
    * Decrypts and stores one envelope, exactly once: the message and the "processed" mark commit together,
@@ -38,14 +58,18 @@ export class EnvelopeHandler {
         store.markEnvelopeProcessed(server, env.id, this.ctx.now());
         return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
       };
+      const processed = (out: EnvelopeOutcome = {}): EnvelopeOutcome => {
+        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+        return out;
+      };
       const content = unb64(env.content);
       if (isUndeliverable(content)) {
         return reject('the sender could not encrypt for this device (its keys are missing or do not verify); sign this device in again');
       }
-      let payload: Payload;
+      let payload: Decoded;
       try {
         const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, content);
-        payload = decodePayload(plain);
+        payload = decodeContent(plain);
       } catch (err) {
         if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);
         throw err;
@@ -55,82 +79,149 @@ export class EnvelopeHandler {
       // The server stamps aboutGroup only on a receipt for a group's messages, after checking both ends are in it.
       if (payload.kind === 'receipt' ? payload.group !== env.aboutGroup : env.aboutGroup !== undefined) {
         return reject(payload.kind === 'receipt'
-          ? 'a delivery receipt whose group the server did not check'
-          : 'a message stamped as concerning a group that is not a delivery receipt');
+          ? 'a receipt whose group the server did not check'
+          : 'a message stamped as concerning a group that is not a receipt');
       }
       if (payload.kind === 'verified') {
         const refused = await this.verifiedSync.apply(payload, fromSelf, check);
         if (refused) return reject(refused);
-        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
-        return { verified: payload.userId };
+        return processed({ verified: payload.userId });
       }
       if (payload.kind === 'receipt') {
-        if (check.flag) return reject('a delivery receipt from a device or key the directory does not list for its sender');
-        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
-        if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
-        const conversationId = payload.group ?? directConversationId(account.userId, env.sourceUser);
-        const messageIds = store.markDelivered(conversationId, payload.messageIds);
-        return { delivered: { conversationId, messageIds } };
+        if (check.flag) return reject('a receipt from a device or key the directory does not list for its sender');
+        return processed(this.receipt(payload, env, fromSelf));
       }
-      if (payload.group !== undefined || env.group !== undefined) {
-        // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
-        if (payload.group !== env.group) return reject('a group message that the server did not relay for that group');
-        return this.storeGroupMessage(env, payload as TextPayload & { group: string }, fromSelf, check);
+      // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
+      if ((payload.group !== undefined || env.group !== undefined) && payload.group !== env.group) {
+        return reject('a group message that the server did not relay for that group');
       }
-      if (fromSelf && !payload.to) return reject('a copy from our own device without a recipient');
-      const peerUserId = fromSelf ? payload.to! : env.sourceUser;
-      const sender = fromSelf ? undefined : await this.contacts.forUser(env.sourceUser);
-      const peerContact = fromSelf ? await this.contacts.forUser(peerUserId) : sender!;
-      // The conversation is derived locally, never taken from the sender: nobody can post into another chat.
-      const conversationId = directConversationId(account.userId, peerUserId);
-      const receivedAt = this.ctx.now();
-      store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, receivedAt);
-      return this.storeReceived(env, payload, conversationId, sender, receivedAt, check, fromSelf ? { to: peerContact.email } : {});
+      if (payload.kind === 'typing') {
+        // Our own devices get a copy only because the server wants one per device; a doubtful sender is not shown typing.
+        if (fromSelf || check.flag) return processed();
+        return processed({ events: [await this.typing(payload, env)] });
+      }
+      const place = await this.place(env, payload, fromSelf);
+      if (typeof place === 'string') return reject(place);
+      if (payload.kind === 'text' || payload.kind === 'message' || payload.kind === 'unknown') {
+        return this.storeReceived(env, payload, place, check);
+      }
+      // Edits, deletes, reactions and timers change what people see: only from a sender the client vouches for.
+      if (check.flag) return reject(`a ${payload.kind} from a device or key the directory does not list for its sender`);
+      const origin: Origin = {
+        userId: env.sourceUser, deviceId: env.sourceDevice, sender: place.sender, serverTimestamp: env.serverTimestamp,
+        conversationId: place.conversationId, ...(place.group ? { group: place.group, groupName: place.groupName } : {}),
+      };
+      const applied = this.applier.apply(payload as Control, origin);
+      if ('refused' in applied) return reject(applied.refused);
+      return processed({ events: applied.events });
     });
   }
 
-  /** Stores a group message (inside handle's transaction). The conversation is the server-checked group. */
-  private async storeGroupMessage(
-    env: W.IncomingEnvelope, payload: TextPayload & { group: string }, fromSelf: boolean, check: SenderCheck,
-  ): Promise<EnvelopeOutcome> {
-    const { store } = this.ctx;
-    const conversationId = payload.group;
-    const receivedAt = this.ctx.now();
+  /** The conversation of a record: the server-checked group, or the 1:1 chat derived from the sender (our copy: from `to`). */
+  private async place(env: W.IncomingEnvelope, payload: Exclude<Decoded, C.ReceiptContent | C.VerifiedContent | C.TypingContent>, fromSelf: boolean): Promise<Place | string> {
+    const { store, account } = this.ctx;
     const sender = fromSelf ? undefined : await this.contacts.forUser(env.sourceUser);
-    let conversation = store.getConversation(conversationId);
-    if (!conversation) {
-      // Added to a group we have not synced yet: its name and events ("… added you") come first, so the
-      // chat reads in order. Offline or refused: a placeholder, fixed by the next sync.
-      const name = (await this.ctx.api.group(conversationId).catch(() => undefined))?.name ?? 'New group';
-      store.ensureConversation({ id: conversationId, kind: 'group', peerUserId: null, title: name }, receivedAt);
-      await this.groupSync.syncOne(conversationId).catch(() => this.groupSync.markPending(conversationId));
-      conversation = store.getConversation(conversationId)!;
+    if (payload.group !== undefined) {
+      const conversationId = payload.group;
+      let conversation = store.getConversation(conversationId);
+      if (!conversation) {
+        // Added to a group we have not synced yet: its name and events ("… added you") come first, so the
+        // chat reads in order. Offline or refused: a placeholder, fixed by the next sync.
+        const name = (await this.ctx.api.group(conversationId).catch(() => undefined))?.name ?? 'New group';
+        store.ensureConversation({ id: conversationId, kind: 'group', peerUserId: null, title: name }, this.ctx.now());
+        await this.groupSync.syncOne(conversationId).catch(() => this.groupSync.markPending(conversationId));
+        conversation = store.getConversation(conversationId)!;
+      }
+      return { conversationId, sender, group: conversationId, groupName: conversation.title };
     }
-    return this.storeReceived(env, payload, conversationId, sender, receivedAt, check, { group: conversationId, groupName: conversation.title });
+    if (fromSelf && !payload.to) return 'a copy from our own device without a recipient';
+    const peerUserId = fromSelf ? payload.to! : env.sourceUser;
+    const peerContact = fromSelf ? await this.contacts.forUser(peerUserId) : sender!;
+    // The conversation is derived locally, never taken from the sender: nobody can post into another chat.
+    const conversationId = directConversationId(account.userId, peerUserId);
+    store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId, title: peerContact.name }, this.ctx.now());
+    return { conversationId, sender, ...(fromSelf ? { to: peerContact.email } : {}) };
   }
 
-  /** Stores a decrypted text message and marks its envelope processed (one transaction with the caller). */
-  private storeReceived(
-    env: W.IncomingEnvelope, payload: TextPayload, conversationId: string, sender: Contact | undefined, receivedAt: number,
-    check: SenderCheck, extra: Pick<ReceivedMessage, 'to' | 'group' | 'groupName'>,
-  ): EnvelopeOutcome {
+  /** Delivery receipts mark our messages delivered; read receipts mark them read (ours: the reader was us). */
+  private receipt(p: C.ReceiptContent, env: W.IncomingEnvelope, fromSelf: boolean): EnvelopeOutcome {
     const { store, account } = this.ctx;
-    const fromSelf = sender === undefined;
-    const stored: Omit<StoredMessage, 'seq'> = {
-      id: payload.messageId, conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
-      direction: fromSelf ? 'out' : 'in', body: payload.text, sentAt: payload.sentAt, receivedAt, status: fromSelf ? 'sent' : 'received',
+    if (p.receipt === 'delivered') {
+      if (fromSelf) return { duplicate: true }; // our other device's receipts concern its own copy
+      const conversationId = p.group ?? directConversationId(account.userId, env.sourceUser);
+      return { delivered: { conversationId, messageIds: store.markDelivered(conversationId, p.messageIds) } };
+    }
+    const now = this.ctx.now();
+    let conversationId: string;
+    let ids: string[];
+    if (fromSelf) {
+      // We read these on another device: they are read here too. `to`: whose messages (1:1 chat).
+      if (!p.group && !p.to) return { duplicate: true };
+      conversationId = p.group ?? directConversationId(account.userId, p.to!);
+      ids = this.queries.markIncomingRead(conversationId, p.messageIds, now);
+    } else {
+      conversationId = p.group ?? directConversationId(account.userId, env.sourceUser);
+      ids = this.queries.markOutgoingRead(conversationId, p.messageIds, now);
+    }
+    const from = fromSelf ? undefined : store.getContact(env.sourceUser);
+    const groupName = p.group ? store.getConversation(p.group)?.title : undefined;
+    return {
+      events: ids.map((id): ReceivedEvent => ({
+        kind: 'read', conversationId, targetMessageId: id, from: from?.email ?? (fromSelf ? account.email : env.sourceUser),
+        fromName: from?.name ?? (fromSelf ? account.name : env.sourceUser), fromUserId: env.sourceUser, fromDevice: env.sourceDevice,
+        outgoing: fromSelf, sentAt: p.sentAt, receivedAt: now, ...(p.group ? { group: p.group, ...(groupName ? { groupName } : {}) } : {}),
+      })),
+    };
+  }
+
+  private async typing(p: C.TypingContent, env: W.IncomingEnvelope): Promise<ReceivedEvent> {
+    const sender = await this.contacts.forUser(env.sourceUser);
+    const conversationId = p.group ?? directConversationId(this.ctx.account.userId, env.sourceUser);
+    const groupName = p.group ? this.ctx.store.getConversation(p.group)?.title : undefined;
+    return {
+      kind: 'typing', state: p.state, conversationId, from: sender.email, fromName: sender.name, fromUserId: env.sourceUser,
+      fromDevice: env.sourceDevice, outgoing: false, sentAt: p.sentAt, receivedAt: this.ctx.now(),
+      ...(p.group ? { group: p.group, ...(groupName ? { groupName } : {}) } : {}),
+    };
+  }
+
+  /** Stores a message (or an unknown kind's placeholder) and marks its envelope processed (one transaction with the caller). */
+  private storeReceived(env: W.IncomingEnvelope, payload: Storable, place: Place, check: SenderCheck): EnvelopeOutcome {
+    const { store, account } = this.ctx;
+    const fromSelf = place.sender === undefined;
+    const receivedAt = this.ctx.now();
+    const unknown = payload.kind === 'unknown';
+    // A newer client's record without a usable id still gets one row, the same on every redelivery.
+    const messageId = payload.messageId ?? createHash('sha256').update(`${account.server}\n${env.id}`).digest('base64url').slice(0, 22);
+    const v2 = payload.kind === 'message' ? payload : undefined;
+    const text = payload.kind === 'unknown' ? '' : payload.text ?? '';
+    const stored: NewMessage = {
+      id: messageId, conversationId: place.conversationId, senderUserId: env.sourceUser, senderDeviceId: env.sourceDevice,
+      direction: fromSelf ? 'out' : 'in', body: text, sentAt: payload.sentAt ?? env.serverTimestamp, receivedAt,
+      status: fromSelf ? 'sent' : 'received', kind: unknown ? 'unknown' : 'message',
       ...(check.flag ? { flag: check.flag } : {}),
+      ...(v2?.replyTo ? { replyTo: v2.replyTo } : {}),
+      ...(v2?.attachments ? { attachments: v2.attachments } : {}),
+      ...(v2?.expiresInSeconds ? { expiresIn: v2.expiresInSeconds } : {}),
     };
     const fresh = store.addMessage({ ...stored, ...(check.senderKey ? { senderKey: check.senderKey } : {}) });
     store.markEnvelopeProcessed(account.server, env.id, receivedAt);
     if (!fresh) return { duplicate: true };
-    return {
-      message: {
-        // A held message's text stays in the store, unshown, until the user verifies the new key.
-        messageId: payload.messageId, conversationId, text: check.flag === 'held' ? '' : payload.text, sentAt: payload.sentAt, receivedAt,
-        from: sender?.email ?? account.email, fromName: sender?.name ?? account.name,
-        fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf, ...extra, ...(check.flag ? { flag: check.flag } : {}),
-      },
+    const held = check.flag === 'held';
+    const message: ReceivedMessage = {
+      kind: 'message',
+      // A held message's text stays in the store, unshown, until the user verifies the new key.
+      messageId, conversationId: place.conversationId, text: held ? '' : unknown ? C.NEEDS_NEWER_VERSION : text, sentAt: stored.sentAt, receivedAt,
+      from: place.sender?.email ?? account.email, fromName: place.sender?.name ?? account.name,
+      fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf,
+      attachments: held ? [] : v2?.attachments ?? [],
+      ...(v2?.replyTo && !held ? { replyTo: v2.replyTo.messageId, reply: v2.replyTo } : {}),
+      ...(unknown ? { needsNewerVersion: true as const } : {}),
+      ...(v2?.expiresInSeconds ? { expiresInSeconds: v2.expiresInSeconds } : {}),
+      ...(place.to ? { to: place.to } : {}),
+      ...(place.group ? { group: place.group, groupName: place.groupName } : {}),
+      ...(check.flag ? { flag: check.flag } : {}),
     };
+    return { message };
   }
 }

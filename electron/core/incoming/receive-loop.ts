@@ -135,6 +135,7 @@ export class ReceiveLoop {
         }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
         if (out.delivered && out.delivered.messageIds.length > 0) handlers.onDelivered?.(out.delivered);
+        for (const e of out.events ?? []) handlers.onEvent?.(e);
       }).catch((err: Error) => { failure ??= err; settle('finished'); }).finally(() => {
         // Receipts go out once a burst is processed: one message per sender, not one per message.
         if (--inFlight === 0) void this.receipts.flush();

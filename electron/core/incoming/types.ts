@@ -1,7 +1,9 @@
 // What receiving reports to the CLI and the app.
+import type { AttachmentPointer, ReplyTo } from '../../../common/wire/content.ts';
 import type { MessageFlag } from '../store/local-store.ts';
 
 export interface ReceivedMessage {
+  kind: 'message';
   messageId: string;
   conversationId: string;
   from: string;
@@ -23,6 +25,45 @@ export interface ReceivedMessage {
    * key; `text` is empty until the user verifies the new safety number).
    */
   flag?: MessageFlag;
+  /** Files (empty when none); H2 adds where each was saved. */
+  attachments: AttachmentPointer[];
+  /** The id of the message this one replies to; `reply` has the quote. */
+  replyTo?: string;
+  reply?: ReplyTo;
+  /** A content kind from a newer Parley: `text` is NEEDS_NEWER_VERSION (common/wire/content.ts). */
+  needsNewerVersion?: true;
+  /** Disappearing: the conversation's timer when it was sent. */
+  expiresInSeconds?: number;
+}
+
+/**
+ * Everything else a conversation receives: reactions, edits, deletes for everyone, read receipts (one event
+ * per message read), typing indicators (never stored) and timer changes. `outgoing`: done by this user on
+ * another of their devices.
+ */
+export interface ReceivedEvent {
+  kind: 'reaction' | 'edit' | 'delete' | 'read' | 'typing' | 'timer';
+  conversationId: string;
+  from: string;
+  fromName: string;
+  fromUserId: string;
+  fromDevice: number;
+  outgoing: boolean;
+  sentAt: number;
+  receivedAt: number;
+  group?: string;
+  groupName?: string;
+  /** reaction, edit, delete, read: the message concerned. */
+  targetMessageId?: string;
+  /** reaction: the emoji (the removed one when `remove`). */
+  emoji?: string;
+  remove?: boolean;
+  /** edit: the new text. */
+  text?: string;
+  /** typing */
+  state?: 'started' | 'stopped';
+  /** timer: seconds, or null for off. */
+  seconds?: number | null;
 }
 
 export interface RejectedEnvelope {
@@ -45,12 +86,16 @@ export interface EnvelopeOutcome {
   delivered?: Delivered;
   /** Our other device verified this contact's safety number, and this device applied it. */
   verified?: string;
+  /** Reactions, edits, deletes, read receipts, typing, timers (see ReceivedEvent). */
+  events?: ReceivedEvent[];
 }
 
 export interface ReceiveOptions {
   onMessage?: (m: ReceivedMessage) => void;
   onRejected?: (r: RejectedEnvelope) => void;
   onDelivered?: (d: Delivered) => void;
+  /** Reactions, edits, deletes, read receipts, typing, timer changes. */
+  onEvent?: (e: ReceivedEvent) => void;
   /** The delivery socket opened (true) or was lost and is being reconnected (false). */
   onConnectionChange?: (connected: boolean) => void;
   /** Group events became system messages (after the first drain, and when a message names a group not synced yet). */

@@ -3,14 +3,21 @@
 // or 'waiting' when the recipient has no active device, or 'queued' when the server cannot be reached
 // (outbox/outbox.ts; sendWaiting sends both once it can).
 import type * as W from '../../../common/wire/schemas.ts';
-import { directConversationId, encodePayload, MAX_TEXT_CHARS, type TextPayload } from '../payload.ts';
+import { directConversationId, encodePayload } from '../payload.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import { SafetyNumberChangedError, type Trust } from '../trust/trust.ts';
 import { isDeviceMismatch, SEND_ATTEMPTS, type Sessions } from './sessions.ts';
 import { Fanout, sendIdFor, type SkippedDevice, type Target } from './fanout.ts';
 import { postWithRetry } from './post.ts';
 import { isOffline, knownContact, QUEUED } from '../outbox/outbox.ts';
-import { newMessageId, UsageError, type CoreContext } from '../context.ts';
+import { newMessageId, type CoreContext } from '../context.ts';
+import { MessageQueries } from '../store/message-queries.ts';
+import { checkInput, checkText, messageContent, replyFor, type MessageInput } from './content.ts';
+
+export { checkText, type MessageInput } from './content.ts';
+
+/** A device that got an envelope (H2 grants it the download of the message's files). */
+export interface Recipient { userId: string; deviceId: number }
 
 export interface SentMessage {
   messageId: string;
@@ -26,18 +33,21 @@ export interface SentMessage {
   queued?: boolean;
   /** Devices that got nothing (their keys are missing or do not verify); the user was warned. */
   skipped: SkippedDevice[];
+  /** The devices that got an envelope: the recipients' and our other ones. */
+  recipients: Recipient[];
 }
 
 export interface Delivery {
   devices: number;
   recipientDevices: number;
   skipped: SkippedDevice[];
+  recipients: Recipient[];
 }
 
-/** Refuses what can never be sent, before anything is stored. */
-export function checkText(text: string): void {
-  if (text.length === 0) throw new UsageError('the message is empty');
-  if (text.length > MAX_TEXT_CHARS) throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`);
+/** The envelopes that carry a real message (not the "not encrypted for this device" marker). */
+export function delivered(envelopes: W.OutgoingEnvelope[], skipped: SkippedDevice[]): Recipient[] {
+  const out = (e: W.OutgoingEnvelope) => skipped.some((s) => s.userId === e.userId && s.deviceId === e.deviceId);
+  return envelopes.filter((e) => !out(e)).map((e) => ({ userId: e.userId, deviceId: e.deviceId }));
 }
 
 export class Sender {
@@ -52,8 +62,14 @@ export class Sender {
     this.fanout = new Fanout(ctx, contacts, sessions);
   }
 
-  async sendText(email: string, text: string): Promise<SentMessage> {
+  sendText(email: string, text: string): Promise<SentMessage> {
     checkText(text);
+    return this.send(email, { text });
+  }
+
+  /** Sends a message (text, files, a reply) 1:1: stored first, then encrypted for every device of both. */
+  async send(email: string, input: MessageInput): Promise<SentMessage> {
+    checkInput(input);
     const { store, account } = this.ctx;
     // Offline, a known contact can still be written to: the message is queued.
     const contact = await this.contacts.resolve(email).then((r) => r.contact, (err: unknown) => {
@@ -67,20 +83,24 @@ export class Sender {
     const messageId = newMessageId();
     await store.exclusive(async () => {
       store.ensureConversation({ id: conversationId, kind: 'direct', peerUserId: contact.userId, title: contact.name }, sentAt);
+      const replyTo = replyFor(new MessageQueries(store), conversationId, input.replyTo);
+      const expiresIn = store.getConversation(conversationId)?.disappearingSeconds;
       store.addMessage({
         id: messageId, conversationId, senderUserId: account.userId, senderDeviceId: account.deviceId,
-        direction: 'out', body: text, sentAt, receivedAt: sentAt, status: 'sending',
+        direction: 'out', body: input.text ?? '', sentAt, receivedAt: sentAt, status: 'sending',
+        ...(replyTo ? { replyTo } : {}), ...(input.attachments?.length ? { attachments: input.attachments } : {}),
+        ...(expiresIn ? { expiresIn } : {}),
       });
     });
     try {
       // Earlier messages (queued offline, or waiting for this person's first device) go first, in order.
       await this.sendWaiting(contact.userId);
-      const d = await this.sendStored(messageId, contact.userId, contact.email, sentAt, text);
+      const d = await this.sendStored(messageId, contact.userId, contact.email);
       return { messageId, conversationId, sentAt, ...d, waiting: d.recipientDevices === 0, queued: false };
     } catch (err) {
       if (!isOffline(err)) throw err;
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', QUEUED));
-      return { messageId, conversationId, sentAt, devices: 0, recipientDevices: 0, skipped: [], waiting: false, queued: true };
+      return { messageId, conversationId, sentAt, devices: 0, recipientDevices: 0, skipped: [], recipients: [], waiting: false, queued: true };
     }
   }
 
@@ -96,7 +116,7 @@ export class Sender {
       if (this.contacts.knownDevices(peer).length === 0) continue;
       const contact = await this.contacts.forUser(peer);
       for (const w of waiting.filter((x) => x.peerUserId === peer)) {
-        if ((await this.sendStored(w.id, peer, contact.email, w.sentAt, w.body)).recipientDevices > 0) sent++;
+        if ((await this.sendStored(w.id, peer, contact.email)).recipientDevices > 0) sent++;
       }
     }
     return sent;
@@ -106,10 +126,12 @@ export class Sender {
    * Sends a message already in the store (a new one, or one that waits for the recipient's first device),
    * always under its own message id, so a resend is recognised as the same message by every receiver.
    */
-  async sendStored(messageId: string, recipient: string, recipientEmail: string, sentAt: number, text: string): Promise<Delivery> {
+  async sendStored(messageId: string, recipient: string, recipientEmail: string): Promise<Delivery> {
     const { store } = this.ctx;
-    const forPeer: TextPayload = { v: 1, kind: 'text', messageId, sentAt, text };
-    const forMyDevices: TextPayload = { ...forPeer, to: recipient };
+    const stored = new MessageQueries(store).find(messageId);
+    if (!stored) throw new Error(`message ${messageId} is not in the store`);
+    const forPeer = messageContent(stored);
+    const forMyDevices = { ...forPeer, to: recipient };
     try {
       const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId });
       // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
@@ -125,20 +147,26 @@ export class Sender {
 
   /** Tells this user's other devices that `userId`'s `keys` were verified (payload kind 'verified'). */
   async syncVerified(userId: string, keys: Record<string, string>, safetyNumber: string): Promise<number> {
-    const { account } = this.ctx;
     const sentAt = this.ctx.now();
     const bytes = encodePayload({ v: 1, kind: 'verified', userId, keys, safetyNumber, sentAt });
+    return (await this.deliverToSelf(bytes, `verified:${userId}:${sentAt}`)).devices;
+  }
+
+  /** Sends `bytes` to this user's other devices only (syncs: verification, read state). */
+  async deliverToSelf(bytes: Uint8Array, key: string): Promise<Delivery> {
+    const { account } = this.ctx;
     for (let attempt = 1; ; attempt++) {
       if (attempt === 1) await this.contacts.refreshDevices(account.userId);
       const targets: Target[] = this.contacts.knownDevices(account.userId).filter((d) => d.deviceId !== account.deviceId).map((d) => ({ userId: account.userId, ...d }));
-      if (targets.length === 0) return 0;
+      if (targets.length === 0) return { devices: 0, recipientDevices: 0, skipped: [], recipients: [] };
       const prepared = await this.fanout.prepare(targets);
       const { envelopes, skipped } = await this.ctx.store.exclusive(() => this.fanout.encrypt(prepared, () => bytes, () => new Error('untrusted own device')));
       try {
-        const sendId = sendIdFor(`verified:${userId}:${sentAt}`, envelopes);
+        const sendId = sendIdFor(key, envelopes);
         await postWithRetry(() => this.ctx.api.send({ recipient: account.userId, envelopes, sendId }));
         this.fanout.report(skipped);
-        return envelopes.length - skipped.length;
+        const recipients = delivered(envelopes, skipped);
+        return { devices: recipients.length, recipientDevices: 0, skipped, recipients };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         await this.sessions.applyMismatch(err.body);
@@ -176,12 +204,12 @@ export class Sender {
         prepared, (t) => (t.userId === recipient ? peerPayload : selfPayload), () => new SafetyNumberChangedError(recipientEmail),
       ));
       const recipientDevices = envelopes.filter((e) => e.userId === recipient).length - skipped.filter((s) => s.userId === recipient).length;
-      if (envelopes.length === 0) return { devices: 0, recipientDevices: 0, skipped };
+      if (envelopes.length === 0) return { devices: 0, recipientDevices: 0, skipped, recipients: [] };
       try {
         const req: W.SendRequest = { recipient, envelopes, sendId: sendIdFor(opts.key, envelopes), ...(opts.aboutGroup ? { aboutGroup: opts.aboutGroup } : {}) };
         await postWithRetry(() => this.ctx.api.send(req));
         this.fanout.report(skipped);
-        return { devices: envelopes.length - skipped.length, recipientDevices, skipped };
+        return { devices: envelopes.length - skipped.length, recipientDevices, skipped, recipients: delivered(envelopes, skipped) };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         await this.sessions.applyMismatch(err.body);

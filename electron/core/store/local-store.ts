@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import type { SecretVault } from './vault.ts';
 import { MIGRATIONS, toContact, toConversation, toMessage, type Contact, type Conversation, type MessageFlag, type Row, type StoredMessage, type VerifiedIdentity } from './schema.ts';
 
-export type { Contact, Conversation, Direction, MessageFlag, StoredMessage, VerifiedIdentity } from './schema.ts';
+export type { Contact, Conversation, Direction, MessageFlag, MessageKind, StoredMessage, VerifiedIdentity } from './schema.ts';
+
+/** A message to add: `kind` defaults to 'system' for system messages, else 'message'. */
+export type NewMessage = Omit<StoredMessage, 'seq' | 'kind'> & { kind?: StoredMessage['kind']; senderKey?: string };
 
 export const STORE_FILE = 'parley.db';
 
@@ -123,6 +126,14 @@ export class LocalStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * The open database, for the store's query modules (message-queries.ts and the like) that keep this file
+   * short. Their writes must run inside exclusive(), like every write here.
+   */
+  get handle(): Database {
+    return this.db;
   }
 
   /**
@@ -247,12 +258,15 @@ export class LocalStore {
   }
 
   /** Adds a message unless one with the same id exists; returns false for a duplicate. */
-  addMessage(m: Omit<StoredMessage, 'seq'> & { senderKey?: string }): boolean {
+  addMessage(m: NewMessage): boolean {
     const seq = Number(this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS s FROM messages WHERE conversation_id = ?').get([m.conversationId])!.s);
     const r = this.db.prepare(`INSERT OR IGNORE INTO messages (id, conversation_id, sender_user_id, sender_device_id, direction, body,
-      sent_at, received_at, status, seq, flag, sender_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      sent_at, received_at, status, seq, flag, sender_key, kind, reply_to, reply_author, reply_excerpt, attachments, expires_in, expires_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run([m.id, m.conversationId, m.senderUserId, m.senderDeviceId, m.direction, m.body, m.sentAt, m.receivedAt, m.status, seq,
-        m.flag ?? null, m.flag ? (m.senderKey ?? null) : null]);
+        m.flag ?? null, m.flag ? (m.senderKey ?? null) : null, m.kind ?? (m.direction === 'system' ? 'system' : 'message'),
+        m.replyTo?.messageId ?? null, m.replyTo?.author ?? null, m.replyTo?.excerpt ?? null,
+        m.attachments && m.attachments.length > 0 ? JSON.stringify(m.attachments) : null, m.expiresIn ?? null, m.expiresAt ?? null]);
     if (r.changes === 0) return false;
     this.db.prepare(`UPDATE conversations SET last_message_at = max(last_message_at, ?), unread = unread + ? WHERE id = ?`)
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
