@@ -46,6 +46,7 @@ export const ERRORS = {
   unknown_group: { status: 404, sentence: 'No such group.' },
   unknown_member: { status: 404, sentence: 'That user is not a member of this group.' },
   unknown_scim_group: { status: 404, sentence: 'No such SCIM group.' },
+  unknown_attachment: { status: 404, sentence: 'No such attachment, or it was not shared with this device.' },
   // 409/410: the request conflicts with the current state.
   identity_conflict: { status: 409, sentence: 'This sign-in matches a provisioned account that belongs to a different identity; ask your administrator.' },
   identity_key_immutable: { status: 409, sentence: 'This device already has a different identity key; register a new device instead.' },
@@ -57,7 +58,10 @@ export const ERRORS = {
   no_wipe_requested: { status: 409, sentence: 'No wipe was requested for this device.' },
   /** Body: DeviceMismatch (common/wire/schemas.ts). */
   stale_devices: { status: 410, sentence: 'Some devices were re-installed; fetch new key bundles for them and retry.' },
+  length_required: { status: 411, sentence: 'Send an attachment with a Content-Length header.' },
   body_too_large: { status: 413, sentence: 'The request body is larger than this endpoint accepts.' },
+  attachment_too_large: { status: 413, sentence: 'The file is larger than this server accepts for attachments.' },
+  attachment_quota_exceeded: { status: 413, sentence: 'Your attachments on the server would exceed your quota; try again once recipients have fetched earlier files.' },
   unsupported_media_type: { status: 415, sentence: 'Send the request body as application/json.' },
   /** Extra field `retryAfterMs`; the response also carries a Retry-After header (seconds). */
   rate_limited: { status: 429, sentence: 'Too many requests; retry later.' },

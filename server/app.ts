@@ -25,6 +25,8 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { attachmentRoutes } from './routes/attachments.ts';
+import { attachmentConfig, type AttachmentConfig } from './attachments/config.ts';
 import { businessRoutes } from './routes/business.ts';
 import { RetentionSweeper } from './retention/sweeper.ts';
 import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
@@ -81,6 +83,8 @@ export interface ServerOptions {
   caps?: Partial<Caps>;
   /** Org statistics withhold every daily figure below this k-anonymity threshold (default 5; server/business/stats.ts). */
   statsK?: number;
+  /** Attachment limits (server/attachments/config.ts has the defaults: 100 MiB per file, 1 GiB per user, 30 days). */
+  attachments?: Partial<AttachmentConfig>;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -151,6 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.scimLinkClaim !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(opts.scimLinkClaim)) {
     throw new Error('startServer: scimLinkClaim must be a claim name');
   }
+  const attachments = attachmentConfig(opts.attachments);
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? true;
   const connections = connectionDefaults(opts);
@@ -256,6 +261,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
   groupRoutes(app, ctx);
+  attachmentRoutes(app, ctx, attachments);
   businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 

@@ -9,10 +9,11 @@ import { MessagingPolicy } from '../../common/wire/schemas.ts';
 const checkPolicy = Compile(MessagingPolicy);
 
 const USAGE = [
-  'usage: parley-server (--data DIR | --database URL --lease-key FILE [--bus URL]) [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM]',
+  'usage: parley-server (--data DIR | --database URL --lease-key FILE [--bus URL]) [--port N] [--host ADDR] (--dev-idp | --issuer URL --client-id ID) [--organization NAME] [--admin-group NAME] [--public-url URL] [--policy-file FILE] [--offline-lock-hours N] [--offline-wipe-days N] [--scim-token TOKEN] [--scim-link-claim CLAIM] [--attachment-max-mib N] [--attachment-quota-mib N]',
   '  --data DIR: one node, SQLite and the lease key in DIR. --database postgres://…: one node of a cluster (PostgreSQL shared by all),',
   '  the lease key from --lease-key FILE (Ed25519 PKCS#8 PEM, the same file on every node), --bus nats://… to reach the other nodes.',
   '  From the environment instead (flags show in process lists): PARLEY_DATABASE_URL, PARLEY_BUS_URL, PARLEY_LEASE_KEY_FILE, PARLEY_SCIM_TOKEN.',
+  '  Attachments: --attachment-max-mib N per file (default 100), --attachment-quota-mib N stored per user until fetched (default 1024).',
   '  Behind a reverse proxy: --trust-proxy HOPS|ADDRS (client addresses from X-Forwarded-For). --max-connections-per-ip N: 0 = no cap (default 256; off with --trust-proxy).',
 ].join('\n');
 
@@ -48,6 +49,8 @@ function parseOptions(argv: string[]): ServerOptions {
         'scim-link-claim': { type: 'string' },
         'trust-proxy': { type: 'string' },
         'max-connections-per-ip': { type: 'string' },
+        'attachment-max-mib': { type: 'string' },
+        'attachment-quota-mib': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -95,8 +98,17 @@ function parseOptions(argv: string[]): ServerOptions {
   const trustProxy = values['trust-proxy'] === undefined ? undefined : parseTrustProxy(values['trust-proxy']);
   const perIp = values['max-connections-per-ip'];
   if (perIp !== undefined && !/^(0|[1-9][0-9]{0,5})$/.test(perIp)) fail(`invalid --max-connections-per-ip ${perIp} (0 = no cap, up to 999999)`);
+  const mib = (flag: 'attachment-max-mib' | 'attachment-quota-mib'): number | undefined => {
+    const v = values[flag];
+    if (v !== undefined && !/^[1-9][0-9]{0,6}$/.test(v)) fail(`invalid --${flag} ${v} (a whole number of MiB, 1 to 9999999)`);
+    return v === undefined ? undefined : Number(v) * 1024 * 1024;
+  };
+  const maxBytes = mib('attachment-max-mib');
+  const quotaBytes = mib('attachment-quota-mib');
+  if ((quotaBytes ?? 1024 * 1024 * 1024) < (maxBytes ?? 100 * 1024 * 1024)) fail('--attachment-quota-mib must be at least --attachment-max-mib');
   return {
     port, devIdp,
+    ...(maxBytes !== undefined || quotaBytes !== undefined ? { attachments: { ...(maxBytes ? { maxBytes } : {}), ...(quotaBytes ? { quotaBytes } : {}) } } : {}),
     ...(values.data ? { dataDir: values.data } : {}),
     ...(database !== undefined ? { database } : {}),
     ...(bus !== undefined ? { bus } : {}),
