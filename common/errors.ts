@@ -38,6 +38,8 @@ export const ERRORS = {
   not_a_member: { status: 403, sentence: 'You are not a member of this group.' },
   announcement_only: { status: 403, sentence: 'Only group admins may post in this announcement group.' },
   admin_reauth_required: { status: 403, sentence: 'Administrator rights need a recent sign-in; sign in again to confirm them.' },
+  consent_required: { status: 403, sentence: "Accept your organization's current messaging policy before sending or receiving messages." },
+  urgent_not_allowed: { status: 403, sentence: 'Your organization does not let you send urgent messages outside working hours.' },
   // 404: no such thing.
   not_found: { status: 404, sentence: 'There is no such endpoint.' },
   unknown_user: { status: 404, sentence: 'No such user.' },
@@ -56,6 +58,9 @@ export const ERRORS = {
   group_full: { status: 409, sentence: 'The group has as many members as a group may have.' },
   directory_managed: { status: 409, sentence: 'This member belongs to the group through the company directory; change the directory group instead.' },
   no_wipe_requested: { status: 409, sentence: 'No wipe was requested for this device.' },
+  policy_changed: { status: 409, sentence: 'The messaging policy changed; read the current version and accept that.' },
+  working_hours_off: { status: 409, sentence: 'Your organization sets no working hours, so there are none to change.' },
+  outside_org_hours: { status: 409, sentence: "Your working hours must stay within your organization's." },
   /** Body: DeviceMismatch (common/wire/schemas.ts). */
   stale_devices: { status: 410, sentence: 'Some devices were re-installed; fetch new key bundles for them and retry.' },
   length_required: { status: 411, sentence: 'Send an attachment with a Content-Length header.' },

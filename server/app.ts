@@ -29,6 +29,11 @@ import { attachmentRoutes } from './routes/attachments.ts';
 import { attachmentConfig, type AttachmentConfig } from './attachments/config.ts';
 import { businessRoutes } from './routes/business.ts';
 import { RetentionSweeper } from './retention/sweeper.ts';
+import { Workplace } from './workplace/index.ts';
+import { HeldReleaser } from './workplace/release.ts';
+import { orgAdminState } from './identity/admin.ts';
+import { workingHoursRoutes } from './routes/working-hours.ts';
+import { consentRoutes } from './routes/consent.ts';
 import { leaseKeyFromPem, loadOrCreateLeaseKey, type LeaseKey } from './lease-key.ts';
 import { replies, requireResponseSchemas, type CheckedRoute } from './responses.ts';
 import { ServerLimits, type Caps, type RateName } from './limits/index.ts';
@@ -85,6 +90,13 @@ export interface ServerOptions {
   statsK?: number;
   /** Attachment limits (server/attachments/config.ts has the defaults: 100 MiB per file, 1 GiB per user, 30 days). */
   attachments?: Partial<AttachmentConfig>;
+  /**
+   * Refuse sending and fetching messages (403 consent_required) until the user accepted the current messaging
+   * policy. Default: on when `policy` is given (a deployment's own policy file), off with the built-in default.
+   */
+  requireConsent?: boolean;
+  /** How often held messages (recipient off work) are checked for release (default 5000 ms). */
+  heldReleaseIntervalMs?: number;
   /** Millisecond clock, injectable for tests. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -207,10 +219,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   // One writer (SQLite): the sends of a turn share a commit. Many (PostgreSQL): each send is one statement.
   const hub = new DeliveryHub(store, app.log, { ...(bus ? { bus } : {}), groupCommit: opts.database === undefined });
+  const organization = opts.organization ?? (opts.devIdp ? 'Acme Corp' : 'Parley');
   const ctx: AppContext = {
     store, hub, now,
     adminGroup: opts.adminGroup ?? 'parley-admins',
-    organization: opts.organization ?? (opts.devIdp ? 'Acme Corp' : 'Parley'),
+    organization,
     devIdp: Boolean(opts.devIdp),
     identity: undefined,
     authenticate: authenticator(store, now),
@@ -218,6 +231,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     offlinePolicy: { offlineLockHours, offlineWipeDays },
     limits: new ServerLimits(now, opts.rateLimits, opts.caps),
     connections: connectionGuard,
+    workplace: new Workplace({
+      store, now, log: app.log, policy: opts.policy ?? defaultPolicy(organization), requireConsent: opts.requireConsent ?? opts.policy !== undefined,
+      isAdmin: async (user) => (await orgAdminState(ctx, user)) === 'admin',
+    }),
+    releaser: new HeldReleaser(store, hub, now, app.log, opts.heldReleaseIntervalMs ?? 5_000),
   };
 
   const routes = requireResponseSchemas(app);
@@ -251,7 +269,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       limits: { envelopesPerSend: LIMITS.envelopesPerSend, preKeysPerUpload: LIMITS.preKeysPerUpload, bodyBytes: LIMITS.bodyBytes },
     };
   });
-  const policy = opts.policy ?? defaultPolicy(ctx.organization);
+  const policy = ctx.workplace.policy;
   app.get('/v1/policy', { schema: { response: replies({ 200: MessagingPolicy }) } }, async (): Promise<MessagingPolicy> => policy);
   deviceRoutes(app, ctx, { linkClaim: opts.scimLinkClaim ?? 'sub' });
   keyRoutes(app, ctx);
@@ -263,13 +281,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   groupRoutes(app, ctx);
   attachmentRoutes(app, ctx, attachments);
   businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
+  workingHoursRoutes(app, ctx);
+  consentRoutes(app, ctx);
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
 
   // Org retention: queued envelopes (and blobs) older than the period go, at start and hourly.
   const messagesDays = policy.rules?.retention?.messagesDays;
   const retention = messagesDays === undefined ? undefined : new RetentionSweeper(store, app.log, now, messagesDays);
 
+  // Held delivery: due messages are released by every node's timer (each envelope once; server/workplace/).
+  ctx.releaser.start();
+
   app.addHook('onClose', async () => {
+    await ctx.releaser.stop();
     await retention?.stop();
     hub.shutdown();
     await bus?.close();

@@ -7,6 +7,8 @@ import type { ServerStore } from './store/types.ts';
 import type { LeaseKey } from './lease-key.ts';
 import type { ServerLimits } from './limits/index.ts';
 import type { ConnectionGuard } from './limits/connections.ts';
+import type { Workplace } from './workplace/index.ts';
+import type { HeldReleaser } from './workplace/release.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -27,4 +29,8 @@ export interface AppContext {
   limits: ServerLimits;
   /** Per-address connection counting; a delivery socket is exempted once authenticated. */
   connections: ConnectionGuard;
+  /** Working hours, held delivery, urgent overrides, consent on record (server/workplace/). */
+  workplace: Workplace;
+  /** Moves held envelopes into the live queue when due (server/workplace/release.ts). */
+  releaser: HeldReleaser;
 }

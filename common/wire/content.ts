@@ -110,8 +110,11 @@ export const MessageContent = Type.Object({
   replyTo: Type.Optional(ReplyTo),
   /** Disappearing timer of the conversation when sent: the message expires this long after it is read/sent. */
   expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600 })),
+  /** Sent by the device on its own (electron/core/business/): an away reply or a first-contact greeting. */
+  automatic: Type.Optional(Type.Union([Type.Literal('away'), Type.Literal('greeting')])),
 }, { additionalProperties: false });
 export type MessageContent = Static<typeof MessageContent>;
+export type AutomaticKind = NonNullable<MessageContent['automatic']>;
 
 /** One emoji per person per message: a new reaction replaces the old one; `remove` withdraws it. */
 export const ReactionContent = Type.Object({
@@ -154,13 +157,33 @@ export const TimerContent = Type.Object({
 }, { additionalProperties: false });
 export type TimerContent = Static<typeof TimerContent>;
 
+/** One quick reply: typed as its shortcut in the composer, replaced by its text. */
+export const QuickReply = Type.Object({
+  shortcut: Type.String({ pattern: '^/[A-Za-z0-9_-]{1,32}$' }),
+  text: Type.String({ minLength: 1, maxLength: 2000 }),
+}, { additionalProperties: false });
+export type QuickReply = Static<typeof QuickReply>;
+export const MAX_QUICK_REPLIES = 200;
+
+/**
+ * The user's whole list of quick replies, sent by one of their devices to their other devices only (never to
+ * anyone else, never readable by the server); the newest `updatedAt` wins.
+ */
+export const QuickRepliesContent = Type.Object({
+  v: Type.Literal(2), kind: Type.Literal('quick-replies'),
+  items: Type.Array(QuickReply, { maxItems: MAX_QUICK_REPLIES }),
+  updatedAt: Type.Integer({ minimum: 0 }),
+  sentAt: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false });
+export type QuickRepliesContent = Static<typeof QuickRepliesContent>;
+
 export const Content = Type.Union([
   TextContentV1, ReceiptContent, VerifiedContent,
-  MessageContent, ReactionContent, EditContent, DeleteContent, TypingContent, TimerContent,
+  MessageContent, ReactionContent, EditContent, DeleteContent, TypingContent, TimerContent, QuickRepliesContent,
 ]);
 export type Content = Static<typeof Content>;
 
-export const KNOWN_KINDS: ReadonlySet<string> = new Set(['text', 'receipt', 'verified', 'message', 'reaction', 'edit', 'delete', 'typing', 'timer']);
+export const KNOWN_KINDS: ReadonlySet<string> = new Set(['text', 'receipt', 'verified', 'message', 'reaction', 'edit', 'delete', 'typing', 'timer', 'quick-replies']);
 
 /** A record from a newer client: shown as a placeholder so nothing is silently lost. */
 export interface UnknownContent {

@@ -189,5 +189,7 @@ export const GroupSendRequest = Type.Object({
   envelopes: Type.Array(OutgoingEnvelope, { maxItems: GROUP_LIMITS.envelopesPerSend }),
   /** Optional: makes the send idempotent, as for 1:1 sends (SendId). */
   sendId: Type.Optional(SendId),
+  /** As SendRequest.urgent: members who are off work get it at once, if the org allows (audited per member). */
+  urgent: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type GroupSendRequest = Static<typeof GroupSendRequest>;

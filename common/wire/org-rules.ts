@@ -5,7 +5,10 @@
 import { Type, type Static } from 'typebox';
 
 const HhMm = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
-export const Weekday = Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d)));
+// Spelled out: a mapped list of literals would make the static type `never`.
+export const Weekday = Type.Union([
+  Type.Literal('mon'), Type.Literal('tue'), Type.Literal('wed'), Type.Literal('thu'), Type.Literal('fri'), Type.Literal('sat'), Type.Literal('sun'),
+]);
 export type Weekday = Static<typeof Weekday>;
 
 export const WorkingHours = Type.Object({

@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { ErrorCode, ErrorCodeSchema } from '../errors.ts';
 import { OrgRules } from './org-rules.ts';
+import { Availability } from './workplace.ts';
 
 /** Limits are part of the contract: the client splits work so it never exceeds them. */
 export const LIMITS = {
@@ -187,6 +188,8 @@ export const DirectoryEntry = Type.Object({
   email: Type.String(),
   name: Type.String(),
   devices: Type.Array(DirectoryDevice),
+  /** Present while the person is off work (common/wire/workplace.ts): a message sent now is held until offUntil. */
+  availability: Type.Optional(Availability),
 });
 export type DirectoryEntry = Static<typeof DirectoryEntry>;
 
@@ -232,10 +235,16 @@ export const SendRequest = Type.Object({
    * payload names. Never makes the send a group message (`group` stays unset).
    */
   aboutGroup: Type.Optional(Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' })),
+  /** Deliver at once even if the recipient is off work, if the org allows it (403 urgent_not_allowed); audited. */
+  urgent: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type SendRequest = Static<typeof SendRequest>;
 
-export const SendResponse = Type.Object({ serverTimestamp: Type.Integer() });
+export const SendResponse = Type.Object({
+  serverTimestamp: Type.Integer(),
+  /** Recipients (userId → milliseconds) who are off work: their copies are held and delivered then. */
+  heldUntil: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+});
 
 export const DeviceAddress = Type.Object({ userId: UserId, deviceId: DeviceId });
 export type DeviceAddress = Static<typeof DeviceAddress>;

@@ -16,6 +16,8 @@ export function directoryRoutes(app: App, ctx: AppContext): void {
     devices: (await ctx.store.devices.active(u.userId)).map((d) => ({
       deviceId: d.deviceId, registrationId: d.registrationId, identityKey: Buffer.from(d.identityKey).toString('base64'),
     })),
+    // Off work now: the sender is told before sending that the message will wait (server/workplace/).
+    ...await ctx.workplace.availability(u.userId).then((availability) => (availability ? { availability } : {})),
   });
 
   // People not signed in yet are in the directory too (provisioned, or the dev IdP's demo users): identity/pending.ts.

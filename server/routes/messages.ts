@@ -36,7 +36,8 @@ export function messageRoutes(app: App, ctx: AppContext): void {
     schema: { querystring: NoQuery, body: SendRequest, response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }) },
   }, async (req) => {
     const sender = authOf(req);
-    const { recipient, envelopes, sendId, aboutGroup } = req.body;
+    await ctx.workplace.requireConsentOf(sender.userId);
+    const { recipient, envelopes, sendId, aboutGroup, urgent } = req.body;
     // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
     const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
     if (earlier !== undefined) return { serverTimestamp: earlier };
@@ -46,6 +47,9 @@ export function messageRoutes(app: App, ctx: AppContext): void {
     // Expected: every active device of the recipient and of the sender, except the sending device.
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {});
+    // The recipient off work: their copies wait for their next working period (server/workplace/).
+    const heldUntil = await ctx.workplace.hold(sender, toStore, urgent === true);
+    const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
     if (sendId === undefined) {
       await ctx.hub.storeEnvelopes(toStore);
     } else {
@@ -56,6 +60,6 @@ export function messageRoutes(app: App, ctx: AppContext): void {
       if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
     }
     ctx.hub.notify(envelopes);
-    return { serverTimestamp };
+    return { serverTimestamp, ...held };
   });
 }

@@ -11,6 +11,8 @@ export function wsRoutes(app: App, ctx: AppContext): void {
     websocket: true,
     onRequest: [ctx.authenticate, async (req) => {
       const { userId, deviceId } = authOf(req);
+      // No messages for someone who has not accepted the current messaging policy (a plain 403 before the upgrade).
+      await ctx.workplace.requireConsentOf(userId);
       ctx.limits.of('wsConnectByDevice').consume(`${userId}/${deviceId}`, 'delivery connections for this device');
     }],
     // 101 and then ServerFrame/ClientFrame messages (common/wire/schemas.ts); refusals are ErrorBody.

@@ -16,6 +16,7 @@ import { SqliteRegistrationStore } from './sqlite/registration.ts';
 import { SqliteScimStore } from './sqlite/scim.ts';
 import { Sql } from './sqlite/sql.ts';
 import { SqliteUserStore } from './sqlite/users.ts';
+import { SqliteWorkplaceStore } from './sqlite/workplace.ts';
 
 export const DB_FILE = 'parley-server.db';
 
@@ -31,6 +32,7 @@ export class SqliteStore implements ServerStore {
   readonly groups: SqliteGroupStore;
   readonly business: SqliteBusinessStore;
   readonly attachments: SqliteAttachmentStore;
+  readonly workplace: SqliteWorkplaceStore;
 
   constructor(dataDir: string) {
     secureDataDir(dataDir);
@@ -55,6 +57,7 @@ export class SqliteStore implements ServerStore {
     this.groups = new SqliteGroupStore(this.#q);
     this.business = new SqliteBusinessStore(this.#q);
     this.attachments = new SqliteAttachmentStore(this.#q, dataDir);
+    this.workplace = new SqliteWorkplaceStore(this.#q);
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -6,6 +6,9 @@
 import type { AttachmentStore } from './attachments.ts';
 
 export type { AttachmentRecord, AttachmentStore } from './attachments.ts';
+import type { WorkplaceStore } from './workplace.ts';
+
+export type { ConsentRecord, WorkplaceStore } from './workplace.ts';
 
 export interface UserRecord {
   userId: string;
@@ -144,6 +147,8 @@ export interface NewEnvelope {
   groupId?: string;
   /** A 1:1 send about this group (a delivery receipt), after the server checked both ends are members. */
   aboutGroup?: string;
+  /** Held delivery: kept out of fetch and push until this time (the recipient is off work; server/workplace/). */
+  deliverAfter?: number;
 }
 
 /** A send that carried a client sendId: stored at most once per (device, sendId) while the record lives. */
@@ -391,6 +396,8 @@ export interface ServerStore {
   readonly business: BusinessStore;
   /** End-to-end encrypted attachment blobs and their grants. */
   readonly attachments: AttachmentStore;
+  /** Working hours, consent records, held delivery (server/workplace/). */
+  readonly workplace: WorkplaceStore;
   /**
    * Runs `fn` as one transaction: every store call made from `fn` (and what it awaits) commits with it or, if
    * `fn` throws, not at all; other callers never see its writes before it commits. SQLite: other callers wait

@@ -26,15 +26,15 @@ function toEnvelope(r: Row): StoredEnvelope {
 // cannot be checked, and is stored for, as on SQLite).
 const STORE = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::smallint[], $6::bytea[], $7::bigint[], $8::text[], $9::text[])
-      WITH ORDINALITY AS t(dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group, ord)
+    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::smallint[], $6::bytea[], $7::bigint[], $8::text[], $9::text[], $10::bigint[])
+      WITH ORDINALITY AS t(dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group, deliver_after, ord)
   ), locked AS MATERIALIZED (
     SELECT d.user_id, d.device_id, d.state FROM devices d
     WHERE (d.user_id, d.device_id) IN (SELECT dest_user, dest_device FROM input)
     ORDER BY d.user_id, d.device_id FOR NO KEY UPDATE OF d
   )
-  INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group)
-  SELECT i.dest_user, i.dest_device, i.source_user, i.source_device, i.type, i.content, i.server_timestamp, i.group_id, i.about_group
+  INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group, deliver_after)
+  SELECT i.dest_user, i.dest_device, i.source_user, i.source_device, i.type, i.content, i.server_timestamp, i.group_id, i.about_group, i.deliver_after
   FROM input i LEFT JOIN locked l ON l.user_id = i.dest_user AND l.device_id = i.dest_device
   WHERE l.state IS NULL OR l.state = 'active'
   ORDER BY i.ord
@@ -51,6 +51,7 @@ export class PgEnvelopeStore implements EnvelopeStore {
     const rows = await this.q.rows(STORE, [
       col((e) => e.destUser), col((e) => e.destDevice), col((e) => e.sourceUser), col((e) => e.sourceDevice), col((e) => e.type),
       col((e) => e.content), col((e) => e.serverTimestamp), col((e) => e.groupId ?? null), col((e) => e.aboutGroup ?? null),
+      col((e) => e.deliverAfter ?? null),
     ]);
     // Match ids back to the envelopes: per destination, in order (the rows were inserted in input order).
     const ids = new Map<string, number[]>();
@@ -69,7 +70,8 @@ export class PgEnvelopeStore implements EnvelopeStore {
 
   async after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
     return (await this.q.rows(
-      'SELECT * FROM envelopes WHERE dest_user = $1 AND dest_device = $2 AND id > $3 ORDER BY id LIMIT $4', [userId, deviceId, afterId, limit],
+      // Held envelopes (deliver_after set) wait for server/workplace/release.ts.
+      'SELECT * FROM envelopes WHERE dest_user = $1 AND dest_device = $2 AND id > $3 AND deliver_after IS NULL ORDER BY id LIMIT $4', [userId, deviceId, afterId, limit],
     )).map(toEnvelope);
   }
 
@@ -110,6 +112,6 @@ export class PgEnvelopeStore implements EnvelopeStore {
   }
 
   async delete(userId: string, deviceId: number, id: number): Promise<boolean> {
-    return await this.q.run('DELETE FROM envelopes WHERE id = $1 AND dest_user = $2 AND dest_device = $3', [id, userId, deviceId]) === 1;
+    return await this.q.run('DELETE FROM envelopes WHERE id = $1 AND dest_user = $2 AND dest_device = $3 AND deliver_after IS NULL', [id, userId, deviceId]) === 1;
   }
 }

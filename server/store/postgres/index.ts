@@ -14,6 +14,7 @@ import { PgRegistrationStore } from './registration.ts';
 import { PgScimStore } from './scim.ts';
 import { Pg } from './sql.ts';
 import { PgUserStore } from './users.ts';
+import { PgWorkplaceStore } from './workplace.ts';
 
 export { StoreUnavailableError } from './errors.ts';
 
@@ -46,6 +47,7 @@ export class PostgresStore implements ServerStore {
   readonly groups: PgGroupStore;
   readonly business: PgBusinessStore;
   readonly attachments: PgAttachmentStore;
+  readonly workplace: PgWorkplaceStore;
 
   private constructor(readonly q: Pg, readonly migrations: MigrationReport) {
     this.registration = new PgRegistrationStore(q);
@@ -58,6 +60,7 @@ export class PostgresStore implements ServerStore {
     this.groups = new PgGroupStore(q);
     this.business = new PgBusinessStore(q);
     this.attachments = new PgAttachmentStore(q);
+    this.workplace = new PgWorkplaceStore(q);
   }
 
   /** Connects and brings the schema up to date (once per cluster); a clear one-line error if either fails. */

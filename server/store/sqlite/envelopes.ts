@@ -28,12 +28,13 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     for (const e of envelopes) {
       // Nothing is queued for a device that was wiped or revoked after the sender's device check.
       const { changes, lastInsertRowid } = this.q.run(
-        `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group)
-         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts, $groupId, $aboutGroup
+        `INSERT INTO envelopes (dest_user, dest_device, source_user, source_device, type, content, server_timestamp, group_id, about_group, deliver_after)
+         SELECT $destUser, $destDevice, $sourceUser, $sourceDevice, $type, $content, $ts, $groupId, $aboutGroup, $deliverAfter
          WHERE NOT EXISTS (SELECT 1 FROM devices WHERE user_id = $destUser AND device_id = $destDevice AND state != 'active')`,
         {
           destUser: e.destUser, destDevice: e.destDevice, sourceUser: e.sourceUser, sourceDevice: e.sourceDevice,
           type: e.type, content: e.content, ts: e.serverTimestamp, groupId: e.groupId ?? null, aboutGroup: e.aboutGroup ?? null,
+          deliverAfter: e.deliverAfter ?? null,
         },
       );
       if (changes === 1) stored.push({ ...e, id: Number(lastInsertRowid) });
@@ -73,7 +74,8 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
 
   after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
     return this.q.plain(() => this.q.all(
-      `SELECT * FROM envelopes WHERE dest_user = $userId AND dest_device = $deviceId AND id > $afterId
+      // Held envelopes (deliver_after set) wait for server/workplace/release.ts.
+      `SELECT * FROM envelopes WHERE dest_user = $userId AND dest_device = $deviceId AND id > $afterId AND deliver_after IS NULL
        ORDER BY id LIMIT $limit`, { userId, deviceId, afterId, limit },
     ).map(toEnvelope));
   }
@@ -86,7 +88,7 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
 
   delete(userId: string, deviceId: number, id: number): Promise<boolean> {
     return this.q.plain(() => this.q.run(
-      'DELETE FROM envelopes WHERE id = $id AND dest_user = $userId AND dest_device = $deviceId', { id, userId, deviceId },
+      'DELETE FROM envelopes WHERE id = $id AND dest_user = $userId AND dest_device = $deviceId AND deliver_after IS NULL', { id, userId, deviceId },
     ).changes === 1);
   }
 }
