@@ -14,6 +14,8 @@ import { adminCommand } from './commands/admin.ts';
 import { devicesCommand, logoutCommand } from './commands/devices.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { messageCommand } from './commands/messages.ts';
+import { searchCommand } from './commands/search.ts';
+import { chatsCommand } from './commands/chats.ts';
 import { say, sayErr, sayJson, warn } from './commands/terminal.ts';
 
 // Test hook for the crash tests: the process kills itself right after the named wipe step.
@@ -74,6 +76,8 @@ async function run(argv: string[]): Promise<void> {
     else if (command.startsWith('groups ')) await groupsCommand(m, parsed);
     else if (command === 'devices' || command.startsWith('devices ')) await devicesCommand(m, parsed);
     else if (command === 'logout') await logoutCommand(m, profile, vault);
+    else if (command === 'search') await searchCommand(m, parsed);
+    else if (command === 'chats' || command.startsWith('chats ')) await chatsCommand(m, parsed);
     else if (command === 'whoami') {
       const info = readProfileInfo(profile)!;
       const me = { ...m.me, vault: info.vault };

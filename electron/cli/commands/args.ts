@@ -18,6 +18,12 @@ export const USAGE = `usage: parley --profile DIR <command>
   receive [--wait SECONDS] [--json]              fetch and show new messages (--wait: keep listening
                                                  that long after the queue; prints "listening" on stderr)
   whoami [--json]                                show the signed-in account and device
+  search QUERY [--limit N] [--json]              search the messages on this device (words taken literally,
+                                                 the last one as a prefix; newest first, 20 by default)
+  chats [--archived] [--json]                    your chats (pinned first) or the archived ones
+  chats mute|unmute|pin|unpin|archive|unarchive CONVERSATION [--for 8h]
+                                                 per-chat settings on this device (CONVERSATION: an email, a
+                                                 group name or a conversation id; --for: mute for 30m/8h/2d/1w)
   devices [--json]                               your devices (number, name, platform, last seen)
   devices rename NAME                            rename this device
   devices remove N                               sign out another of your devices (N from parley devices)
@@ -43,6 +49,14 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   'groups leave': { options: [], positionals: 1 },
   receive: { options: ['wait', 'json'], positionals: 0 },
   whoami: { options: ['json'], positionals: 0 },
+  search: { options: ['limit', 'json'], positionals: 1 },
+  chats: { options: ['archived', 'json'], positionals: 0 },
+  'chats mute': { options: ['for'], positionals: 1 },
+  'chats unmute': { options: [], positionals: 1 },
+  'chats pin': { options: [], positionals: 1 },
+  'chats unpin': { options: [], positionals: 1 },
+  'chats archive': { options: [], positionals: 1 },
+  'chats unarchive': { options: [], positionals: 1 },
   devices: { options: ['json'], positionals: 0 },
   'devices rename': { options: [], positionals: 1 },
   'devices remove': { options: [], positionals: 1 },
@@ -122,6 +136,9 @@ export function parse(argv: string[]) {
         announcement: { type: 'boolean' },
         confidential: { type: 'boolean' },
         'directory-group': { type: 'string' },
+        limit: { type: 'string' },
+        archived: { type: 'boolean' },
+        for: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -141,6 +158,7 @@ export function parse(argv: string[]) {
     command = `groups ${args.shift()}`;
   }
   if (command === 'devices' && (args[0] === 'rename' || args[0] === 'remove')) command = `devices ${args.shift()}`;
+  if (command === 'chats' && args[0] !== undefined && COMMANDS[`chats ${args[0]}`]) command = `chats ${args.shift()}`;
   const spec = COMMANDS[command];
   if (!spec) throw unknownCommand(command);
   for (const key of Object.keys(values)) {

@@ -32,6 +32,11 @@ export class ChatSettingsStore {
     if (!this.ctx.store.getConversation(conversationId)) throw new UsageError(`no such conversation: ${conversationId}`);
   }
 
+  /** A chat's id from an id, an email (direct chat) or a group chat's name; see findConversation. */
+  find(ref: string): string {
+    return findConversation(this.ctx, ref);
+  }
+
   /** Every chat's settings (chats with none set are absent). */
   all(): Map<string, ChatSettings> {
     const rows = this.ctx.store.handle.prepare(`SELECT id, muted_until, pinned_at, archived_at, draft, draft_updated_at FROM conversations
@@ -113,4 +118,23 @@ export class ChatSettingsStore {
   private async write(sql: string, params: (string | number | null)[]): Promise<void> {
     await this.ctx.store.exclusive(async () => { this.ctx.store.handle.prepare(sql).run(params); });
   }
+}
+
+/**
+ * A chat on this device from what a person types: its conversation id, the email of the person in a direct
+ * chat, or a group chat's exact name (case-insensitive). Local only: works offline.
+ */
+export function findConversation(ctx: CoreContext, ref: string): string {
+  const { store } = ctx;
+  const wanted = ref.trim();
+  if (wanted.length === 0) throw new UsageError('no conversation given');
+  if (store.getConversation(wanted)) return wanted;
+  const lower = wanted.toLowerCase();
+  const all = store.listConversations();
+  const direct = all.filter((c) => c.peerUserId !== null && store.getContact(c.peerUserId)?.email.toLowerCase() === lower);
+  if (direct.length > 0) return direct[0]!.id;
+  const named = all.filter((c) => c.kind === 'group' && c.title.toLowerCase() === lower);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) throw new UsageError(`${named.length} of your group chats are named "${wanted}"; use the id instead: ${named.map((c) => c.id).join(', ')}`);
+  throw new UsageError(`no conversation "${wanted}" on this device (an email, a group name or a conversation id; see parley chats)`);
 }
