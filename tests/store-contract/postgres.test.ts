@@ -6,6 +6,7 @@ import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
 import { scimContract } from './contract-scim.ts';
 import { usersContract } from './contract-users.ts';
+import { workplaceContract } from './contract-workplace.ts';
 import { postgresBackend } from './harness.ts';
 
 const backend = postgresBackend();
@@ -14,3 +15,4 @@ devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
 attachmentsContract(backend);
+workplaceContract(backend);

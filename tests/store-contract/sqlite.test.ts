@@ -5,6 +5,7 @@ import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
 import { scimContract } from './contract-scim.ts';
 import { usersContract } from './contract-users.ts';
+import { workplaceContract } from './contract-workplace.ts';
 import { sqliteBackend } from './harness.ts';
 
 const backend = sqliteBackend();
@@ -13,3 +14,4 @@ devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
 attachmentsContract(backend);
+workplaceContract(backend);
