@@ -55,6 +55,16 @@ export const ConversationSummary = Type.Object({
   preview: Type.String(),
   unread: Type.Integer(),
   verification: Verification,
+  // This user's choices for the chat, kept on this device (absent = off / empty).
+  /** No notifications (until `mutedUntil`, or until unmuted when that is null). */
+  muted: Type.Optional(Type.Boolean()),
+  mutedUntil: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** Listed first, in the order pinned. */
+  pinned: Type.Optional(Type.Boolean()),
+  /** In the "Archived" section; a new message brings it back unless muted. */
+  archived: Type.Optional(Type.Boolean()),
+  /** The unsent text of the composer, kept across restarts. */
+  draft: Type.Optional(Type.String()),
 });
 export type ConversationSummary = Static<typeof ConversationSummary>;
 
@@ -170,6 +180,19 @@ export type DirectoryGroupView = Static<typeof DirectoryGroupView>;
 const ScimGroupId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const GroupMemberInput = Type.Object({ groupId: GroupId, email: Email }, { additionalProperties: false });
 
+/** A message that matches a search (search.messages): where it is, who sent it, and the matched words. */
+export const SearchHitView = Type.Object({
+  messageId: Type.String(), conversationId: Type.String(), conversationTitle: Type.String(),
+  senderName: Type.String(), direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  /** The message text, or an excerpt of a long one around the first matched word ("…" where cut). */
+  text: Type.String(),
+  /** The matched words in `text`: [start, end) offsets, in order. */
+  matches: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()])),
+  sentAt: Type.Integer(), seq: Type.Integer(),
+});
+export type SearchHitView = Static<typeof SearchHitView>;
+const ChatRef = { conversationId: Id };
+
 /** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
 export const Methods = {
   'state.get': { input: NoArgs, output: AppState },
@@ -242,6 +265,23 @@ export const Methods = {
   'links.open': { input: Type.Object({ url: Type.String({ minLength: 8, maxLength: 2048 }) }, { additionalProperties: false }), output: Type.Null() },
   'settings.get': { input: NoArgs, output: Settings },
   'settings.set': { input: Settings, output: Settings },
+  /** Full-text search over the messages on this device; the query is taken literally (words, the last a prefix). */
+  'search.messages': {
+    input: Type.Object({
+      query: Type.String({ maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), conversationId: Type.Optional(Id),
+    }, { additionalProperties: false }),
+    output: Type.Array(SearchHitView),
+  },
+  /** Mute for `forSeconds`, or until unmuted when absent. */
+  'chats.setMuted': {
+    input: Type.Object({ ...ChatRef, muted: Type.Boolean(), forSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 366 * 86_400 })) }, { additionalProperties: false }),
+    output: ConversationSummary,
+  },
+  'chats.setPinned': { input: Type.Object({ ...ChatRef, pinned: Type.Boolean() }, { additionalProperties: false }), output: ConversationSummary },
+  /** Archiving also unpins. */
+  'chats.setArchived': { input: Type.Object({ ...ChatRef, archived: Type.Boolean() }, { additionalProperties: false }), output: ConversationSummary },
+  /** Keeps the composer's unsent text ('' clears it). */
+  'chats.setDraft': { input: Type.Object({ ...ChatRef, text: Type.String({ maxLength: 8000 }) }, { additionalProperties: false }), output: Type.Null() },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;
 
 export type MethodName = keyof typeof Methods;

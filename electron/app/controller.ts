@@ -15,6 +15,7 @@ import { groupHandlers } from './handlers/groups.ts';
 import { adminHandlers } from './handlers/admin.ts';
 import { trustHandlers } from './handlers/trust.ts';
 import { deviceHandlers } from './handlers/devices.ts';
+import { chatHandlers } from './handlers/chats.ts';
 
 export type { AppControllerOptions } from './host.ts';
 export { BadCallError, createDispatcher } from './dispatcher.ts';
@@ -38,7 +39,7 @@ export class AppController {
     this.receiver = new AppReceiver(host, () => this.wipeNow(), () => this.stopped);
     this.handlers = {
       ...sessionHandlers(host), ...conversationHandlers(host), ...groupHandlers(host), ...adminHandlers(host), ...trustHandlers(host),
-      ...deviceHandlers(host),
+      ...deviceHandlers(host), ...chatHandlers(host),
     };
   }
 

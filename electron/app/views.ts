@@ -2,6 +2,7 @@
 import type { ConversationSummary, GroupView, MessageView } from '../../common/app-api/contract.ts';
 import { UsageError, type GroupView as CoreGroupView, type Messenger } from '../core/messenger.ts';
 import type { StoredMessage } from '../core/store/local-store.ts';
+import { chatFields } from './search-views.ts';
 
 export function messageView(m: Messenger, s: StoredMessage): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
@@ -36,6 +37,7 @@ export function conversationSummary(m: Messenger, id: string): ConversationSumma
     title: c.title, peerUserId: c.peerUserId, peerEmail: contact?.email ?? null, lastMessageAt: c.lastMessageAt,
     preview: last ? preview(m, last, c.kind === 'group') : '', unread: c.unread,
     verification: c.peerUserId ? m.verificationStatus(c.peerUserId) : 'unverified',
+    ...chatFields(m, id),
   };
 }
 
