@@ -87,3 +87,44 @@ export function verifyAuditChain(entries: ReadonlyArray<Omit<AuditRecord, 'hash'
   }
   return null;
 }
+
+/** The first break in a chain: the entry where verification stops, and why (one sentence). */
+export interface ChainBreak { id: number; problem: string }
+
+/**
+ * Verifies a log fed a row at a time in id order (so `parley-server audit verify` never holds the whole log):
+ * every id in sequence from 1, every row well-formed, every hash over its predecessor's hash and its content.
+ */
+export class ChainVerifier {
+  #previous = GENESIS_HASH;
+  #expected = 1;
+  #broken: ChainBreak | null = null;
+
+  /** Feeds the next stored row; returns the break once there is one (later rows change nothing). */
+  push(row: AuditColumns): ChainBreak | null {
+    if (this.#broken) return this.#broken;
+    const id = typeof row.id === 'number' ? row.id : Number(row.id);
+    if (id !== this.#expected) {
+      return (this.#broken = id > this.#expected
+        ? { id: this.#expected, problem: `entry ${this.#expected} is missing (the next stored entry is ${id})` }
+        : { id, problem: `entry ${id} is out of order (expected ${this.#expected})` });
+    }
+    let entry: AuditRecord;
+    try {
+      entry = auditRow(row);
+    } catch (err) {
+      return (this.#broken = { id, problem: `entry ${id} is unreadable: ${(err as Error).message}` });
+    }
+    if (auditHash(this.#previous, entry) !== entry.hash) {
+      return (this.#broken = { id, problem: `entry ${id} does not match its hash (its content, or the hash of entry ${id - 1} it chains to, was changed)` });
+    }
+    this.#previous = entry.hash;
+    this.#expected++;
+    return null;
+  }
+
+  /** Entries verified so far. */
+  get count(): number { return this.#expected - 1; }
+  /** The hash of the last verified entry (GENESIS_HASH if none): record it elsewhere to detect a cut-off tail later. */
+  get head(): string { return this.#previous; }
+}

@@ -15,6 +15,8 @@ const USAGE = [
   '  From the environment instead (flags show in process lists): PARLEY_DATABASE_URL, PARLEY_BUS_URL, PARLEY_LEASE_KEY_FILE, PARLEY_SCIM_TOKEN.',
   '  Attachments: --attachment-max-mib N per file (default 100), --attachment-quota-mib N stored per user until fetched (default 1024).',
   '  Behind a reverse proxy: --trust-proxy HOPS|ADDRS (client addresses from X-Forwarded-For). --max-connections-per-ip N: 0 = no cap (default 256; off with --trust-proxy).',
+  'Offline, against a stopped or running server\'s database: parley-server audit verify (--data DIR | --database URL) [--head HASH];',
+  '  parley-server data-inventory (--data DIR | --database URL) [--format md|json].',
 ].join('\n');
 
 function fail(message: string): never {
@@ -173,6 +175,11 @@ function readPolicy(file: string): MessagingPolicy {
   return candidate;
 }
 
+// Offline subcommands (audit verify, data-inventory) read the database and exit: no server is started.
+if (['audit', 'data-inventory'].includes(process.argv[2] ?? '')) {
+  const { runOffline } = await import('./offline.ts');
+  process.exit(await runOffline(process.argv.slice(2)));
+}
 const options = parseOptions(process.argv.slice(2));
 // Loaded after argument parsing so that usage errors answer instantly.
 const { startServer, DEV_IDP_CLUSTER_WARNING } = await import('../app.ts');

@@ -62,8 +62,9 @@ export interface LifecycleChange {
  * schema's `action` is a plain string, and `parley admin audit` print any name). Never message content.
  */
 export type AuditAction =
-  // Device lifecycle (routes/admin.ts, routes/lifecycle.ts, routes/devices.ts, identity/link.ts).
-  | 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'device registered' | 'device removed'
+  // Device lifecycle (routes/admin.ts, routes/lifecycle.ts, routes/devices.ts). 'device revoked' also records an
+  // owner removing a device or signing out (actor = the owner; the reason says which).
+  | 'wipe requested' | 'wipe confirmed' | 'device revoked' | 'device registered'
   // Accounts made or linked at a person's first sign-in (identity/link.ts).
   | 'user created' | 'user linked'
   /** Written before migration 0011 by unauthenticated wipe receipts; no longer written (old entries stay). */
