@@ -5,6 +5,7 @@ import type { ReceivedMessage } from '../core/messenger.ts';
 import { asWipeRequest, WipeRequestedError } from '../core/messenger.ts';
 import { ApiError, NetworkError } from '../core/net/api.ts';
 import { messageView } from './views.ts';
+import { notificationFor } from './notifications.ts';
 import type { AppHost } from './host.ts';
 
 const RETRY_MS = [500, 1000, 2000, 5000];
@@ -99,9 +100,9 @@ export class AppReceiver {
     const stored = m.messages(msg.conversationId, 1)[0];
     if (stored) this.host.emit({ type: 'message', message: messageView(m, stored) });
     this.host.emit({ type: 'conversations' });
-    if (!msg.outgoing && this.host.settings().notifications) {
-      this.host.opts.notify?.(msg.groupName ? `${msg.fromName} in ${msg.groupName}` : msg.fromName, msg.text);
-    }
+    // What it may show follows the organization's rule; muted chats stay quiet (notifications.ts).
+    const note = this.host.settings().notifications ? notificationFor(m, msg) : null;
+    if (note) this.host.opts.notify?.(note.title, note.body);
   }
 
   // ---- groups: the server keeps an event log per group; we fetch it while online and after every action ----

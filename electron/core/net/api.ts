@@ -9,6 +9,7 @@ import * as D from '../../../common/wire/devices.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
+import * as B from '../../../common/wire/business.ts';
 
 /**
  * A refusal by the server (or a response that breaks the contract: status 0, code invalid_response). Compare
@@ -132,6 +133,33 @@ export class ApiClient {
   adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
   adminGroups() { return this.request('GET', '/v1/admin/groups', G.AdminGroupList); }
   adminDirectoryGroups() { return this.request('GET', '/v1/admin/directory-groups', G.DirectoryGroupList); }
+
+  // Business tools (common/wire/business.ts; electron/core/business/).
+  companyProfile() { return this.request('GET', '/v1/org/profile', B.CompanyProfileResponse); }
+  setCompanyProfile(req: B.SetCompanyProfile) { return this.request('PUT', '/v1/admin/org/profile', B.CompanyProfileResponse, req); }
+  welcome() { return this.request('GET', '/v1/org/welcome', B.WelcomeMessage); }
+  setWelcome(req: B.SetWelcomeMessage) { return this.request('PUT', '/v1/admin/org/welcome', B.WelcomeMessage, req); }
+  publishAway(req: B.AwayStatus) { return this.request('PUT', '/v1/me/away', null, req); }
+  unpublishAway() { return this.request('DELETE', '/v1/me/away', null); }
+  awayOf(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}/away`, B.AwayLookup); }
+  adminStats(days?: number) { return this.request('GET', `/v1/admin/stats${days ? `?days=${days}` : ''}`, B.AdminStats); }
+  /** The logo's bytes and the type the server sent (the caller checks both against the bytes themselves). */
+  async logo(): Promise<{ contentType: string; bytes: Uint8Array }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/v1/org/logo`, {
+        headers: this.credential ? { authorization: `Bearer ${this.credential}` } : {}, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error',
+      });
+    } catch (err) {
+      throw new NetworkError(`cannot reach ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) {
+      const e = parseErrorBody(res.status, new TextDecoder().decode(bytes.subarray(0, 16_384)), 'GET /v1/org/logo');
+      throw new ApiError(res.status, e.code, e.message, e.body);
+    }
+    return { contentType: res.headers.get('content-type') ?? '', bytes };
+  }
 
   /** Opens the delivery socket; frames are validated before they reach `onFrame`. */
   connect(handlers: { onFrame(frame: W.ServerFrame): void; onClose(code: number, reason: string): void; onError(err: Error): void }): Promise<DeliverySocket> {
