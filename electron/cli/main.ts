@@ -14,6 +14,7 @@ import { adminCommand } from './commands/admin.ts';
 import { devicesCommand, logoutCommand } from './commands/devices.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { messageCommand } from './commands/messages.ts';
+import { messageActionCommand } from './commands/message-actions.ts';
 import { searchCommand } from './commands/search.ts';
 import { chatsCommand } from './commands/chats.ts';
 import { say, sayErr, sayJson, warn } from './commands/terminal.ts';
@@ -83,7 +84,8 @@ async function run(argv: string[]): Promise<void> {
       const me = { ...m.me, vault: info.vault };
       if (values.json) sayJson(me);
       else for (const line of [`${me.name} <${me.email}>`, `user ${me.userId} · device ${me.deviceId}`, `server ${me.server}`, `issuer ${me.issuer}`, ...(me.orgAdmin ? ['org admin'] : [])]) say(line);
-    } else await messageCommand(m, parsed);
+    } else if (['react', 'edit', 'delete', 'read', 'history'].includes(command)) await messageActionCommand(m, parsed);
+    else await messageCommand(m, parsed);
   } catch (err) {
     const wipe = asWipeRequest(err);
     if (wipe instanceof WipeRequestedError) {

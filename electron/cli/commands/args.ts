@@ -5,8 +5,18 @@ import { parseArgs } from 'node:util';
 export const USAGE = `usage: parley --profile DIR <command>
   login --server URL [--user NAME | --browser]   sign this device in (--user: demo login, dev IdP only;
                                                  default: device code shown here, enter it in any browser)
-  send EMAIL TEXT                                send an end-to-end encrypted message
-  send --group GROUP TEXT                        send to a group (GROUP: its name or id)
+  send EMAIL [TEXT] [--file PATH]… [--reply-to MESSAGE_ID] [--json]
+                                                 send an end-to-end encrypted message (--json: its
+                                                 messageId, conversationId and devices)
+  send --group GROUP [TEXT] [--file PATH]… [--reply-to MESSAGE_ID] [--json]
+                                                 send to a group (GROUP: its name or id)
+  react MESSAGE_ID EMOJI [--remove]              react to a message (one emoji per person; --remove: take it back)
+  edit MESSAGE_ID TEXT                           edit your own message (within 24 hours; shown as edited)
+  delete MESSAGE_ID [--for-everyone]             delete a message on this device, or your own for everyone
+  read CONVERSATION                              mark a chat read (sends read receipts when allowed;
+                                                 CONVERSATION: an email, a group name or id, a conversation id)
+  history (EMAIL | --group GROUP) [--limit N] [--json]
+                                                 the chat as stored on this device (edits, deletions, reactions)
   groups create NAME --members EMAIL,EMAIL [--announcement] [--confidential]
                                                  create a group (you become its owner)
   groups create NAME --directory-group NAME [--members …]
@@ -15,8 +25,10 @@ export const USAGE = `usage: parley --profile DIR <command>
   groups members GROUP [--json]                  members and roles (confidential groups: admins only)
   groups add|remove|promote|demote GROUP EMAIL   group admins and org admins: manage members and roles
   groups leave GROUP                             leave a group
-  receive [--wait SECONDS] [--json]              fetch and show new messages (--wait: keep listening
-                                                 that long after the queue; prints "listening" on stderr)
+  receive [--wait SECONDS] [--json] [--download-dir DIR]
+                                                 fetch and show new messages, reactions, edits, deletes,
+                                                 read receipts and typing (--wait: keep listening that long
+                                                 after the queue; prints "listening" on stderr)
   whoami [--json]                                show the signed-in account and device
   search QUERY [--limit N] [--json]              search the messages on this device (words taken literally,
                                                  the last one as a prefix; newest first, 20 by default)
@@ -38,7 +50,12 @@ exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 this device was wiped, 4 loc
 
 export const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   login: { options: ['server', 'user', 'browser'], positionals: 0 },
-  send: { options: ['group'], positionals: 2 },
+  send: { options: ['group', 'file', 'reply-to', 'json'], positionals: 2 },
+  react: { options: ['remove'], positionals: 2 },
+  edit: { options: [], positionals: 2 },
+  delete: { options: ['for-everyone'], positionals: 1 },
+  read: { options: [], positionals: 1 },
+  history: { options: ['group', 'limit', 'json'], positionals: 1 },
   'groups create': { options: ['members', 'announcement', 'confidential', 'directory-group'], positionals: 1 },
   'groups list': { options: ['json'], positionals: 0 },
   'groups members': { options: ['json'], positionals: 1 },
@@ -47,7 +64,7 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   'groups promote': { options: [], positionals: 2 },
   'groups demote': { options: [], positionals: 2 },
   'groups leave': { options: [], positionals: 1 },
-  receive: { options: ['wait', 'json'], positionals: 0 },
+  receive: { options: ['wait', 'json', 'download-dir'], positionals: 0 },
   whoami: { options: ['json'], positionals: 0 },
   search: { options: ['limit', 'json'], positionals: 1 },
   chats: { options: ['archived', 'json'], positionals: 0 },
@@ -139,6 +156,11 @@ export function parse(argv: string[]) {
         limit: { type: 'string' },
         archived: { type: 'boolean' },
         for: { type: 'string' },
+        file: { type: 'string', multiple: true },
+        'reply-to': { type: 'string' },
+        remove: { type: 'boolean' },
+        'for-everyone': { type: 'boolean' },
+        'download-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -164,9 +186,10 @@ export function parse(argv: string[]) {
   for (const key of Object.keys(values)) {
     if (key !== 'profile' && !spec.options.includes(key)) throw new ExitError(2, `option --${key} does not apply to "${command}"`);
   }
-  // send --group GROUP TEXT: the group replaces the recipient argument.
-  const expected = command === 'send' && values.group !== undefined ? 1 : spec.positionals;
-  if (args.length !== expected) {
+  // send/history --group GROUP: the group replaces the recipient argument; send's TEXT may be left out with --file.
+  const expected = (command === 'send' || command === 'history') && values.group !== undefined ? spec.positionals - 1 : spec.positionals;
+  const textOptional = command === 'send' && values.file !== undefined && args.length === expected - 1;
+  if (args.length !== expected && !textOptional) {
     throw new ExitError(2, `"${command}" takes ${expected} argument${expected === 1 ? '' : 's'}, got ${args.length} (see parley --help)`);
   }
   const profile = values.profile ?? process.env.PARLEY_PROFILE;

@@ -1,11 +1,14 @@
 // `parley send`, `receive` and `safety-number`. Message text and names are others' words: every line is
 // cleaned (terminal.ts), so a message cannot print a second, fake message or steer the terminal.
-import type { Messenger, ReceivedMessage } from '../../core/messenger.ts';
-import { waitSeconds, type Parsed } from './args.ts';
+import type { AttachmentPointer } from '../../../common/wire/content.ts';
+import type { Messenger, ReceivedEvent, ReceivedMessage } from '../../core/messenger.ts';
+import { ExitError, waitSeconds, type Parsed } from './args.ts';
 import { say, sayErr, sayJson, warn } from './terminal.ts';
 
+const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export function formatMessage(m: ReceivedMessage): string {
-  const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19);
   const who = m.outgoing ? 'you' : `${m.fromName} <${m.from}>`;
   const where = m.group ? ` in ${m.groupName}` : m.outgoing ? ` → ${m.to}` : '';
   // The client does not vouch for the sender (electron/core/incoming/sender-check.ts): say so on the line.
@@ -13,19 +16,57 @@ export function formatMessage(m: ReceivedMessage): string {
   const text = m.flag === 'held'
     ? `[held: sent from a device or key you have not verified; compare the safety number again (parley safety-number ${m.from}) to read it]`
     : m.text;
-  return `[${when}] ${who}${where}${doubt}: ${text}`;
+  const reply = m.reply ? ` [reply to ${m.reply.messageId}: "${m.reply.excerpt}"]` : '';
+  const files = m.attachments.map((a) => ` [file: ${a.fileName}, ${a.size} bytes]`).join('');
+  return `[${stamp(m.sentAt)}] ${who}${where}${doubt}:${reply} ${text}${files} (id ${m.messageId})`;
+}
+
+export function formatEvent(e: ReceivedEvent): string {
+  const who = e.outgoing ? 'you (another device)' : `${e.fromName} <${e.from}>`;
+  const where = e.group ? ` in ${e.groupName ?? e.group}` : '';
+  const what = {
+    reaction: () => (e.remove ? `removed the reaction ${e.emoji} from ${e.targetMessageId}` : `reacted ${e.emoji} to ${e.targetMessageId}`),
+    edit: () => `edited ${e.targetMessageId}: ${e.text}`,
+    delete: () => `deleted ${e.targetMessageId} for everyone`,
+    read: () => `read ${e.targetMessageId}`,
+    typing: () => (e.state === 'started' ? 'is typing…' : 'stopped typing'),
+    timer: () => (e.seconds === null ? 'turned off disappearing messages' : `set disappearing messages to ${e.seconds} s`),
+  }[e.kind]();
+  return `[${stamp(e.receivedAt)}] ${who}${where} ${what}`;
+}
+
+/** The files of a message in `receive --json`: H2 adds `path` (the saved decrypted file, with --download-dir). */
+function filesJson(files: AttachmentPointer[]) {
+  return files.map((a) => ({ fileName: a.fileName, contentType: a.contentType, size: a.size, sha256: a.sha256 }));
+}
+
+/**
+ * `send --file PATH…`: encrypts and uploads the files and returns their pointers. The attachments work
+ * (electron/core/attachments/) plugs in here.
+ */
+async function attachFiles(_m: Messenger, paths: string[]): Promise<AttachmentPointer[] | undefined> {
+  if (paths.length === 0) return undefined;
+  throw new ExitError(2, '--file is not available in this version of parley');
 }
 
 export async function messageCommand(m: Messenger, { command, args, values }: Parsed): Promise<void> {
   switch (command) {
     case 'send': {
-      if (values.group !== undefined) {
-        const r = await m.sendGroupText(values.group, args[0]!);
-        say(`sent to group ${r.group.name} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
+      const group = values.group;
+      const [to, text] = group !== undefined ? [undefined, args[0]] : [args[0]!, args[1]];
+      const attachments = await attachFiles(m, values.file ?? []);
+      const input = { ...(text !== undefined ? { text } : {}), ...(attachments ? { attachments } : {}), ...(values['reply-to'] ? { replyTo: values['reply-to'] } : {}) };
+      if (group !== undefined) {
+        const r = await m.send({ group }, input);
+        if (values.json) sayJson({ messageId: r.messageId, conversationId: r.conversationId, devices: r.devices });
+        else say(`sent to group ${'group' in r ? r.group.name : group} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
         return;
       }
-      const [to, text] = args as [string, string];
-      const r = await m.sendText(to, text);
+      const r = await m.send({ email: to! }, input);
+      if (values.json) {
+        sayJson({ messageId: r.messageId, conversationId: r.conversationId, devices: r.devices, ...(r.queued ? { queued: true } : {}), ...(r.waiting ? { waiting: true } : {}) });
+        return;
+      }
       // Our own other devices' copies do not make a message "sent" to someone who has no device.
       if (r.queued) {
         say(`queued: the server cannot be reached, so the message to ${to} is kept on this device and sent, in order, at your next receive or send to them.`);
@@ -49,8 +90,15 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
         },
         onMessage: (msg) => {
           shown++;
-          if (values.json) sayJson({ ...msg, sentAt: new Date(msg.sentAt).toISOString(), receivedAt: new Date(msg.receivedAt).toISOString() });
-          else say(formatMessage(msg));
+          if (values.json) {
+            const { reply: _quote, ...rest } = msg;
+            sayJson({ ...rest, attachments: filesJson(msg.attachments), sentAt: iso(msg.sentAt), receivedAt: iso(msg.receivedAt) });
+          } else say(formatMessage(msg));
+        },
+        onEvent: (e) => {
+          shown++;
+          if (values.json) sayJson({ ...e, sentAt: iso(e.sentAt), receivedAt: iso(e.receivedAt) });
+          else say(formatEvent(e));
         },
         onRejected: (r) => warn(`rejected a message from ${r.fromUserId} device ${r.fromDevice}: ${r.reason}`),
       });
