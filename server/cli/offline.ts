@@ -22,7 +22,7 @@ export async function runOffline(argv: string[]): Promise<number> {
     const error = e as Error & { code?: string };
     const usage = e instanceof UsageError || (typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS'));
     const hint = usage ? ` (${command === 'audit' ? AUDIT_USAGE : INVENTORY_USAGE})` : '';
-    err(`parley-server ${command}: ${e instanceof DbOpenError || usage ? error.message : `cannot read the database: ${error.message}`}${hint}`);
+    err(`parley-server: ${command}: ${e instanceof DbOpenError || usage ? error.message : `cannot read the database: ${error.message}`}${hint}`);
     code = 2;
   }
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
