@@ -73,7 +73,39 @@ const MessageStatus = Type.Union([
   Type.Literal('received'), Type.Literal('system'),
   // Written while the server was unreachable: kept and sent, in order, when the connection returns.
   Type.Literal('queued'),
+  // Shown to the recipient in an open chat (their read receipts are on, and the organization allows them).
+  Type.Literal('read'),
 ]);
+
+/** Files: what the UI shows of an attachment (never its key or relay id; those stay in the core). */
+export const AttachmentView = Type.Object({
+  /** Its position in the message: how previews, saving and opening name it. */
+  index: Type.Integer({ minimum: 0 }),
+  fileName: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  /** A PNG, JPEG, GIF or WebP image: shown inline (attachments.preview). */
+  isImage: Type.Boolean(),
+  /** A program or script: never opened by Parley, only saved. */
+  isExecutable: Type.Boolean(),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type AttachmentView = Static<typeof AttachmentView>;
+
+export const ReactionView = Type.Object({
+  emoji: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  /** One of them is mine (choosing it again withdraws it). */
+  mine: Type.Boolean(),
+  /** Who reacted ("You" for me), for the tooltip and screen readers. */
+  names: Type.Array(Type.String()),
+});
+export type ReactionView = Static<typeof ReactionView>;
+
+/** The quoted message above a reply. */
+export const ReplyView = Type.Object({ messageId: Type.String(), authorName: Type.String(), excerpt: Type.String() });
+export type ReplyView = Static<typeof ReplyView>;
 
 export const MessageView = Type.Object({
   id: Type.String(),
@@ -91,6 +123,15 @@ export const MessageView = Type.Object({
    * recipient has no active device yet).
    */
   notice: Type.Optional(Type.Union([Type.Literal('unlisted-device'), Type.Literal('held'), Type.Literal('waiting')])),
+  replyTo: Type.Optional(ReplyView),
+  attachments: Type.Optional(Type.Array(AttachmentView)),
+  /** Changed by its author after sending (shown as "edited"). */
+  edited: Type.Optional(Type.Boolean()),
+  /** Deleted for everyone by its author: text and files are gone; "This message was deleted" remains. */
+  deleted: Type.Optional(Type.Boolean()),
+  reactions: Type.Optional(Type.Array(ReactionView)),
+  /** Sent by a newer Parley in a form this one cannot show: the text is NEEDS_NEWER_VERSION. */
+  unknownKind: Type.Optional(Type.Boolean()),
 });
 export type MessageView = Static<typeof MessageView>;
 
@@ -106,8 +147,36 @@ export const SafetyNumberView = Type.Object({
 });
 export type SafetyNumberView = Static<typeof SafetyNumberView>;
 
-export const Settings = Type.Object({ notifications: Type.Boolean() }, { additionalProperties: false });
+export const Settings = Type.Object({
+  notifications: Type.Boolean(),
+  /** Tell senders when I have read their messages (default on; the organization may force it off). */
+  readReceipts: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
 export type Settings = Static<typeof Settings>;
+/** The settings, and what the organization decided for everyone. */
+export const SettingsView = Type.Object({
+  ...Settings.properties,
+  /** The organization's rules turn read receipts off for everyone: the switch is shown off and disabled. */
+  readReceiptsForcedOff: Type.Optional(Type.Boolean()),
+});
+export type SettingsView = Static<typeof SettingsView>;
+
+/** The largest file the UI uploads (bytes, before base64). */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+/** The largest image the UI previews inline (bytes); a bigger one is shown as a file. */
+export const MAX_PREVIEW_BYTES = 10 * 1024 * 1024;
+/** Base64 (RFC 4648, with padding), up to `bytes` decoded bytes. */
+const Base64Of = (bytes: number) => Type.String({ maxLength: Math.ceil(bytes / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' });
+/** A file in a message: its message and position. */
+const AttachmentRef = Type.Object({ messageId: Id, index: Type.Integer({ minimum: 0, maximum: 99 }) }, { additionalProperties: false });
+/** What saving or opening a file did. 'download': no save dialog here (browser shell): the page downloads `data`. */
+const FileOutcome = Type.Union([
+  Type.Object({ outcome: Type.Literal('saved'), fileName: Type.String() }),
+  Type.Object({ outcome: Type.Literal('opened'), fileName: Type.String() }),
+  Type.Object({ outcome: Type.Literal('cancelled') }),
+  Type.Object({ outcome: Type.Literal('download'), fileName: Type.String(), data: Type.String() }),
+]);
+export type FileOutcome = Static<typeof FileOutcome>;
 
 /** One of your own devices (Settings → Your devices). */
 export const OwnDeviceView = Type.Object({
@@ -210,9 +279,48 @@ export const Methods = {
     output: Type.Array(MessageView),
   },
   'messages.send': {
-    input: Type.Object({ conversationId: Id, text: Type.String({ minLength: 1, maxLength: 8000 }) }, { additionalProperties: false }),
+    input: Type.Object({
+      conversationId: Id,
+      /** May be empty when files are attached. */
+      text: Type.String({ maxLength: 8000 }),
+      replyTo: Type.Optional(Id),
+      /** Upload ids from 'attachments.upload'. */
+      attachments: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10 })),
+    }, { additionalProperties: false }),
     output: MessageView,
   },
+  /** One reaction per person per message: a new emoji replaces mine; `remove` withdraws it. */
+  'messages.react': {
+    input: Type.Object({ messageId: Id, emoji: Type.String({ minLength: 1, maxLength: 32 }), remove: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    output: Type.Null(),
+  },
+  /** Only my own messages, within 24 hours of sending. */
+  'messages.edit': {
+    input: Type.Object({ messageId: Id, text: Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' }) }, { additionalProperties: false }),
+    output: MessageView,
+  },
+  /** For everyone (my own messages only: "This message was deleted" remains) or for me (this device only). */
+  'messages.delete': { input: Type.Object({ messageId: Id, forEveryone: Type.Boolean() }, { additionalProperties: false }), output: Type.Null() },
+  /** Typing indicators: never stored; the UI throttles them. */
+  'messages.typing': {
+    input: Type.Object({ conversationId: Id, state: Type.Union([Type.Literal('started'), Type.Literal('stopped')]) }, { additionalProperties: false }),
+    output: Type.Null(),
+  },
+  /** Encrypts and uploads a file to attach to the next message; the answer's uploadId goes into messages.send. */
+  'attachments.upload': {
+    input: Type.Object({
+      fileName: Type.String({ minLength: 1, maxLength: 255 }),
+      contentType: Type.String({ maxLength: 255 }),
+      data: Base64Of(MAX_UPLOAD_BYTES),
+    }, { additionalProperties: false }),
+    output: Type.Object({ uploadId: Type.String(), fileName: Type.String(), size: Type.Integer(), isImage: Type.Boolean() }),
+  },
+  /** An image's bytes (base64) for the inline preview: images up to MAX_PREVIEW_BYTES only. */
+  'attachments.preview': { input: AttachmentRef, output: Type.Object({ contentType: Type.String(), data: Type.String() }) },
+  /** Saves a file where the user chooses (Electron: the save dialog; browser shell: a download). */
+  'attachments.save': { input: AttachmentRef, output: FileOutcome },
+  /** Saves a file to Downloads, then opens it with its app; programs and scripts are refused (save them instead). */
+  'attachments.open': { input: AttachmentRef, output: FileOutcome },
   'directory.search': { input: Type.Object({ query: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), output: Type.Array(DirectoryPerson) },
   'safety.get': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
   'safety.markVerified': { input: Type.Object({ userId: Id }, { additionalProperties: false }), output: SafetyNumberView },
@@ -263,8 +371,9 @@ export const Methods = {
   'device.signOut': { input: NoArgs, output: AppState },
   /** Opens an http(s) link from a message in the system browser (the UI showed the full address first). */
   'links.open': { input: Type.Object({ url: Type.String({ minLength: 8, maxLength: 2048 }) }, { additionalProperties: false }), output: Type.Null() },
-  'settings.get': { input: NoArgs, output: Settings },
-  'settings.set': { input: Settings, output: Settings },
+  'settings.get': { input: NoArgs, output: SettingsView },
+  /** Changes the settings given; the others stay. */
+  'settings.set': { input: Type.Partial(Settings), output: SettingsView },
   /** Full-text search over the messages on this device; the query is taken literally (words, the last a prefix). */
   'search.messages': {
     input: Type.Object({
@@ -293,7 +402,13 @@ export type AppEvent =
   | { type: 'state'; state: AppState }
   | { type: 'message'; message: MessageView }
   | { type: 'status'; conversationId: string; messageIds: string[]; status: Static<typeof MessageStatus> }
-  | { type: 'conversations' };
+  | { type: 'conversations' }
+  /** A shown message changed (edited, deleted for everyone, reactions): replace it where it is. */
+  | { type: 'messageUpdated'; message: MessageView }
+  /** Deleted for me (on this device): take it out. */
+  | { type: 'messageRemoved'; conversationId: string; messageId: string }
+  /** Someone is typing in a conversation; 'stopped' (or silence for a few seconds) ends it. */
+  | { type: 'typing'; conversationId: string; userId: string; name: string; state: 'started' | 'stopped' };
 
 /** What `window.parley` looks like to the renderer. */
 export interface ParleyApi {

@@ -16,6 +16,7 @@ import { adminHandlers } from './handlers/admin.ts';
 import { trustHandlers } from './handlers/trust.ts';
 import { deviceHandlers } from './handlers/devices.ts';
 import { chatHandlers } from './handlers/chats.ts';
+import { messageHandlers } from './handlers/messages.ts';
 
 export type { AppControllerOptions } from './host.ts';
 export { BadCallError, createDispatcher } from './dispatcher.ts';
@@ -39,7 +40,7 @@ export class AppController {
     this.receiver = new AppReceiver(host, () => this.wipeNow(), () => this.stopped);
     this.handlers = {
       ...sessionHandlers(host), ...conversationHandlers(host), ...groupHandlers(host), ...adminHandlers(host), ...trustHandlers(host),
-      ...deviceHandlers(host), ...chatHandlers(host),
+      ...deviceHandlers(host), ...chatHandlers(host), ...messageHandlers(host),
     };
   }
 
@@ -172,7 +173,9 @@ export class AppController {
     try {
       policy = await m.fetchPolicy();
     } catch { /* offline: the accepted version stays valid */ }
-    const mustAccept = policy !== undefined && policy.version !== m.acceptedPolicy();
+    // The server's record counts too (it refuses messaging without it): accepted here but not there asks again.
+    const onServer = policy === undefined ? undefined : await m.workplace.consent().then((c) => !c.required || c.accepted, () => undefined);
+    const mustAccept = policy !== undefined && (policy.version !== m.acceptedPolicy() || onServer === false);
     this.setState({
       phase: mustAccept ? 'consent' : 'ready', me, organization: m.me.organization, server: m.me.server,
       policy, error: undefined, notice: undefined,

@@ -21,6 +21,13 @@ export interface AppControllerOptions {
   deviceKind?: string;
   /** How often group events are fetched while online (ms; default 10 s): a fallback to the server's group-changed signal. */
   groupSyncMs?: number;
+  /**
+   * Electron: the OS save dialog for a received file (the path chosen, or null when cancelled). Absent
+   * (browser shell): saving hands the file to the page, which downloads it.
+   */
+  chooseSavePath?(suggestedName: string): Promise<string | null>;
+  /** Electron: where "Open" saves a file first (the user's Downloads folder), and the OS opening it there. */
+  openFiles?: { dir: string; open(path: string): Promise<void> };
 }
 
 export const DEFAULT_SETTINGS: Settings = { notifications: true };

@@ -1,7 +1,7 @@
 // The app's background work while signed in: the delivery socket (reconnected with backoff, the
 // connection state shown in the UI), notifications for new messages, and the group event sync (pushed by
 // the server's group-changed signal, with a periodic fetch as the fallback).
-import type { ReceivedMessage } from '../core/messenger.ts';
+import type { ReceivedEvent, ReceivedMessage } from '../core/messenger.ts';
 import { asWipeRequest, WipeRequestedError } from '../core/messenger.ts';
 import { ApiError, NetworkError } from '../core/net/api.ts';
 import { messageView } from './views.ts';
@@ -77,6 +77,7 @@ export class AppReceiver {
           onMessage: (msg) => this.onIncoming(msg),
           onGroupsSynced: () => this.emitGroupUpdates(),
           onDelivered: (d) => host.emit({ type: 'status', conversationId: d.conversationId, messageIds: d.messageIds, status: 'delivered' }),
+          onEvent: (e) => this.onEvent(e),
         });
       } catch (err) {
         const wipe = asWipeRequest(err);
@@ -103,6 +104,33 @@ export class AppReceiver {
     // What it may show follows the organization's rule; muted chats stay quiet (notifications.ts).
     const note = this.host.settings().notifications ? notificationFor(m, msg) : null;
     if (note) this.host.opts.notify?.(note.title, note.body);
+  }
+
+  /** Reactions, edits, deletes, read receipts, typing and timers, as the UI's events. */
+  private onEvent(e: ReceivedEvent): void {
+    const m = this.host.messenger();
+    if (!m) return;
+    switch (e.kind) {
+      case 'typing':
+        if (!e.outgoing && e.state) this.host.emit({ type: 'typing', conversationId: e.conversationId, userId: e.fromUserId, name: e.fromName, state: e.state });
+        return;
+      case 'read':
+        // Their receipt: my message was read. Our own other device reading: only the unread counts change.
+        if (!e.outgoing && e.targetMessageId) this.host.emit({ type: 'status', conversationId: e.conversationId, messageIds: [e.targetMessageId], status: 'read' });
+        this.host.emit({ type: 'conversations' });
+        return;
+      case 'timer': {
+        const last = m.lastMessage(e.conversationId);
+        if (last?.direction === 'system') this.host.emit({ type: 'message', message: messageView(m, last) });
+        this.host.emit({ type: 'conversations' });
+        return;
+      }
+      default: {
+        const target = e.targetMessageId ? m.findMessage(e.targetMessageId) : undefined;
+        if (target) this.host.emit({ type: 'messageUpdated', message: messageView(m, target) });
+        this.host.emit({ type: 'conversations' });
+      }
+    }
   }
 
   // ---- groups: the server keeps an event log per group; we fetch it while online and after every action ----

@@ -1,19 +1,55 @@
 // How the core's records look to the UI (common/app-api/contract.ts): messages, conversation summaries, groups.
-import type { ConversationSummary, GroupView, MessageView } from '../../common/app-api/contract.ts';
+import type { AttachmentView, ConversationSummary, GroupView, MessageView, ReactionView } from '../../common/app-api/contract.ts';
+import type { AttachmentPointer } from '../../common/wire/content.ts';
+import { isExecutableFile, isPreviewableType } from './handlers/attachment-files.ts';
 import { UsageError, type GroupView as CoreGroupView, type Messenger } from '../core/messenger.ts';
 import type { StoredMessage } from '../core/store/local-store.ts';
 import { chatFields } from './search-views.ts';
 
-export function messageView(m: Messenger, s: StoredMessage): MessageView {
+/** Many messages at once (one reactions query for the page). */
+export function messageViews(m: Messenger, list: StoredMessage[]): MessageView[] {
+  const reactions = m.reactions(list.map((s) => s.id));
+  return list.map((s) => messageView(m, s, reactions.get(s.id) ?? []));
+}
+
+export function messageView(m: Messenger, s: StoredMessage, reactionList = m.reactions([s.id]).get(s.id) ?? []): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
   // 'waiting' (the recipient has no active device yet) shows as sending, with a sentence saying why.
   const waiting = s.status === 'waiting';
-  const status = waiting ? 'sending' : (['sending', 'sent', 'delivered', 'failed', 'received', 'system', 'queued'] as const).find((x) => x === s.status) ?? 'received';
+  const status = waiting ? 'sending' : (['sending', 'sent', 'delivered', 'read', 'failed', 'received', 'system', 'queued'] as const).find((x) => x === s.status) ?? 'received';
   const notice = waiting ? 'waiting' as const : s.flag;
+  const nameOf = (userId: string) => (userId === m.me.userId ? 'You' : (m.contact(userId)?.name ?? 'Someone'));
+  const reactions = s.deleted ? [] : reactionViews(m.me.userId, reactionList, nameOf);
   return {
-    id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,
+    id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.deleted ? '' : s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,
     ...(notice ? { notice } : {}),
+    ...(s.replyTo && !s.deleted ? { replyTo: { messageId: s.replyTo.messageId, authorName: nameOf(s.replyTo.author), excerpt: s.replyTo.excerpt } } : {}),
+    ...(s.attachments?.length && !s.deleted ? { attachments: s.attachments.map(attachmentView) } : {}),
+    ...(s.editedAt !== undefined ? { edited: true } : {}),
+    ...(s.deleted ? { deleted: true } : {}),
+    ...(reactions.length ? { reactions } : {}),
+    ...(s.kind === 'unknown' ? { unknownKind: true } : {}),
   };
+}
+
+function attachmentView(a: AttachmentPointer, index: number): AttachmentView {
+  return {
+    index, fileName: a.fileName, contentType: a.contentType, size: a.size,
+    isImage: isPreviewableType(a.contentType), isExecutable: isExecutableFile(a.fileName, a.contentType),
+    ...(a.width !== undefined && a.height !== undefined ? { width: a.width, height: a.height } : {}),
+  };
+}
+
+/** One chip per emoji, in the order first chosen; "You" first among the names. */
+function reactionViews(me: string, list: { userId: string; emoji: string }[], nameOf: (userId: string) => string): ReactionView[] {
+  const byEmoji = new Map<string, ReactionView>();
+  for (const r of list) {
+    const v = byEmoji.get(r.emoji) ?? { emoji: r.emoji, count: 0, mine: false, names: [] };
+    v.count++;
+    if (r.userId === me) { v.mine = true; v.names.unshift('You'); } else v.names.push(nameOf(r.userId));
+    byEmoji.set(r.emoji, v);
+  }
+  return [...byEmoji.values()];
 }
 
 /**

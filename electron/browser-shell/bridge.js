@@ -31,7 +31,9 @@
 
   async function call(method, input) {
     if (typeof method !== 'string') throw new TypeError('method must be a string');
-    const res = await fetch('/api/call', { method: 'POST', headers: await headers(), body: JSON.stringify({ method, input: input ?? {} }) });
+    // A file upload has its own endpoint (a larger body limit for that one method only).
+    const path = method === 'attachments.upload' ? '/api/upload' : '/api/call';
+    const res = await fetch(path, { method: 'POST', headers: await headers(), body: JSON.stringify({ method, input: input ?? {} }) });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(typeof body.message === 'string' ? body.message : `request failed (HTTP ${res.status})`);
     return body.result;

@@ -16,12 +16,16 @@ import { BadCallError, createDispatcher } from '../app/controller.ts';
 import { SafetyNumberChangedError, UsageError, WipeRequestedError } from '../core/messenger.ts';
 import { ApiError, NetworkError } from '../core/net/api.ts';
 import { CSP, readStatic, resolveStaticPath } from '../app/static/static-files.ts';
+import { MAX_UPLOAD_BYTES } from '../../common/app-api/contract.ts';
 
 /** The same traversal-checked resolver as app:// (electron/app/static/). */
 export { resolveStaticPath };
 
 const BRIDGE_DIR = fileURLToPath(new URL('.', import.meta.url));
 const MAX_BODY = 64 * 1024;
+/** Only /api/upload (one method, attachments.upload) takes a file: its base64 plus room for the name and type. */
+const MAX_UPLOAD_BODY = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4 + 4096;
+const UPLOAD_METHOD = 'attachments.upload';
 
 export interface OneTimeLink {
   /** `http://127.0.0.1:PORT/#code=…`: the code (in the fragment, never sent in a request line) works once. */
@@ -106,13 +110,18 @@ export async function startBrowserShell(opts: {
         req.on('close', () => streams.delete(res));
         return;
       }
-      if (path === '/api/call' && req.method === 'POST') {
+      // /api/upload is /api/call for the one method that carries a file, so every other call keeps the small limit.
+      if ((path === '/api/call' || path === '/api/upload') && req.method === 'POST') {
         // A POST from a page always carries Origin; requiring it keeps simple cross-site forms out.
         if (reqOrigin === undefined) return refuse(res, 403, 'wrong_origin', 'Origin header required.');
-        const body = await readJson(req, res) as { method?: unknown; input?: unknown } | null | undefined;
+        const upload = path === '/api/upload';
+        const body = await readJson(req, res, upload ? MAX_UPLOAD_BODY : MAX_BODY) as { method?: unknown; input?: unknown } | null | undefined;
         if (body === undefined) return;
         if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.method !== 'string') {
           return refuse(res, 400, 'invalid_request', 'Expected {"method": string, "input": object}.');
+        }
+        if (upload !== (body.method === UPLOAD_METHOD)) {
+          return refuse(res, 400, 'invalid_request', upload ? `Only ${UPLOAD_METHOD} goes to /api/upload.` : `Send ${UPLOAD_METHOD} to /api/upload.`);
         }
         try {
           const result = await dispatch(body.method, body.input);
@@ -136,13 +145,13 @@ export async function startBrowserShell(opts: {
   });
 
   /** The JSON body of a request, or undefined after answering a 4xx (wrong type, too big, not JSON). */
-  async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  async function readJson(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY): Promise<unknown> {
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       refuse(res, 415, 'unsupported_media_type', 'Send application/json.');
       return undefined;
     }
     try {
-      return JSON.parse(await readBody(req)) as unknown;
+      return JSON.parse(await readBody(req, limit)) as unknown;
     } catch (err) {
       refuse(res, (err as { status?: number }).status ?? 400, 'invalid_json', (err as Error).message || 'The body is not valid JSON.');
       return undefined;
@@ -189,14 +198,14 @@ function callFailure(err: unknown): [number, string] {
   return [500, 'failed'];
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error(`The body exceeds ${MAX_BODY} bytes.`), { status: 413 }));
+      if (size > limit) {
+        reject(Object.assign(new Error(`The body exceeds ${limit} bytes.`), { status: 413 }));
         req.removeAllListeners('data');
         req.resume(); // drain the rest without keeping it, so the 413 can still be answered
         return;

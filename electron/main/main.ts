@@ -1,7 +1,7 @@
 // Electron main process: the composition root of the desktop app (kept small, after Element Desktop).
 // Decisions live in pure modules next to it (window-options, app-protocol, url-policy, launch-options,
 // vault-policy); this file only wires them to Electron. See docs/architecture.md.
-import { app, BrowserWindow, ipcMain, Notification, protocol, safeStorage, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, type WebContents } from 'electron';
 import { join, resolve } from 'node:path';
 import { effectiveSettings, loadManagedPolicy } from '../core/policy/managed-policy.ts';
 import { setUpUpdates } from './updater.ts';
@@ -115,6 +115,19 @@ async function main(): Promise<void> {
       const n = new Notification({ title, body });
       n.on('click', () => focusMainWindow());
       n.show();
+    },
+    // Received files: saved where the user picks, or (Open) into Downloads and then opened by the OS.
+    chooseSavePath: async (suggestedName: string) => {
+      const options = { defaultPath: join(app.getPath('downloads'), suggestedName) };
+      const r = mainWindow && !mainWindow.isDestroyed() ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+      return r.canceled || !r.filePath ? null : r.filePath;
+    },
+    openFiles: {
+      dir: app.getPath('downloads'),
+      open: async (path: string) => {
+        const failure = await shell.openPath(path);
+        if (failure) throw new Error(`The file was saved to ${path}, but the system could not open it: ${failure}`);
+      },
     },
   });
   const dispatch = createDispatcher(controller);

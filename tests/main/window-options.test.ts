@@ -41,7 +41,7 @@ test('the app origin and entry URL', () => {
 
 test('CSP: the exact policy, no unsafe sources', () => {
   assert.equal(CSP,
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   assert.doesNotMatch(CSP, /unsafe-|\*|https?:/);
 });

@@ -1,11 +1,10 @@
-// Handlers for chats: the list, opening a direct chat, reading and sending (group chats send through the
-// group path), and the directory search for starting a chat.
+// Handlers for chats: the list, opening a direct chat, reading (sending is in messages.ts), and the
+// directory search for starting a chat.
 import { UsageError } from '../../core/messenger.ts';
-import { conversationSummary, messageView } from '../views.ts';
+import { conversationSummary, messageViews } from '../views.ts';
 import type { AppHost, Handlers } from '../host.ts';
-import { groupAction } from './groups.ts';
 
-type ConversationMethods = 'conversations.list' | 'conversations.open' | 'conversations.markRead' | 'messages.list' | 'messages.send' | 'directory.search';
+type ConversationMethods = 'conversations.list' | 'conversations.open' | 'conversations.markRead' | 'messages.list' | 'directory.search';
 
 export function conversationHandlers(host: AppHost): Pick<Handlers, ConversationMethods> {
   return {
@@ -31,25 +30,7 @@ export function conversationHandlers(host: AppHost): Pick<Handlers, Conversation
 
     'messages.list': async ({ conversationId, beforeSeq, limit }) => {
       const m = host.requireReady();
-      return m.messages(conversationId, limit ?? 200, beforeSeq).map((s) => messageView(m, s));
-    },
-
-    'messages.send': async ({ conversationId, text }) => {
-      const m = host.requireReady();
-      const c = m.conversation(conversationId);
-      if (c?.kind === 'group') {
-        const sent = await groupAction(host, 'send', (mm) => mm.sendGroupText(conversationId, text));
-        const stored = m.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
-        host.emit({ type: 'conversations' });
-        return messageView(m, stored);
-      }
-      const contact = c?.peerUserId ? m.contact(c.peerUserId) : undefined;
-      if (!c || !contact) throw new UsageError('no such conversation');
-      const sent = await host.guard(() => m.sendText(contact.email, text));
-      if (sent.queued) host.trackQueued(sent.messageId, conversationId);
-      const stored = m.messages(conversationId, 50).find((s) => s.id === sent.messageId)!;
-      host.emit({ type: 'conversations' });
-      return messageView(m, stored);
+      return messageViews(m, m.messages(conversationId, limit ?? 200, beforeSeq));
     },
 
     'directory.search': async ({ query }) => {

@@ -2,12 +2,22 @@
 // device up again, and the app settings.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loginNewDevice, UsageError } from '../../core/messenger.ts';
+import { loginNewDevice, UsageError, type Messenger } from '../../core/messenger.ts';
+import type { Settings, SettingsView } from '../../../common/app-api/contract.ts';
 import { removeProfileInfo } from '../../core/account/profile.ts';
 import { STORE_FILE } from '../../core/store/local-store.ts';
-import type { AppHost, Handlers } from '../host.ts';
+import { DEFAULT_SETTINGS, type AppHost, type Handlers } from '../host.ts';
 
 type SessionMethods = 'state.get' | 'auth.signIn' | 'policy.accept' | 'device.reset' | 'settings.get' | 'settings.set';
+
+/** The app's settings and the read-receipt choice with the organization's rule (the last known one when offline). */
+async function settingsView(m: Messenger): Promise<SettingsView> {
+  const receipts = await m.readReceipts();
+  return {
+    notifications: (m.settings<Settings>() ?? DEFAULT_SETTINGS).notifications, readReceipts: receipts.setting,
+    ...(receipts.forcedOff ? { readReceiptsForcedOff: true } : {}),
+  };
+}
 
 export function sessionHandlers(host: AppHost): Pick<Handlers, SessionMethods> {
   const { opts } = host;
@@ -61,14 +71,13 @@ export function sessionHandlers(host: AppHost): Pick<Handlers, SessionMethods> {
       return host.state();
     },
 
-    'settings.get': async () => {
-      host.requireReady();
-      return host.settings();
-    },
-    'settings.set': async (settings) => {
+    'settings.get': async () => settingsView(host.requireReady()),
+    'settings.set': async ({ notifications, readReceipts }) => {
       const m = host.requireReady();
-      await m.saveSettings(settings);
-      return host.settings();
+      // Read receipts live in the core (it decides what goes out); the rest is the app's own settings.
+      if (readReceipts !== undefined) await m.setReadReceipts(readReceipts);
+      if (notifications !== undefined) await m.saveSettings({ ...host.settings(), notifications });
+      return settingsView(m);
     },
   };
 }

@@ -9,7 +9,7 @@ import { extname, isAbsolute, resolve, sep } from 'node:path';
 
 /** The Content-Security-Policy of the UI, sent as a header by both shells. */
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Directives a <meta> policy cannot carry (browsers ignore them there): header only. */

@@ -2,8 +2,8 @@
 import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../common/app-api/contract.ts';
 
 export type {
-  AdminGroupView, AdminUserView, AppEvent, AppState, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson, GroupMemberView,
-  GroupView, MessageView, OwnDeviceView, SafetyNumberView, Settings,
+  AdminGroupView, AdminUserView, AppEvent, AppState, AttachmentView, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson,
+  FileOutcome, GroupMemberView, GroupView, MessageView, OwnDeviceView, ReactionView, ReplyView, SafetyNumberView, Settings, SettingsView,
 } from '../../../common/app-api/contract.ts';
 
 declare global {

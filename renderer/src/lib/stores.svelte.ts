@@ -1,12 +1,14 @@
 // The UI's state, as Svelte 5 runes. One instance (`app`) drives every screen.
 import { bridge, call, messageOf, onEvent } from './api.ts';
-import type { AppEvent, AppState, ConversationSummary, GroupView, MessageView } from './api.ts';
+import type { AppEvent, AppState, ConversationSummary, GroupView, MessageView, ReplyView } from './api.ts';
+import { asAttachments, type PendingFile } from './chat-actions.ts';
+import { typing } from './typing.svelte.ts';
 
 type Status = MessageView['status'];
 
 const PAGE = 100;
 /** Higher wins when two sources disagree about an outgoing message (events may overtake replies). */
-const RANK: Record<Status, number> = { sending: 0, queued: 0, failed: 1, sent: 2, delivered: 3, received: 0, system: 0 };
+const RANK: Record<Status, number> = { sending: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4, received: 0, system: 0 };
 
 function bySeq(a: MessageView, b: MessageView): number {
   const ap = a.id.startsWith('local-') ? 1 : 0;
@@ -65,6 +67,10 @@ class AppStore {
     this.unsubscribe = onEvent((e) => this.handle(e));
     // Events can be missed while a transport reconnects: catch up whenever the window regains focus.
     window.addEventListener('focus', () => void this.resync());
+    // Read receipts say "shown to me": messages that arrived while the window was hidden count once it shows.
+    document.addEventListener('visibilitychange', () => {
+      if (this.shown() && this.selectedId && this.state?.phase === 'ready') this.markRead(this.selectedId);
+    });
     await this.reloadState();
   }
 
@@ -185,6 +191,15 @@ class AppStore {
       case 'status':
         this.applyStatus(e.conversationId, e.messageIds, e.status);
         break;
+      case 'messageUpdated':
+      case 'messageRemoved':
+        if (e.type === 'messageUpdated') this.replace(e.message);
+        else if (e.conversationId === this.selectedId) this.messages = this.messages.filter((m) => m.id !== e.messageId);
+        void this.refreshConversations();
+        break;
+      case 'typing':
+        typing.apply(e.conversationId, e.userId, e.name, e.state);
+        break;
     }
   }
 
@@ -242,7 +257,7 @@ class AppStore {
       this.hasOlder = page.length > PAGE;
       this.messages = this.merge([], this.hasOlder ? page.slice(1) : page);
       this.appended++;
-      this.markRead(id);
+      if (this.shown()) this.markRead(id);
     } catch (err) {
       if (gen === this.generation) this.chatError = `Couldn't load messages: ${messageOf(err)}`;
     } finally {
@@ -305,9 +320,21 @@ class AppStore {
     }
     this.messages = this.merge(current, [m]);
     this.appended++;
+    // A message from them ends their typing indicator.
+    if (m.direction === 'in') typing.stoppedBy(m.conversationId, m.senderName);
     // A system message in a group chat is a membership or settings change: who may post may have changed.
     if (m.direction === 'system' && this.isGroup(m.conversationId)) void this.loadGroup();
-    if (m.direction !== 'out' && this.chatVisible) this.markRead(m.conversationId);
+    if (m.direction !== 'out' && this.shown()) this.markRead(m.conversationId);
+  }
+
+  /** The chat is on screen: not covered by the admin console, the window not hidden or minimized. */
+  private shown(): boolean {
+    return this.chatVisible && document.visibilityState === 'visible';
+  }
+
+  /** A message changed where it is (edited, deleted for everyone, reactions); keeps the better outgoing status. */
+  replace(m: MessageView): void {
+    if (m.conversationId === this.selectedId && this.messages.some((x) => x.id === m.id)) this.messages = this.merge(this.messages, [m]);
   }
 
   private applyStatus(conversationId: string, ids: string[], status: Status): void {
@@ -323,20 +350,30 @@ class AppStore {
     for (const id of wanted) this.pendingStatus.set(id, status);
   }
 
-  /** Sends `text` to the selected conversation. Rejects with a readable Error (the caller keeps the draft). */
-  async send(text: string): Promise<void> {
+  /**
+   * Sends `text` (and files already uploaded, and a reply's quote) to the selected conversation. Rejects
+   * with a readable Error (the caller keeps the draft, the files and the reply).
+   */
+  async send(text: string, extra: { replyTo?: ReplyView; files?: PendingFile[] } = {}): Promise<void> {
     const conversationId = this.selectedId;
     if (!conversationId) throw new Error('Choose a conversation first.');
     const gen = this.generation;
     const localId = `local-${++this.localCounter}`;
+    const files = extra.files ?? [];
+    const attachments = asAttachments(files);
     const placeholder: MessageView = {
       id: localId, conversationId, direction: 'out', text, senderName: this.state?.me?.name ?? '',
       sentAt: Date.now(), status: 'sending', seq: Number.MAX_SAFE_INTEGER,
+      ...(extra.replyTo ? { replyTo: extra.replyTo } : {}), ...(attachments.length ? { attachments } : {}),
     };
     this.messages = [...this.messages, placeholder];
     this.appended++;
     try {
-      const sent = await call('messages.send', { conversationId, text });
+      const sent = await call('messages.send', {
+        conversationId, text,
+        ...(extra.replyTo ? { replyTo: extra.replyTo.messageId } : {}),
+        ...(files.length ? { attachments: files.map((f) => f.uploadId) } : {}),
+      });
       if (gen !== this.generation) return;
       this.messages = this.merge(this.messages.filter((m) => m.id !== localId), [sent]);
       void this.refreshConversations();
@@ -350,7 +387,7 @@ class AppStore {
   setChatVisible(visible: boolean): void {
     if (visible === this.chatVisible) return;
     this.chatVisible = visible;
-    if (visible && this.selectedId && this.state?.phase === 'ready') this.markRead(this.selectedId);
+    if (this.shown() && this.selectedId && this.state?.phase === 'ready') this.markRead(this.selectedId);
   }
 
   dismissChatError(): void {
