@@ -11,9 +11,6 @@ import { UsageError, databaseOf } from './audit.ts';
 
 export const INVENTORY_USAGE = 'usage: parley-server data-inventory (--data DIR | --database URL) [--format md|json]';
 
-/** Tables only one backend has (PostgreSQL keeps attachment ciphertext in rows, SQLite in files). */
-const BACKEND_ONLY = ['attachment_chunks'];
-
 export async function inventoryCommand(argv: string[], out: (text: string) => void, err: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv, strict: true, allowPositionals: false,
@@ -25,7 +22,7 @@ export async function inventoryCommand(argv: string[], out: (text: string) => vo
   const db = await openReadOnly(databaseOf(values));
   let check;
   try {
-    check = checkInventory(await db.schema(), BACKEND_ONLY);
+    check = checkInventory(await db.schema());
   } finally {
     await db.close();
   }

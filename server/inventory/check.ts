@@ -1,6 +1,6 @@
 // The data inventory checked against a live schema, and printed. Reads only the catalog (sqlite_master and
 // pragma table_info, or information_schema): never a row of data.
-import { INTERNAL_TABLES, TABLES, inventoryRows, type InventoryRow } from './entries.ts';
+import { BACKEND_ONLY, INTERNAL_TABLES, TABLES, inventoryRows, type InventoryRow } from './entries.ts';
 
 /** table → its columns, as the database has them. */
 export type LiveSchema = Map<string, string[]>;
@@ -12,7 +12,7 @@ export interface InventoryCheck {
   absent: Array<{ table: string; column: string }>;
 }
 
-export function checkInventory(live: LiveSchema, backendOnly: readonly string[] = []): InventoryCheck {
+export function checkInventory(live: LiveSchema): InventoryCheck {
   const listed = new Map(TABLES.map((t) => [t.table, new Set(Object.keys(t.columns))]));
   const missing: InventoryCheck['missing'] = [];
   const absent: InventoryCheck['absent'] = [];
@@ -23,8 +23,8 @@ export function checkInventory(live: LiveSchema, backendOnly: readonly string[] 
   }
   for (const [table, columns] of listed) {
     const have = new Set(live.get(table) ?? []);
-    if (!live.has(table) && backendOnly.includes(table)) continue;
-    for (const column of columns) if (!have.has(column)) absent.push({ table, column });
+    if (!live.has(table) && BACKEND_ONLY.includes(table)) continue;
+    for (const column of columns) if (!have.has(column) && !BACKEND_ONLY.includes(`${table}.${column}`)) absent.push({ table, column });
   }
   return { missing, absent };
 }

@@ -39,6 +39,7 @@ export const TABLES: readonly TableInventory[] = [
     table: 'users', purpose: 'the directory: who may sign in, whom to address, org-admin rights',
     retention: UNTIL_DELETED, readers: 'server; colleagues (email, name via directory lookup/search); admins; owner',
     columns: {
+      rid: ['not personal', 'PostgreSQL only: insertion order (SQLite uses its rowid)'],
       user_id: ['identity', 'opaque Parley user id'],
       issuer: ['identity', 'the IdP that vouches for the person'],
       sub: ['identity', 'the IdP subject id'],
@@ -136,6 +137,7 @@ export const TABLES: readonly TableInventory[] = [
     retention: 'deleted rows are kept marked deleted_at (a leaver stays deactivated); otherwise while the directory keeps the person',
     readers: 'server; the SCIM client (the company directory); admins (provisioning state)',
     columns: {
+      rid: ['not personal', 'PostgreSQL only: insertion order (SQLite uses its rowid)'],
       id: ['identity', 'SCIM id'], user_id: ['identity', 'the linked Parley user'], external_id: ['identity', 'the directory\'s id'],
       user_name: ['contact', 'SCIM userName (usually the email)'], active: ['organisational', 'active flag from the directory'],
       attrs_json: ['contact', 'SCIM attributes: names, emails, title, department, manager, phone numbers as the directory sent them'],
@@ -148,6 +150,7 @@ export const TABLES: readonly TableInventory[] = [
     table: 'scim_groups', purpose: 'directory groups that Parley groups can follow', retention: 'until the directory deletes the group',
     readers: 'server; the SCIM client; admins',
     columns: {
+      rid: ['not personal', 'PostgreSQL only: insertion order (SQLite uses its rowid)'],
       id: ['organisational', 'SCIM id'], external_id: ['organisational', 'the directory\'s id'], display_name: ['organisational', 'group name'],
       version: ['not personal', 'row version'], created_at: ['organisational', 'created'], updated_at: ['organisational', 'updated'],
     },
@@ -169,6 +172,7 @@ export const TABLES: readonly TableInventory[] = [
     table: 'chat_group_members', purpose: 'group membership and roles', retention: 'until the person leaves or is removed',
     readers: 'server; members (confidential groups: admins and yourself only); admins',
     columns: {
+      rid: ['not personal', 'PostgreSQL only: insertion order (SQLite uses its rowid)'],
       group_id: ['organisational', 'group'], user_id: ['identity', 'member'], role: ['organisational', 'owner, admin or member'],
       via_scim: ['organisational', 'added by the directory'], added_at: ['organisational', 'when added'],
     },
@@ -212,7 +216,7 @@ export const TABLES: readonly TableInventory[] = [
     table: 'working_hours', purpose: 'holding non-urgent messages outside a person\'s working hours', retention: 'until the person changes or clears them',
     readers: 'server; colleagues (availability: off until when)', columns: {
       user_id: ['identity', 'person'], time_zone: ['workplace', 'time zone'], days: ['workplace', 'working days'],
-      start_hhmm: ['workplace', 'start'], end_hhmm: ['workplace', 'end'], updated_at: ['workplace', 'changed'],
+      start_hhmm: ['workplace', 'start of the working day'], end_hhmm: ['workplace', 'end of the working day'], updated_at: ['workplace', 'when changed'],
     },
   },
   {
@@ -244,14 +248,15 @@ export const TABLES: readonly TableInventory[] = [
   {
     table: 'stats_daily', purpose: 'aggregate usage counts per day for admins (no per-person data)', retention: 'kept as aggregates',
     readers: 'server; admins', columns: {
-      day: ['usage statistics', 'day'], messages_relayed: ['usage statistics', 'count'], active_devices: ['usage statistics', 'count'],
-      active_users: ['usage statistics', 'count'], active_groups: ['usage statistics', 'count'],
+      day: ['usage statistics', 'the day counted'], messages_relayed: ['usage statistics', 'messages relayed that day'],
+      active_devices: ['usage statistics', 'number of active devices'], active_users: ['usage statistics', 'number of active people'],
+      active_groups: ['usage statistics', 'number of active groups'],
     },
   },
   {
     table: 'stats_open', purpose: 'counting distinct active users/devices/groups of the open day', retention: 'deleted when the day is closed into stats_daily',
     readers: 'server', columns: {
-      day: ['usage statistics', 'day'], kind: ['usage statistics', 'user, device or group'], member: ['identity', 'the id counted'],
+      day: ['usage statistics', 'the open day'], kind: ['usage statistics', 'user, device or group'], member: ['identity', 'the id counted'],
     },
   },
   {
@@ -260,8 +265,11 @@ export const TABLES: readonly TableInventory[] = [
   },
 ];
 
-/** SQLite's own bookkeeping and PostgreSQL-only storage detail tables: not data the relay chose to keep. */
+/** SQLite's own bookkeeping: not data the relay chose to keep. */
 export const INTERNAL_TABLES: readonly string[] = ['sqlite_sequence'];
+
+/** Tables and columns only one backend has: PostgreSQL keeps attachment ciphertext in rows and insertion order in rid. */
+export const BACKEND_ONLY: readonly string[] = ['attachment_chunks', 'users.rid', 'scim_users.rid', 'scim_groups.rid', 'chat_group_members.rid'];
 
 export const FILES: readonly FileInventory[] = [
   {
