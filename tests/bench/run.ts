@@ -11,6 +11,7 @@ import { runRelayCluster } from './relay-cluster.ts';
 import { runStore } from './store.ts';
 import { runUi } from './ui.ts';
 import { runWipeLaunch } from './wipe.ts';
+import { runSearch } from './search.ts';
 import { now, type Goal, type SectionResult, type Table } from './stats.ts';
 
 interface Section {
@@ -28,6 +29,7 @@ const SECTIONS: Section[] = [
   { id: 'groups', title: '6. One message to groups of 10, 100 and 1,000 members: sender encrypt and server fan-out (real server, pairwise Signal fan-out)', run: runGroups },
   { id: 'relay', title: '7. Relay under load: many senders → many online receivers over real WebSockets, latency at 1,000 messages/s, 10,000 idle devices (parley-server in its own process)', run: runRelay },
   { id: 'relay-cluster', title: '8. Relay scaled out: one node on SQLite, one and two nodes on PostgreSQL + NATS (real parley-server processes, half the envelopes crossing nodes)', run: runRelayCluster },
+  { id: 'search', title: '9. Message search over 1,000,000 stored messages (SQLCipher + FTS5, electron/core/search/)', run: runSearch },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
