@@ -5,12 +5,18 @@
 import { spawn } from 'node:child_process';
 import { asWipeRequest, defaultVault, loginNewDevice, Messenger, PermissionError, readProfileInfo, SafetyNumberChangedError, UsageError, WipeRequestedError } from '../core/messenger.ts';
 import { DeviceWipedError, prepareLaunch, runWipe, wipedSentence } from '../core/lifecycle/lifecycle.ts';
-import { ApiError, NetworkError } from '../core/net/api.ts';
+import { ApiError, ErrorCode, NetworkError } from '../core/net/api.ts';
 import { SignInError } from '../core/auth/oidc.ts';
 import { StoreError } from '../core/store/local-store.ts';
 import { VaultError } from '../core/store/vault.ts';
 import { ExitError, parse, type Parsed } from './commands/args.ts';
 import { adminCommand } from './commands/admin.ts';
+import { profileCommand } from './commands/profile.ts';
+import { awayCommand } from './commands/away.ts';
+import { quickRepliesCommand } from './commands/quick-replies.ts';
+import { statsCommand } from './commands/stats.ts';
+import { workingHoursCommand } from './commands/working-hours.ts';
+import { acceptAtLogin, consentCommand, consentHint } from './commands/consent.ts';
 import { devicesCommand, logoutCommand } from './commands/devices.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { messageCommand } from './commands/messages.ts';
@@ -58,6 +64,8 @@ async function login({ values, profile }: Parsed): Promise<void> {
   }
   try {
     say(`Signed in as ${m.me.name} <${m.me.email}> (device ${m.me.deviceId}) on ${m.me.server}`);
+    if (values['accept-policy']) await acceptAtLogin(m);
+    else await consentHint(m);
   } finally { m.close(); }
 }
 
@@ -73,8 +81,15 @@ async function run(argv: string[]): Promise<void> {
   if (decision.kind === 'locked') throw new ExitError(4, decision.notice);
   const m = await Messenger.open(profile, { warn, vault });
   try {
-    if (command.startsWith('admin ')) await adminCommand(m, parsed);
+    // Business tools first: some are admin subcommands.
+    if (command === 'profile' || command.startsWith('admin profile ') || command.startsWith('admin welcome ')) await profileCommand(m, parsed);
+    else if (command === 'stats' || command === 'admin stats') await statsCommand(m, parsed);
+    else if (command.startsWith('away ') || command.startsWith('greeting ')) await awayCommand(m, parsed);
+    else if (command.startsWith('quick-replies ')) await quickRepliesCommand(m, parsed);
+    else if (command.startsWith('admin ')) await adminCommand(m, parsed);
     else if (command.startsWith('groups ')) await groupsCommand(m, parsed);
+    else if (command.startsWith('working-hours ')) await workingHoursCommand(m, parsed);
+    else if (command.startsWith('consent ')) await consentCommand(m, parsed);
     else if (command === 'devices' || command.startsWith('devices ')) await devicesCommand(m, parsed);
     else if (command === 'logout') await logoutCommand(m, profile, vault);
     else if (command === 'search') await searchCommand(m, parsed);
@@ -104,6 +119,10 @@ function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof UsageError) return { code: 2, message: err.message };
   if (err instanceof DeviceWipedError) return { code: 3, message: err.message };
   if (err instanceof SafetyNumberChangedError) return { code: 1, message: err.message };
+  // The server keeps messaging closed until the current policy is accepted: say what to do.
+  if (err instanceof ApiError && err.code === ErrorCode.consent_required) {
+    return { code: 5, message: `${err.message} Read it with: parley consent show — then accept it with: parley consent accept` };
+  }
   if (err instanceof ApiError) {
     const code = err.status === 403 ? 5 : err.status >= 400 && err.status < 500 && err.status !== 401 ? 2 : 1;
     return { code, message: `server: ${err.message}` };

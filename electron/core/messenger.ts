@@ -38,6 +38,7 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { OwnDevices } from './devices/devices.ts';
 import { Outbox } from './outbox/outbox.ts';
+import { Workplace } from './workplace/workplace.ts';
 import { MessageSearch, type SearchHit } from './search/search.ts';
 import { ChatSettingsStore } from './chats/chat-settings.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
@@ -73,6 +74,8 @@ export class Messenger {
   readonly devices: OwnDevices;
   /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
   readonly outbox: Outbox;
+  /** Working hours (the relay holds messages for people off work) and consent on record (workplace/workplace.ts). */
+  readonly workplace: Workplace;
   /** Per-chat mute, pin, archive and draft, and the organization's rule for notification content (chats/chat-settings.ts). */
   readonly chatSettings: ChatSettingsStore;
   private readonly searcher: MessageSearch;
@@ -121,6 +124,7 @@ export class Messenger {
     this.admin = new Admin(api);
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
+    this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
   }
@@ -244,7 +248,8 @@ export class Messenger {
     return policy;
   }
   acceptedPolicy(): string | undefined { return this.prefs.acceptedPolicy(); }
-  acceptPolicy(version: string): Promise<void> { return this.prefs.acceptPolicy(version); }
+  /** Records the acceptance on the server (which refuses messaging until then), then on this device. */
+  async acceptPolicy(version: string): Promise<void> { await this.workplace.acceptPolicy(version); }
   settings<T>(): T | undefined { return this.prefs.settings<T>(); }
   saveSettings(settings: unknown): Promise<void> { return this.prefs.saveSettings(settings); }
 }

@@ -34,6 +34,16 @@ export async function adminCommand(m: Messenger, { command, values }: Parsed): P
       say(`${command === 'admin wipe' ? 'wipe requested for' : 'revoked'} ${n} device${n === 1 ? '' : 's'}: ${r.devices.map((d) => `${d.userId}.${d.deviceId}`).join(', ')}`);
       return;
     }
+    case 'admin consent': {
+      const list = await m.workplace.adminConsent();
+      if (values.json) { sayJson(list); return; }
+      say(`Current messaging policy: version ${list.version}`);
+      for (const u of list.users) {
+        const state = u.version === null ? 'not accepted' : `${u.current ? 'accepted' : `accepted an older version (${u.version})`} ${minute(u.acceptedAt!)} from device ${u.deviceId}`;
+        say(`${u.name} <${u.email}>  ${state}`);
+      }
+      return;
+    }
     case 'admin audit': {
       const { entries } = await m.admin.audit();
       if (values.json) { sayJson(entries); return; }

@@ -3,11 +3,14 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: parley --profile DIR <command>
-  login --server URL [--user NAME | --browser]   sign this device in (--user: demo login, dev IdP only;
-                                                 default: device code shown here, enter it in any browser)
-  send EMAIL [TEXT] [--file PATH]… [--reply-to MESSAGE_ID] [--json]
+  login --server URL [--user NAME | --browser] [--accept-policy]
+                                                 sign this device in (--user: demo login, dev IdP only;
+                                                 default: device code shown here, enter it in any browser;
+                                                 --accept-policy: print the messaging policy and accept it)
+  send EMAIL [TEXT] [--file PATH]… [--reply-to MESSAGE_ID] [--urgent] [--json]
                                                  send an end-to-end encrypted message (--json: its
-                                                 messageId, conversationId and devices)
+                                                 messageId, conversationId and devices; heldUntil for
+                                                 recipients off work; --urgent: deliver now if the org allows)
   send --group GROUP [TEXT] [--file PATH]… [--reply-to MESSAGE_ID] [--json]
                                                  send to a group (GROUP: its name or id)
   react MESSAGE_ID EMOJI [--remove]              react to a message (one emoji per person; --remove: take it back)
@@ -45,12 +48,52 @@ export const USAGE = `usage: parley --profile DIR <command>
   admin wipe (--user EMAIL | --device ID) [--reason TEXT]   org admins: wipe devices remotely
   admin revoke (--user EMAIL | --device ID) [--reason TEXT] org admins: revoke devices (signed out, wiped)
   admin audit [--json]                           org admins: the audit log, newest first
+  admin consent [--json]                         org admins: who accepted which messaging policy version, when
+  working-hours show [--json]                    your working hours (messages are held while you are off work)
+  working-hours set --days mon-fri --from 09:00 --to 17:30 [--tz ZONE]
+                                                 your own hours, within your organization's (fewer days, a day
+                                                 no longer than its day; --tz: default the current zone)
+  working-hours reset                            back to your organization's hours
+  consent show [--json]                          the messaging policy and whether you accepted it
+  consent accept [--json]                        accept the current messaging policy (needed to send and receive)
+  profile [--json]                               the company profile (name, description, website, support, hours)
+  admin profile set --name NAME [--logo FILE | --no-logo] [--description TEXT] [--website URL] [--support TEXT]
+                    [--office-hours TEXT]      org admins: set the company profile (logo: PNG or JPEG, 256 KiB)
+  admin welcome set TEXT | admin welcome off     org admins: the message every new member sees at first sign-in
+  admin stats [--days N] [--json]                org admins: daily totals (messages relayed, active devices, users,
+                                                 groups); a figure below the privacy threshold shows as "<k"
+  away set TEXT [--until ISO] [--outside-working-hours] [--private]
+                                                 an away message: shown to people before they write to you (not
+                                                 with --private) and sent once per person while you are away
+  away off | away show [--json]                  end the away message / show it
+  greeting set TEXT | greeting off | greeting show
+                                                 a greeting sent automatically to a person writing to you first
+  quick-replies add /SHORTCUT TEXT | quick-replies list [--json] | quick-replies remove /SHORTCUT
+                                                 your quick replies (synced end-to-end to your other devices)
+  stats [--days N] [--json]                      your messages sent, delivered and read per day and per chat
+                                                 (computed on this device; default 30 days)
 exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 this device was wiped, 4 locked (reconnect to continue),
             5 not allowed (the server or the group refused you)`;
 
 export const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
-  login: { options: ['server', 'user', 'browser'], positionals: 0 },
-  send: { options: ['group', 'file', 'reply-to', 'json'], positionals: 2 },
+  // Business tools (commands/profile.ts, away.ts, quick-replies.ts, stats.ts).
+  profile: { options: ['json'], positionals: 0 },
+  'admin profile set': { options: ['name', 'logo', 'no-logo', 'description', 'website', 'support', 'office-hours', 'json'], positionals: 0 },
+  'admin welcome set': { options: [], positionals: 1 },
+  'admin welcome off': { options: [], positionals: 0 },
+  'admin stats': { options: ['days', 'json'], positionals: 0 },
+  'away set': { options: ['until', 'outside-working-hours', 'private', 'json'], positionals: 1 },
+  'away off': { options: [], positionals: 0 },
+  'away show': { options: ['json'], positionals: 0 },
+  'greeting set': { options: [], positionals: 1 },
+  'greeting off': { options: [], positionals: 0 },
+  'greeting show': { options: ['json'], positionals: 0 },
+  'quick-replies add': { options: [], positionals: 2 },
+  'quick-replies list': { options: ['json'], positionals: 0 },
+  'quick-replies remove': { options: [], positionals: 1 },
+  stats: { options: ['days', 'json'], positionals: 0 },
+  login: { options: ['server', 'user', 'browser', 'accept-policy'], positionals: 0 },
+  send: { options: ['group', 'file', 'reply-to', 'urgent', 'json'], positionals: 2 },
   react: { options: ['remove'], positionals: 2 },
   edit: { options: [], positionals: 2 },
   delete: { options: ['for-everyone'], positionals: 1 },
@@ -83,6 +126,12 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   'admin wipe': { options: ['user', 'device', 'reason'], positionals: 0 },
   'admin revoke': { options: ['user', 'device', 'reason'], positionals: 0 },
   'admin audit': { options: ['json'], positionals: 0 },
+  'admin consent': { options: ['json'], positionals: 0 },
+  'working-hours show': { options: ['json'], positionals: 0 },
+  'working-hours set': { options: ['days', 'from', 'to', 'tz', 'json'], positionals: 0 },
+  'working-hours reset': { options: ['json'], positionals: 0 },
+  'consent show': { options: ['json'], positionals: 0 },
+  'consent accept': { options: ['json'], positionals: 0 },
 };
 
 export class ExitError extends Error {
@@ -105,7 +154,7 @@ function distance(a: string, b: string): number {
 
 /** The known command nearest to a mistyped one, when it is near enough to be what was meant. */
 export function nearestCommand(typed: string): string | undefined {
-  const names = [...Object.keys(COMMANDS), 'groups', 'admin'];
+  const names = [...Object.keys(COMMANDS), 'groups', 'admin', 'working-hours', 'consent'];
   let best: { name: string; d: number } | undefined;
   for (const name of names) {
     const d = distance(typed.toLowerCase(), name);
@@ -161,7 +210,23 @@ export function parse(argv: string[]) {
         remove: { type: 'boolean' },
         'for-everyone': { type: 'boolean' },
         'download-dir': { type: 'string' },
+        'accept-policy': { type: 'boolean' },
+        urgent: { type: 'boolean' },
+        days: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        tz: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        name: { type: 'string' },
+        logo: { type: 'string' },
+        'no-logo': { type: 'boolean' },
+        description: { type: 'string' },
+        website: { type: 'string' },
+        support: { type: 'string' },
+        'office-hours': { type: 'string' },
+        until: { type: 'string' },
+        'outside-working-hours': { type: 'boolean' },
+        private: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -172,7 +237,7 @@ export function parse(argv: string[]) {
   let [command, ...args] = positionals;
   if (!command) throw new ExitError(2, 'no command given (see parley --help)');
   if (command === 'admin') {
-    if (!args[0]) throw new ExitError(2, 'admin needs a subcommand: devices, wipe, revoke or audit');
+    if (!args[0]) throw new ExitError(2, 'admin needs a subcommand: devices, wipe, revoke, audit or consent');
     command = `admin ${args.shift()}`;
   }
   if (command === 'groups') {
@@ -180,7 +245,19 @@ export function parse(argv: string[]) {
     command = `groups ${args.shift()}`;
   }
   if (command === 'devices' && (args[0] === 'rename' || args[0] === 'remove')) command = `devices ${args.shift()}`;
+  if (command === 'working-hours' || command === 'consent') {
+    const subs = command === 'consent' ? 'show or accept' : 'show, set or reset';
+    if (!args[0]) throw new ExitError(2, `${command} needs a subcommand: ${subs}`);
+    command = `${command} ${args.shift()}`;
+  }
   if (command === 'chats' && args[0] !== undefined && COMMANDS[`chats ${args[0]}`]) command = `chats ${args.shift()}`;
+  // Business tools: two-word subcommands (admin profile set, admin welcome set|off) and away/greeting/quick-replies.
+  if ((command === 'admin profile' || command === 'admin welcome') && args[0] !== undefined) command = `${command} ${args.shift()}`;
+  if (command === 'away' || command === 'greeting' || command === 'quick-replies') {
+    const subs = command === 'quick-replies' ? 'add, list or remove' : command === 'away' ? 'set, off or show' : 'set, off or show';
+    if (!args[0]) throw new ExitError(2, `${command} needs a subcommand: ${subs}`);
+    command = `${command} ${args.shift()}`;
+  }
   const spec = COMMANDS[command];
   if (!spec) throw unknownCommand(command);
   for (const key of Object.keys(values)) {

@@ -4,6 +4,7 @@ import type { AttachmentPointer } from '../../../common/wire/content.ts';
 import type { Messenger, ReceivedEvent, ReceivedMessage } from '../../core/messenger.ts';
 import { ExitError, waitSeconds, type Parsed } from './args.ts';
 import { say, sayErr, sayJson, warn } from './terminal.ts';
+import { offWorkNotice } from '../../../common/workplace-notice.ts';
 
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,22 +50,50 @@ async function attachFiles(_m: Messenger, paths: string[]): Promise<AttachmentPo
   throw new ExitError(2, '--file is not available in this version of parley');
 }
 
+/** `send --json`: `heldUntil` per recipient off work, by email, as ISO times (absent when nobody is). */
+async function heldJson(m: Messenger, held: Record<string, number> | undefined): Promise<{ heldUntil?: Record<string, string> }> {
+  if (!held || Object.keys(held).length === 0) return {};
+  const out: Record<string, string> = {};
+  for (const [userId, at] of Object.entries(held)) out[m.contact(userId)?.email ?? userId] = new Date(at).toISOString();
+  return { heldUntil: out };
+}
+
+/** "Bob Baker is off work until Mon 09:00 (Europe/Berlin); your message will be delivered then", per recipient off work. */
+async function heldNotices(m: Messenger, held: Record<string, number> | undefined): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [userId, at] of Object.entries(held ?? {})) {
+    const c = m.contact(userId);
+    const zone = c ? await m.workplace.availabilityOf(c.email).then((a) => a?.timeZone, () => undefined) : undefined;
+    lines.push(offWorkNotice(c?.name ?? userId, at, zone ?? 'UTC'));
+  }
+  return lines;
+}
+
 export async function messageCommand(m: Messenger, { command, args, values }: Parsed): Promise<void> {
   switch (command) {
     case 'send': {
       const group = values.group;
       const [to, text] = group !== undefined ? [undefined, args[0]] : [args[0]!, args[1]];
       const attachments = await attachFiles(m, values.file ?? []);
-      const input = { ...(text !== undefined ? { text } : {}), ...(attachments ? { attachments } : {}), ...(values['reply-to'] ? { replyTo: values['reply-to'] } : {}) };
+      const input = {
+        ...(text !== undefined ? { text } : {}), ...(attachments ? { attachments } : {}), ...(values['reply-to'] ? { replyTo: values['reply-to'] } : {}),
+        ...(values.urgent ? { urgent: true } : {}),
+      };
       if (group !== undefined) {
         const r = await m.send({ group }, input);
-        if (values.json) sayJson({ messageId: r.messageId, conversationId: r.conversationId, devices: r.devices });
-        else say(`sent to group ${'group' in r ? r.group.name : group} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
+        if (values.json) sayJson({ messageId: r.messageId, conversationId: r.conversationId, devices: r.devices, ...await heldJson(m, r.heldUntil) });
+        else {
+          say(`sent to group ${'group' in r ? r.group.name : group} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
+          for (const line of await heldNotices(m, r.heldUntil)) say(line);
+        }
         return;
       }
       const r = await m.send({ email: to! }, input);
       if (values.json) {
-        sayJson({ messageId: r.messageId, conversationId: r.conversationId, devices: r.devices, ...(r.queued ? { queued: true } : {}), ...(r.waiting ? { waiting: true } : {}) });
+        sayJson({
+          messageId: r.messageId, conversationId: r.conversationId, devices: r.devices, ...(r.queued ? { queued: true } : {}), ...(r.waiting ? { waiting: true } : {}),
+          ...await heldJson(m, r.heldUntil),
+        });
         return;
       }
       // Our own other devices' copies do not make a message "sent" to someone who has no device.
@@ -73,6 +102,7 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
       } else if (r.waiting) {
         say(`not delivered: ${to} has no active device yet. The message waits and is sent when they sign in on one (checked at your next send or receive).`);
       } else say(`sent to ${to} (${r.devices} device${r.devices === 1 ? '' : 's'})`);
+      for (const line of await heldNotices(m, r.heldUntil)) say(line);
       return;
     }
     case 'receive': {

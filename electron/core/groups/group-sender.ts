@@ -54,7 +54,7 @@ export class GroupSender {
     });
     const payload = messageContent(new MessageQueries(store).find(messageId)!, { group: info.id });
     try {
-      const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload), messageId);
+      const d = await this.deliver(info.id, info.members.map((m) => m.userId), encodePayload(payload), messageId, input.urgent === true);
       await store.exclusive(async () => store.advanceStatus(messageId, 'sending', 'sent'));
       return { messageId, conversationId: info.id, sentAt, ...d, waiting: false, group: info };
     } catch (err) {
@@ -85,7 +85,7 @@ export class GroupSender {
    * parallel; the server's 409/410 answer names the exact recipients and their devices, and we retry. A
    * member device with missing or bad keys is skipped and reported (outgoing/fanout.ts), not fatal.
    */
-  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array, messageId: string): Promise<Delivery> {
+  private async deliver(groupId: string, recipients: string[], bytes: Uint8Array, messageId: string, urgent = false): Promise<Delivery> {
     const { store, party, account, api } = this.ctx;
     let users = new Set([...recipients, account.userId]);
     for (let attempt = 1; ; attempt++) {
@@ -104,10 +104,14 @@ export class GroupSender {
       ));
       try {
         const sendId = sendIdFor(messageId, envelopes);
-        await postWithRetry(() => api.sendGroup(groupId, { envelopes, sendId }));
+        // Members off work: the relay holds their copies (heldUntil) unless urgent and allowed.
+        const res = await postWithRetry(() => api.sendGroup(groupId, { envelopes, sendId, ...(urgent ? { urgent: true } : {}) }));
         this.fanout.report(skipped);
         const others = envelopes.filter((e) => e.userId !== account.userId).length - skipped.filter((x) => x.userId !== account.userId).length;
-        return { devices: envelopes.length - skipped.length, recipientDevices: others, skipped, recipients: delivered(envelopes, skipped) };
+        return {
+          devices: envelopes.length - skipped.length, recipientDevices: others, skipped, recipients: delivered(envelopes, skipped),
+          ...(res.heldUntil ? { heldUntil: res.heldUntil } : {}),
+        };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         const body = err.body;

@@ -9,6 +9,7 @@ import * as D from '../../../common/wire/devices.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
+import * as WP from '../../../common/wire/workplace.ts';
 import * as B from '../../../common/wire/business.ts';
 
 /**
@@ -131,6 +132,12 @@ export class ApiClient {
   adminWipe(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/wipe', L.AdminActionResponse, req); }
   adminRevoke(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/revoke', L.AdminActionResponse, req); }
   adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
+  workingHours() { return this.request('GET', '/v1/me/working-hours', WP.WorkingHoursView); }
+  setWorkingHours(req: WP.SetWorkingHoursRequest) { return this.request('PUT', '/v1/me/working-hours', WP.WorkingHoursView, req); }
+  resetWorkingHours() { return this.request('DELETE', '/v1/me/working-hours', WP.WorkingHoursView); }
+  consent() { return this.request('GET', '/v1/consent', WP.ConsentStatus); }
+  acceptConsent(req: WP.AcceptConsentRequest) { return this.request('POST', '/v1/consent', WP.ConsentStatus, req); }
+  adminConsent() { return this.request('GET', '/v1/admin/consent', WP.AdminConsentList); }
   adminGroups() { return this.request('GET', '/v1/admin/groups', G.AdminGroupList); }
   adminDirectoryGroups() { return this.request('GET', '/v1/admin/directory-groups', G.DirectoryGroupList); }
 

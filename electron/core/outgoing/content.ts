@@ -12,6 +12,8 @@ export interface MessageInput {
   attachments?: C.AttachmentPointer[];
   /** The id of the message this one replies to (same conversation). */
   replyTo?: string;
+  /** Deliver at once even if the recipient is off work (org rule decides; audited). Not part of the record. */
+  urgent?: boolean;
 }
 
 /** Refuses what can never be sent, before anything is stored. */

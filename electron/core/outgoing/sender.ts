@@ -35,6 +35,8 @@ export interface SentMessage {
   skipped: SkippedDevice[];
   /** The devices that got an envelope: the recipients' and our other ones. */
   recipients: Recipient[];
+  /** Recipients off work (userId → ms): the relay holds their copy until then (server/workplace/). */
+  heldUntil?: Record<string, number>;
 }
 
 export interface Delivery {
@@ -42,6 +44,8 @@ export interface Delivery {
   recipientDevices: number;
   skipped: SkippedDevice[];
   recipients: Recipient[];
+  /** As SentMessage.heldUntil. */
+  heldUntil?: Record<string, number>;
 }
 
 /** The envelopes that carry a real message (not the "not encrypted for this device" marker). */
@@ -95,7 +99,7 @@ export class Sender {
     try {
       // Earlier messages (queued offline, or waiting for this person's first device) go first, in order.
       await this.sendWaiting(contact.userId);
-      const d = await this.sendStored(messageId, contact.userId, contact.email);
+      const d = await this.sendStored(messageId, contact.userId, contact.email, { urgent: input.urgent === true });
       return { messageId, conversationId, sentAt, ...d, waiting: d.recipientDevices === 0, queued: false };
     } catch (err) {
       if (!isOffline(err)) throw err;
@@ -126,14 +130,14 @@ export class Sender {
    * Sends a message already in the store (a new one, or one that waits for the recipient's first device),
    * always under its own message id, so a resend is recognised as the same message by every receiver.
    */
-  async sendStored(messageId: string, recipient: string, recipientEmail: string): Promise<Delivery> {
+  async sendStored(messageId: string, recipient: string, recipientEmail: string, how: { urgent?: boolean } = {}): Promise<Delivery> {
     const { store } = this.ctx;
     const stored = new MessageQueries(store).find(messageId);
     if (!stored) throw new Error(`message ${messageId} is not in the store`);
     const forPeer = messageContent(stored);
     const forMyDevices = { ...forPeer, to: recipient };
     try {
-      const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId });
+      const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId, ...(how.urgent ? { urgent: true } : {}) });
       // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
       const to = d.recipientDevices > 0 ? 'sent' : 'waiting';
       await store.exclusive(async () => { for (const from of ['sending', 'waiting', QUEUED]) store.advanceStatus(messageId, from, to); });
@@ -183,7 +187,7 @@ export class Sender {
    * both ends are members and stamps it; the receiver compares it with the group the receipt names).
    */
   async deliver(
-    recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array, opts: { key: string; aboutGroup?: string },
+    recipient: string, recipientEmail: string, peerPayload: Uint8Array, selfPayload: Uint8Array, opts: { key: string; aboutGroup?: string; urgent?: boolean },
   ): Promise<Delivery> {
     const { account } = this.ctx;
     let refreshed = false;
@@ -206,10 +210,16 @@ export class Sender {
       const recipientDevices = envelopes.filter((e) => e.userId === recipient).length - skipped.filter((s) => s.userId === recipient).length;
       if (envelopes.length === 0) return { devices: 0, recipientDevices: 0, skipped, recipients: [] };
       try {
-        const req: W.SendRequest = { recipient, envelopes, sendId: sendIdFor(opts.key, envelopes), ...(opts.aboutGroup ? { aboutGroup: opts.aboutGroup } : {}) };
-        await postWithRetry(() => this.ctx.api.send(req));
+        const req: W.SendRequest = {
+          recipient, envelopes, sendId: sendIdFor(opts.key, envelopes), ...(opts.aboutGroup ? { aboutGroup: opts.aboutGroup } : {}),
+          ...(opts.urgent ? { urgent: true } : {}),
+        };
+        const res = await postWithRetry(() => this.ctx.api.send(req));
         this.fanout.report(skipped);
-        return { devices: envelopes.length - skipped.length, recipientDevices, skipped, recipients: delivered(envelopes, skipped) };
+        return {
+          devices: envelopes.length - skipped.length, recipientDevices, skipped, recipients: delivered(envelopes, skipped),
+          ...(res.heldUntil ? { heldUntil: res.heldUntil } : {}),
+        };
       } catch (err) {
         if (!isDeviceMismatch(err) || attempt >= SEND_ATTEMPTS) throw err;
         await this.sessions.applyMismatch(err.body);
