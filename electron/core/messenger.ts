@@ -6,6 +6,7 @@
 // preferences), protocol/ (Signal state on the store), directory/ (contacts, device lists), trust/
 // (safety numbers), outgoing/ (1:1 sends, sessions), incoming/ (envelopes, receipts, the delivery socket),
 // groups/, conversations/, admin/. The store and the server client stay private to the core.
+import { dirname } from 'node:path';
 import { SignalParty } from '../../crypto/signal.ts';
 import type * as G from '../../common/wire/groups.ts';
 import type * as W from '../../common/wire/schemas.ts';
@@ -38,6 +39,7 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { OwnDevices } from './devices/devices.ts';
 import { Outbox } from './outbox/outbox.ts';
+import { Attachments } from './attachments/attachments.ts';
 import { Workplace } from './workplace/workplace.ts';
 import { MessageSearch, type SearchHit } from './search/search.ts';
 import { ChatSettingsStore } from './chats/chat-settings.ts';
@@ -47,6 +49,7 @@ export { PermissionError, UsageError, type Account, type MessengerOptions } from
 export { PROFILE_FILE, readProfileInfo, type ProfileInfo } from './account/profile.ts';
 export { defaultVault, type LoginMethod } from './account/registration.ts';
 export { forgetThisDevice, type OwnDevice } from './devices/devices.ts';
+export { IntegrityError, type SavedAttachment, type UploadInput } from './attachments/attachments.ts';
 export { asWipeRequest, WipeRequestedError } from './lifecycle/wipe-request.ts';
 export { SafetyNumberChangedError, type VerificationStatus } from './trust/trust.ts';
 export type { EnvelopeOutcome, ReceivedEvent, ReceivedMessage, RejectedEnvelope } from './incoming/types.ts';
@@ -74,6 +77,8 @@ export class Messenger {
   readonly devices: OwnDevices;
   /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
   readonly outbox: Outbox;
+  /** End-to-end encrypted files: upload, download, save, read (previews), isExecutable (attachments/attachments.ts). */
+  readonly attachments: Attachments;
   /** Working hours (the relay holds messages for people off work) and consent on record (workplace/workplace.ts). */
   readonly workplace: Workplace;
   /** Per-chat mute, pin, archive and draft, and the organization's rule for notification content (chats/chat-settings.ts). */
@@ -124,6 +129,9 @@ export class Messenger {
     this.admin = new Admin(api);
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
+    this.attachments = new Attachments(this.ctx, dirname(store.path));
+    // Files of messages deleted or expired since the last run.
+    this.attachments.sweep();
     this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
@@ -172,8 +180,11 @@ export class Messenger {
 
   sendText(email: string, text: string): Promise<SentMessage> { return this.sender.sendText(email, text); }
   /** Sends a message (text and/or files, optionally a reply) to a person or a group (name or id). */
-  send(to: { email: string } | { group: string }, input: MessageInput): Promise<SentMessage | SentGroupMessage> {
-    return 'group' in to ? this.groupSender.send(to.group, input) : this.sender.send(to.email, input);
+  async send(to: { email: string } | { group: string }, input: MessageInput): Promise<SentMessage | SentGroupMessage> {
+    const sent = await ('group' in to ? this.groupSender.send(to.group, input) : this.sender.send(to.email, input));
+    // The devices that got the message may now download its files (attachments.upload made the pointers).
+    if (input.attachments?.length) await this.attachments.grant(sent.messageId, input.attachments, sent.recipients);
+    return sent;
   }
   /** A control record (reaction, edit, delete, timer, …) to a conversation's members and our other devices; applied here once sent. */
   sendContent(conversationId: string, content: ControlContent): Promise<SentRecord> { return this.actions.sendContent(conversationId, content); }
@@ -182,7 +193,11 @@ export class Messenger {
   /** Only your own messages, within 24 h of sending (UsageError otherwise). */
   edit(messageId: string, text: string): Promise<SentRecord> { return this.actions.edit(messageId, text); }
   /** For everyone (your own messages only) or for you (this device only; resolves undefined). */
-  deleteMessage(messageId: string, opts: { forEveryone: boolean }): Promise<SentRecord | undefined> { return this.actions.deleteMessage(messageId, opts); }
+  async deleteMessage(messageId: string, opts: { forEveryone: boolean }): Promise<SentRecord | undefined> {
+    const r = await this.actions.deleteMessage(messageId, opts);
+    this.attachments.sweep(); // its files leave this device too
+    return r;
+  }
   sendTyping(conversationId: string, state: 'started' | 'stopped'): Promise<void> { return this.actions.sendTyping(conversationId, state); }
   /** A message in this device's store, or undefined. */
   findMessage(messageId: string): StoredMessage | undefined { return this.actions.findMessage(messageId); }

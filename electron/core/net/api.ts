@@ -9,6 +9,7 @@ import * as D from '../../../common/wire/devices.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
+import * as A from '../../../common/wire/attachments.ts';
 import * as WP from '../../../common/wire/workplace.ts';
 import * as B from '../../../common/wire/business.ts';
 
@@ -86,6 +87,13 @@ export class ApiClient {
       try { json = JSON.parse(text); } catch { /* checkWire reports it */ }
     }
     return checkWire(schema, json, `${what} response`);
+  }
+
+  /** The credential header for the core's own streamed requests (attachments/transfer.ts); never logged. */
+  authHeaders(): Record<string, string> { return this.credential ? { authorization: `Bearer ${this.credential}` } : {}; }
+  attachmentLimits() { return this.request('GET', '/v1/attachments/limits', A.AttachmentLimits); }
+  grantAttachment(id: string, req: A.GrantAttachmentRequest) {
+    return this.request('PUT', `/v1/attachments/${encodeURIComponent(id)}/recipients`, A.GrantAttachmentResponse, req);
   }
 
   config() { return this.request('GET', '/v1/config', W.ClientConfig); }
