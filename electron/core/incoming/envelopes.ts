@@ -79,8 +79,8 @@ export class EnvelopeHandler {
       // The server stamps aboutGroup only on a receipt for a group's messages, after checking both ends are in it.
       if (payload.kind === 'receipt' ? payload.group !== env.aboutGroup : env.aboutGroup !== undefined) {
         return reject(payload.kind === 'receipt'
-          ? 'a receipt whose group the server did not check'
-          : 'a message stamped as concerning a group that is not a receipt');
+          ? `a ${payload.receipt === 'read' ? 'read' : 'delivery'} receipt whose group the server did not check`
+          : 'a message stamped as concerning a group that is not a delivery or read receipt');
       }
       if (payload.kind === 'verified') {
         const refused = await this.verifiedSync.apply(payload, fromSelf, check);
