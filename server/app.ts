@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ClientConfig, Health, LIMITS, MessagingPolicy } from '../common/wire/schemas.ts';
 import { ERRORS, type ErrorBody, type ErrorCode } from '../common/errors.ts';
 import { ApiError, errorBody } from './errors.ts';
+import { serverLoggerOptions } from './logging.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -175,11 +176,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app: App = Fastify({
     ...serverTimeoutOptions(connections),
     ...(trustProxy !== undefined ? { trustProxy } : {}),
-    logger: logger === true ? {
-      level: 'info',
-      // Never log credentials or tokens.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    } : logger,
+    // Never credentials or tokens, nor emails and names (server/logging.ts).
+    logger: logger === true ? serverLoggerOptions() : logger,
     bodyLimit: LIMITS.bodyBytes,
     // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

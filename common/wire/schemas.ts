@@ -198,6 +198,9 @@ export const DirectorySearchQuery = Type.Object(
   { q: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 );
+/** POST /v1/directory/lookup and /v1/directory/search take these as the body: no email or name in a URL (access logs). */
+export const DirectoryLookupRequest = DirectoryLookupQuery;
+export const DirectorySearchRequest = DirectorySearchQuery;
 export const DirectorySearchResult = Type.Object({ results: Type.Array(DirectoryEntry, { maxItems: LIMITS.searchResults }) });
 
 // ---- sending ----

@@ -66,7 +66,7 @@ export async function applyLifecycleAction(
     } else {
       auditId = (await ctx.store.audit.append(audit)).id;
     }
-    log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome, actor: actor.email }, 'lifecycle action');
+    log.info({ action, userId: user.userId, deviceId: device.deviceId, outcome, actor: actor.userId ?? actor.email }, 'lifecycle action');
   }
   return { devices: devices.map((d) => ({ userId: user.userId, deviceId: d.deviceId })), auditId };
 }

@@ -110,8 +110,9 @@ export class ApiClient {
   bundles(userId: string, deviceId?: number) {
     return this.request('GET', `/v1/keys/${encodeURIComponent(userId)}${deviceId === undefined ? '' : `/${deviceId}`}`, W.KeyBundles);
   }
-  lookup(email: string) { return this.request('GET', `/v1/directory?email=${encodeURIComponent(email)}`, W.DirectoryEntry); }
-  search(q: string) { return this.request('GET', `/v1/directory/search?q=${encodeURIComponent(q)}`, W.DirectorySearchResult); }
+  // In the body, not the URL: no email or name in anyone's access log.
+  lookup(email: string) { return this.request('POST', '/v1/directory/lookup', W.DirectoryEntry, { email }); }
+  search(q: string) { return this.request('POST', '/v1/directory/search', W.DirectorySearchResult, { q }); }
   user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
   send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req, SEND_ERRORS); }
 
