@@ -145,7 +145,7 @@ test('org statistics: a scripted exchange counted exactly; figures below k withh
 
 test('org statistics: the server data holds no per-person trace of a closed day', async () => {
   await server.close();
-  const db = new Database(join(root, 'server', 'parley-server.db'), { readonly: true });
+  const db = new Database(join(root, 'server', 'parley-server.db'));
   try {
     const days = db.prepare('SELECT DISTINCT day FROM stats_open').all().map((r) => (r as { day: string }).day);
     assert.ok(days.every((d) => d >= '2026-03-06'), `open sets left for closed days: ${days}`);
