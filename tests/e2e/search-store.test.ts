@@ -123,9 +123,14 @@ test('search: hostile input is taken literally, never FTS5 syntax or a raw SQLit
     assert.throws(() => search.search('x'.repeat(MAX_QUERY_CHARS + 1)), (e: Error) => e instanceof UsageError && /at most 200 characters/.test(e.message));
     assert.throws(() => search.search('a b c d e f g h i j k l m'), (e: Error) => e instanceof UsageError && /at most 12 words/.test(e.message));
     assert.equal(store.countMessages(), 1, 'nothing was changed by any query');
-    // Highlight markers inside a message cannot forge highlights.
+    // Control characters in a message do not shift or forge the matched ranges.
     add(store, 'm2', 'plain \u0001forged\u0002 marker words');
-    assert.deepEqual(search.search('marker')[0]!.matches, []);
+    const [h] = search.search('marker');
+    assert.deepEqual(h!.matches.map(([a, b]) => h!.text.slice(a, b)), ['marker']);
+    // A one-letter last word is a whole word (a prefix of one letter would match half the index).
+    add(store, 'm3', 'x marks the spot');
+    assert.deepEqual(ids(search.search('x')), ['m3']);
+    assert.deepEqual(ids(search.search('m')), []);
     store.close();
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
