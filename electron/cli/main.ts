@@ -23,6 +23,7 @@ import { messageCommand } from './commands/messages.ts';
 import { messageActionCommand } from './commands/message-actions.ts';
 import { searchCommand } from './commands/search.ts';
 import { chatsCommand } from './commands/chats.ts';
+import { disappearingCommand } from './commands/disappearing.ts';
 import { say, sayErr, sayJson, warn } from './commands/terminal.ts';
 
 // Test hook for the crash tests: the process kills itself right after the named wipe step.
@@ -94,6 +95,7 @@ async function run(argv: string[]): Promise<void> {
     else if (command === 'logout') await logoutCommand(m, profile, vault);
     else if (command === 'search') await searchCommand(m, parsed);
     else if (command === 'chats' || command.startsWith('chats ')) await chatsCommand(m, parsed);
+    else if (command === 'disappearing') await disappearingCommand(m, parsed);
     else if (command === 'whoami') {
       const info = readProfileInfo(profile)!;
       const me = { ...m.me, vault: info.vault };

@@ -39,6 +39,7 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { OwnDevices } from './devices/devices.ts';
 import { Outbox } from './outbox/outbox.ts';
+import { Retention, type DisappearingState } from './retention/retention.ts';
 import { Attachments } from './attachments/attachments.ts';
 import { Workplace } from './workplace/workplace.ts';
 import { MessageSearch, type SearchHit } from './search/search.ts';
@@ -59,6 +60,7 @@ export type { SentRecord } from './messages/actions.ts';
 export type { HistoryItem } from './messages/history.ts';
 export type { ReadReceiptState } from './messages/read-policy.ts';
 export type { GroupMemberView, GroupView } from './groups/group-views.ts';
+export type { DisappearingState, Expired } from './retention/retention.ts';
 export type { SearchHit } from './search/search.ts';
 export { MUTED_FOREVER, type ChatSettings, type NotificationContent } from './chats/chat-settings.ts';
 
@@ -77,6 +79,8 @@ export class Messenger {
   readonly devices: OwnDevices;
   /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
   readonly outbox: Outbox;
+  /** Org retention and disappearing messages (retention/): purges, and the timers while the app runs. */
+  readonly retention: Retention;
   /** End-to-end encrypted files: upload, download, save, read (previews), isExecutable (attachments/attachments.ts). */
   readonly attachments: Attachments;
   /** Working hours (the relay holds messages for people off work) and consent on record (workplace/workplace.ts). */
@@ -135,6 +139,7 @@ export class Messenger {
     this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
+    this.retention = new Retention(this.ctx);
   }
 
   /** Opens an existing profile. Fails without creating anything when there is none. */
@@ -145,10 +150,14 @@ export class Messenger {
     }
     const vault = opts.vault ?? defaultVault(profileDir);
     const store = await LocalStore.open(profileDir, vault);
-    return new Messenger(store, new ApiClient(info.server), opts);
+    const m = new Messenger(store, new ApiClient(info.server), opts);
+    // At every launch, before anything is shown: what is past its timer or the org's retention goes (the rules as last fetched).
+    await m.retention.purge().catch((err: Error) => m.ctx.warn(`could not delete expired messages: ${err.message}`));
+    return m;
   }
 
   close(): void {
+    this.retention.stop();
     this.store.close();
   }
 
@@ -260,7 +269,25 @@ export class Messenger {
     const policy = await this.prefs.fetchPolicy();
     // Remembered so notifications follow the rule also while the server cannot be reached.
     await this.chatSettings.rememberNotificationContent(policy.rules?.notificationContent);
+    // Retention rules: remembered for launches without the server, and applied at once.
+    await this.retention.applyPolicy(policy.rules);
     return policy;
+  }
+
+  // ---- disappearing messages ----
+
+  /** A chat's disappearing timer and the longest one allowed (ref: an email, a group name or id, or a conversation id). */
+  async disappearing(ref: string): Promise<DisappearingState> { return this.retention.state(await this.conversationIdFor(ref)); }
+  /**
+   * Sets (seconds) or turns off (null) a chat's timer within the org's maximum (UsageError with a sentence
+   * otherwise); it travels end-to-end encrypted to the others and to your other devices.
+   */
+  async setDisappearing(ref: string, seconds: number | null): Promise<DisappearingState & { changed: boolean }> {
+    const id = await this.conversationIdFor(ref);
+    if (!this.conversation(id) && ref.includes('@')) await this.openDirectConversation((await this.resolveContact(ref)).contact.userId);
+    // The org's maximum as the server says now; unreachable, the remembered one (and the send then fails anyway).
+    await this.fetchPolicy().catch(() => {});
+    return this.retention.setDisappearing(id, seconds, (c, content) => this.sendContent(c, content));
   }
   acceptedPolicy(): string | undefined { return this.prefs.acceptedPolicy(); }
   /** Records the acceptance on the server (which refuses messaging until then), then on this device. */

@@ -20,6 +20,9 @@ export const USAGE = `usage: parley --profile DIR <command>
                                                  CONVERSATION: an email, a group name or id, a conversation id)
   history (EMAIL | --group GROUP) [--limit N] [--json]
                                                  the chat as stored on this device (edits, deletions, reactions)
+  disappearing (EMAIL | --group GROUP) [30s|1h|1d|1w|off] [--json]
+                                                 set the chat's disappearing-messages timer (any <n>s|m|h|d|w
+                                                 within your organization's maximum); without a value: show it
   groups create NAME --members EMAIL,EMAIL [--announcement] [--confidential]
                                                  create a group (you become its owner)
   groups create NAME --directory-group NAME [--members …]
@@ -99,6 +102,7 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   delete: { options: ['for-everyone'], positionals: 1 },
   read: { options: [], positionals: 1 },
   history: { options: ['group', 'limit', 'json'], positionals: 1 },
+  disappearing: { options: ['group', 'json'], positionals: 2 },
   'groups create': { options: ['members', 'announcement', 'confidential', 'directory-group'], positionals: 1 },
   'groups list': { options: ['json'], positionals: 0 },
   'groups members': { options: ['json'], positionals: 1 },
@@ -264,9 +268,11 @@ export function parse(argv: string[]) {
     if (key !== 'profile' && !spec.options.includes(key)) throw new ExitError(2, `option --${key} does not apply to "${command}"`);
   }
   // send/history --group GROUP: the group replaces the recipient argument; send's TEXT may be left out with --file.
-  const expected = (command === 'send' || command === 'history') && values.group !== undefined ? spec.positionals - 1 : spec.positionals;
+  const expected = (command === 'send' || command === 'history' || command === 'disappearing') && values.group !== undefined ? spec.positionals - 1 : spec.positionals;
   const textOptional = command === 'send' && values.file !== undefined && args.length === expected - 1;
-  if (args.length !== expected && !textOptional) {
+  // disappearing without a value shows the timer.
+  const valueOptional = command === 'disappearing' && args.length === expected - 1;
+  if (args.length !== expected && !textOptional && !valueOptional) {
     throw new ExitError(2, `"${command}" takes ${expected} argument${expected === 1 ? '' : 's'}, got ${args.length} (see parley --help)`);
   }
   const profile = values.profile ?? process.env.PARLEY_PROFILE;

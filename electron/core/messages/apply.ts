@@ -9,6 +9,7 @@ import { MessageQueries } from '../store/message-queries.ts';
 import type { ReceivedEvent } from '../incoming/types.ts';
 import type { CoreContext } from '../context.ts';
 import { describeTimer } from './timer-text.ts';
+import { cachedRules, clampTimer } from '../retention/rules.ts';
 
 /** How long after sending the author may still edit. */
 export const EDIT_WINDOW_MS = 24 * 3600 * 1000;
@@ -85,11 +86,13 @@ export class ContentApplier {
   private timer(p: C.TimerContent, o: Origin, base: ReceivedEvent): Applied {
     const { store } = this.ctx;
     if (!store.getConversation(o.conversationId)) return { events: [] };
-    this.queries.setDisappearing(o.conversationId, p.seconds);
+    // Above the org's maximum (a hostile or outdated client): cut to it (retention/rules.ts).
+    const seconds = clampTimer(cachedRules(store), p.seconds);
+    this.queries.setDisappearing(o.conversationId, seconds);
     store.addMessage({
       id: p.messageId, conversationId: o.conversationId, senderUserId: o.userId, senderDeviceId: o.deviceId, direction: 'system',
-      body: describeTimer(o.sender?.name ?? 'You', p.seconds), sentAt: p.sentAt, receivedAt: base.receivedAt, status: 'received', kind: 'system',
+      body: describeTimer(o.sender?.name ?? 'You', seconds), sentAt: p.sentAt, receivedAt: base.receivedAt, status: 'received', kind: 'system',
     });
-    return { events: [{ ...base, seconds: p.seconds }] };
+    return { events: [{ ...base, seconds }] };
   }
 }
