@@ -3,10 +3,19 @@
 // call's input is validated against these schemas by the handlers before anything runs, whichever
 // transport carried it.
 import { Type, type Static, type TSchema } from 'typebox';
+import { AdminConsentList, WorkingHours, WorkingHoursView } from '../wire/workplace.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' });
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
 const NoArgs = Type.Object({}, { additionalProperties: false });
+
+/** 'workplace.availability': people of a chat who are off work now. */
+export const ChatAvailability = Type.Object({
+  offWork: Type.Array(Type.Object({ userId: Type.String(), name: Type.String(), offUntil: Type.Integer(), timeZone: Type.String() })),
+  /** The org lets me send urgent messages past someone's working hours. */
+  urgentAllowed: Type.Boolean(),
+});
+export type ChatAvailability = Static<typeof ChatAvailability>;
 /** A group's id (also its conversation id): `g_` + 22 base64url characters. */
 const GroupId = Type.String({ pattern: '^g_[A-Za-z0-9_-]{22}$' });
 const GroupName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
@@ -286,6 +295,8 @@ export const Methods = {
       replyTo: Type.Optional(Id),
       /** Upload ids from 'attachments.upload'. */
       attachments: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10 })),
+      /** "Send now as urgent": delivered at once to people off work, if the org allows (audited on the server). */
+      urgent: Type.Optional(Type.Boolean()),
     }, { additionalProperties: false }),
     output: MessageView,
   },
@@ -390,6 +401,16 @@ export const Methods = {
   /** Archiving also unpins. */
   'chats.setArchived': { input: Type.Object({ ...ChatRef, archived: Type.Boolean() }, { additionalProperties: false }), output: ConversationSummary },
   /** Keeps the composer's unsent text ('' clears it). */
+  // Working hours and consent on record (issue #14; electron/app/handlers/workplace.ts).
+  'workplace.hours': { input: NoArgs, output: WorkingHoursView },
+  /** Own hours within the organization's (the server explains a refusal). */
+  'workplace.setHours': { input: WorkingHours, output: WorkingHoursView },
+  /** Back to the organization's hours. */
+  'workplace.resetHours': { input: NoArgs, output: WorkingHoursView },
+  /** Who in this chat is off work now (a message sent now reaches them at offUntil), and whether I may send urgent. */
+  'workplace.availability': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: ChatAvailability },
+  /** Org admins: who accepted which version of the messaging policy, when, from which device. */
+  'admin.consent': { input: NoArgs, output: AdminConsentList },
   'chats.setDraft': { input: Type.Object({ ...ChatRef, text: Type.String({ maxLength: 8000 }) }, { additionalProperties: false }), output: Type.Null() },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;
 

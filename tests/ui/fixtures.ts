@@ -40,13 +40,17 @@ export interface World {
 export interface WorldOptions {
   /** Turns on the server's SCIM 2.0 endpoint (/scim/v2) with this bearer token (given as PARLEY_SCIM_TOKEN). */
   scimToken?: string;
+  /** The server's --policy-file (messaging policy text and workplace rules; consent is then required). */
+  policyFile?: string;
 }
 
 export async function startWorld(people: string[], opts: WorldOptions = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-ui-'));
   const children: ChildProcess[] = [];
   const server = await startProcess(
-    'server/cli/parley-server.js', ['--data', join(dir, 'server'), '--port', '0', '--dev-idp'], /listening on (http:\/\/\S+)/,
+    'server/cli/parley-server.js',
+    ['--data', join(dir, 'server'), '--port', '0', '--dev-idp', ...(opts.policyFile !== undefined ? ['--policy-file', opts.policyFile] : [])],
+    /listening on (http:\/\/\S+)/,
     opts.scimToken !== undefined ? { PARLEY_SCIM_TOKEN: opts.scimToken } : {},
   );
   children.push(server.child);

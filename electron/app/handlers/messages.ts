@@ -64,7 +64,7 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
   }
 
   return {
-    'messages.send': async ({ conversationId, text, replyTo, attachments }) => {
+    'messages.send': async ({ conversationId, text, replyTo, attachments, urgent }) => {
       const m = host.requireReady();
       const c = m.conversation(conversationId);
       if (!c) throw new UsageError('no such conversation');
@@ -74,7 +74,10 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
         return u.pointer;
       });
       if (text.trim() === '' && pointers.length === 0) throw new UsageError('the message is empty');
-      const input = { ...(text !== '' ? { text } : {}), ...(pointers.length ? { attachments: pointers } : {}), ...(replyTo ? { replyTo } : {}) };
+      const input = {
+        ...(text !== '' ? { text } : {}), ...(pointers.length ? { attachments: pointers } : {}), ...(replyTo ? { replyTo } : {}),
+        ...(urgent ? { urgent: true } : {}),
+      };
       let messageId: string;
       if (c.kind === 'group') {
         messageId = (await groupAction(host, 'send', (mm) => mm.send({ group: conversationId }, input))).messageId;

@@ -2,7 +2,7 @@
 import type { AppEvent, Input, MethodName, Output, ParleyApi } from '../../../common/app-api/contract.ts';
 
 export type {
-  AdminGroupView, AdminUserView, AppEvent, AppState, AttachmentView, AuditEntryView, ConversationSummary, DirectoryGroupView, DirectoryPerson,
+  AdminGroupView, AdminUserView, AppEvent, AppState, AttachmentView, AuditEntryView, ChatAvailability, ConversationSummary, DirectoryGroupView, DirectoryPerson,
   FileOutcome, GroupMemberView, GroupView, MessageView, OwnDeviceView, ReactionView, ReplyView, SafetyNumberView, Settings, SettingsView,
 } from '../../../common/app-api/contract.ts';
 

@@ -354,7 +354,7 @@ class AppStore {
    * Sends `text` (and files already uploaded, and a reply's quote) to the selected conversation. Rejects
    * with a readable Error (the caller keeps the draft, the files and the reply).
    */
-  async send(text: string, extra: { replyTo?: ReplyView; files?: PendingFile[] } = {}): Promise<void> {
+  async send(text: string, extra: { replyTo?: ReplyView; files?: PendingFile[]; urgent?: boolean } = {}): Promise<void> {
     const conversationId = this.selectedId;
     if (!conversationId) throw new Error('Choose a conversation first.');
     const gen = this.generation;
@@ -373,6 +373,7 @@ class AppStore {
         conversationId, text,
         ...(extra.replyTo ? { replyTo: extra.replyTo.messageId } : {}),
         ...(files.length ? { attachments: files.map((f) => f.uploadId) } : {}),
+        ...(extra.urgent ? { urgent: true } : {}),
       });
       if (gen !== this.generation) return;
       this.messages = this.merge(this.messages.filter((m) => m.id !== localId), [sent]);
