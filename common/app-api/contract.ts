@@ -212,6 +212,8 @@ export type AdminUserView = Static<typeof AdminUserView>;
 export const AuditEntryView = Type.Object({
   id: Type.Integer(), at: Type.Integer(), actor: Type.String(), action: Type.String(), target: Type.String(),
   reason: Type.String(), outcome: Type.String(),
+  /** The entry's other facts, readable ("group: Finance, role: admin"); '' if none. */
+  details: Type.String(),
 });
 export type AuditEntryView = Static<typeof AuditEntryView>;
 const AdminTarget = Type.Object({

@@ -1,4 +1,5 @@
 // Handlers for the admin console (org admins; the server checks the role and answers 403 otherwise).
+import { auditTarget } from '../../core/admin/audit-view.ts';
 import type { Input } from '../../../common/app-api/contract.ts';
 import { UsageError } from '../../core/messenger.ts';
 import type { AppHost, Handlers } from '../host.ts';
@@ -27,8 +28,8 @@ export function adminHandlers(host: AppHost): Pick<Handlers, AdminMethods> {
       const m = host.requireReady();
       const { entries } = await host.guard(() => m.admin.audit(500));
       return entries.map((e) => ({
-        id: e.id, at: e.at, actor: e.actor.email, action: e.action,
-        target: `${e.target.email}${e.target.deviceId === null ? '' : ` (device ${e.target.deviceId})`}`, reason: e.reason, outcome: e.outcome,
+        id: e.id, at: e.at, actor: e.actor.email, action: e.action, target: auditTarget(e), reason: e.reason, outcome: e.outcome,
+        details: Object.entries(e.details ?? {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; '),
       }));
     },
     'admin.groups': async () => {

@@ -3,6 +3,7 @@
 import type { Messenger } from '../../core/messenger.ts';
 import { ExitError, type Parsed } from './args.ts';
 import { say, sayJson } from './terminal.ts';
+import { CSV_HEADER, auditView, csvRow, parseSince } from '../../core/admin/audit-view.ts';
 
 const minute = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 const second = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
@@ -45,10 +46,24 @@ export async function adminCommand(m: Messenger, { command, values }: Parsed): P
       return;
     }
     case 'admin audit': {
-      const { entries } = await m.admin.audit();
-      if (values.json) { sayJson(entries); return; }
-      for (const e of entries) {
-        say(`${second(e.at)}  ${e.action.padEnd(20)} ${e.target.email}${e.target.deviceId === null ? '' : ` device ${e.target.deviceId}`}  by ${e.actor.email}  ${e.reason ? `"${e.reason}" ` : ''}→ ${e.outcome}`);
+      if (values.json && values.csv) throw new ExitError(2, 'admin audit takes --json or --csv, not both');
+      let since: number | undefined;
+      if (values.since !== undefined) {
+        since = parseSince(values.since);
+        if (since === undefined) throw new ExitError(2, `--since takes a date or an ISO time with a zone (2026-01-31, 2026-01-31T09:00:00Z), got "${values.since}"`);
+      }
+      const views = (await m.admin.auditAll(since !== undefined ? { since } : {})).map(auditView);
+      if (values.json) { sayJson(views); return; }
+      if (values.csv) {
+        // Spreadsheet-safe cells; the lines themselves cleaned like all output (names and reasons come from others).
+        say(CSV_HEADER);
+        for (const v of views) say(csvRow(v));
+        return;
+      }
+      for (const v of views) {
+        const { reason, outcome, ...rest } = v.details;
+        const extra = Object.keys(rest).length > 0 ? `  ${JSON.stringify(rest)}` : '';
+        say(`${second(Date.parse(v.at))}  ${v.action.padEnd(22)} ${v.target}  by ${v.actor}  ${reason ? `"${String(reason)}" ` : ''}→ ${String(outcome ?? '')}${extra}`);
       }
       return;
     }

@@ -50,7 +50,9 @@ export const USAGE = `usage: parley --profile DIR <command>
   admin devices [--user EMAIL] [--json]          org admins: list users and their devices
   admin wipe (--user EMAIL | --device ID) [--reason TEXT]   org admins: wipe devices remotely
   admin revoke (--user EMAIL | --device ID) [--reason TEXT] org admins: revoke devices (signed out, wiped)
-  admin audit [--json]                           org admins: the audit log, newest first
+  admin audit [--since ISO] [--json | --csv]     org admins: the audit log, newest first ({at, actor,
+                                                 action, target, details}; --since 2026-01-31 or a full
+                                                 ISO time: entries at or after it)
   admin consent [--json]                         org admins: who accepted which messaging policy version, when
   working-hours show [--json]                    your working hours (messages are held while you are off work)
   working-hours set --days mon-fri --from 09:00 --to 17:30 [--tz ZONE]
@@ -129,7 +131,7 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number }
   'admin devices': { options: ['user', 'json'], positionals: 0 },
   'admin wipe': { options: ['user', 'device', 'reason'], positionals: 0 },
   'admin revoke': { options: ['user', 'device', 'reason'], positionals: 0 },
-  'admin audit': { options: ['json'], positionals: 0 },
+  'admin audit': { options: ['since', 'json', 'csv'], positionals: 0 },
   'admin consent': { options: ['json'], positionals: 0 },
   'working-hours show': { options: ['json'], positionals: 0 },
   'working-hours set': { options: ['days', 'from', 'to', 'tz', 'json'], positionals: 0 },
@@ -230,6 +232,8 @@ export function parse(argv: string[]) {
         'office-hours': { type: 'string' },
         until: { type: 'string' },
         'outside-working-hours': { type: 'boolean' },
+        since: { type: 'string' },
+        csv: { type: 'boolean' },
         private: { type: 'boolean' },
       },
     });

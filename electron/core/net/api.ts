@@ -140,7 +140,13 @@ export class ApiClient {
   }
   adminWipe(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/wipe', L.AdminActionResponse, req); }
   adminRevoke(req: L.AdminActionRequest) { return this.request('POST', '/v1/admin/revoke', L.AdminActionResponse, req); }
-  adminAudit(limit?: number) { return this.request('GET', `/v1/admin/audit${limit ? `?limit=${limit}` : ''}`, L.AuditResponse); }
+  adminAudit(limit?: number, opts: { since?: number; before?: number } = {}) {
+    const q = new URLSearchParams({
+      ...(limit ? { limit: String(limit) } : {}), ...(opts.since !== undefined ? { since: String(opts.since) } : {}),
+      ...(opts.before !== undefined ? { before: String(opts.before) } : {}),
+    }).toString();
+    return this.request('GET', `/v1/admin/audit${q ? `?${q}` : ''}`, L.AuditResponse);
+  }
   workingHours() { return this.request('GET', '/v1/me/working-hours', WP.WorkingHoursView); }
   setWorkingHours(req: WP.SetWorkingHoursRequest) { return this.request('PUT', '/v1/me/working-hours', WP.WorkingHoursView, req); }
   resetWorkingHours() { return this.request('DELETE', '/v1/me/working-hours', WP.WorkingHoursView); }
