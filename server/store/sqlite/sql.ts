@@ -45,6 +45,9 @@ export class Sql {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    // Deleted rows (acknowledged envelopes, used prekeys) are overwritten, not left in free pages. SQLCipher
+    // builds default to it; said here so that no other build of the driver silently keeps them.
+    this.#db.pragma('secure_delete = ON');
   }
 
   get(sql: string, params?: Params): Row | undefined {
