@@ -18,6 +18,7 @@ import { deviceHandlers } from './handlers/devices.ts';
 import { chatHandlers } from './handlers/chats.ts';
 import { messageHandlers } from './handlers/messages.ts';
 import { workplaceHandlers } from './handlers/workplace.ts';
+import { businessHandlers } from './handlers/business.ts';
 
 export type { AppControllerOptions } from './host.ts';
 export { BadCallError, createDispatcher } from './dispatcher.ts';
@@ -41,7 +42,7 @@ export class AppController {
     this.receiver = new AppReceiver(host, () => this.wipeNow(), () => this.stopped);
     this.handlers = {
       ...sessionHandlers(host), ...conversationHandlers(host), ...groupHandlers(host), ...adminHandlers(host), ...trustHandlers(host),
-      ...deviceHandlers(host), ...chatHandlers(host), ...messageHandlers(host), ...workplaceHandlers(host),
+      ...deviceHandlers(host), ...chatHandlers(host), ...messageHandlers(host), ...workplaceHandlers(host), ...businessHandlers(host),
     };
   }
 
