@@ -134,8 +134,6 @@ export class Messenger {
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
     this.attachments = new Attachments(this.ctx, dirname(store.path));
-    // Files of messages deleted or expired since the last run.
-    this.attachments.sweep();
     this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
@@ -153,6 +151,8 @@ export class Messenger {
     const m = new Messenger(store, new ApiClient(info.server), opts);
     // At every launch, before anything is shown: what is past its timer or the org's retention goes (the rules as last fetched).
     await m.retention.purge().catch((err: Error) => m.ctx.warn(`could not delete expired messages: ${err.message}`));
+    // …and the files of messages deleted or expired since the last run.
+    await m.attachments.sweep().catch((err: Error) => m.ctx.warn(`could not clean up attachment files: ${err.message}`));
     return m;
   }
 
@@ -204,7 +204,7 @@ export class Messenger {
   /** For everyone (your own messages only) or for you (this device only; resolves undefined). */
   async deleteMessage(messageId: string, opts: { forEveryone: boolean }): Promise<SentRecord | undefined> {
     const r = await this.actions.deleteMessage(messageId, opts);
-    this.attachments.sweep(); // its files leave this device too
+    await this.attachments.sweep(); // its files leave this device too
     return r;
   }
   sendTyping(conversationId: string, state: 'started' | 'stopped'): Promise<void> { return this.actions.sendTyping(conversationId, state); }

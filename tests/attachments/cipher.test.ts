@@ -16,7 +16,7 @@ function pieces(data: Buffer): Readable {
   return Readable.from(out);
 }
 
-async function collect(...streams: NodeJS.ReadWriteStream[]): Promise<Buffer> {
+async function collect(...streams: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream>): Promise<Buffer> {
   const parts: Buffer[] = [];
   const sink = new Writable({ write(c: Buffer, _e, done) { parts.push(c); done(); } });
   await (pipeline as (...s: unknown[]) => Promise<void>)(...streams, sink);

@@ -1,5 +1,7 @@
 // `parley send`, `receive` and `safety-number`. Message text and names are others' words: every line is
 // cleaned (terminal.ts), so a message cannot print a second, fake message or steer the terminal.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { AttachmentPointer } from '../../../common/wire/content.ts';
 import type { Messenger, ReceivedEvent, ReceivedMessage } from '../../core/messenger.ts';
 import { ExitError, waitSeconds, type Parsed } from './args.ts';
@@ -36,18 +38,49 @@ export function formatEvent(e: ReceivedEvent): string {
   return `[${stamp(e.receivedAt)}] ${who}${where} ${what}`;
 }
 
-/** The files of a message in `receive --json`: H2 adds `path` (the saved decrypted file, with --download-dir). */
-function filesJson(files: AttachmentPointer[]) {
-  return files.map((a) => ({ fileName: a.fileName, contentType: a.contentType, size: a.size, sha256: a.sha256 }));
+/** The files of a message in `receive --json`, with `path` (the saved decrypted file) under --download-dir. */
+function filesJson(files: AttachmentPointer[], saved: Array<string | undefined> = []) {
+  return files.map((a, i) => ({ fileName: a.fileName, contentType: a.contentType, size: a.size, sha256: a.sha256, ...(saved[i] ? { path: saved[i] } : {}) }));
 }
 
 /**
- * `send --file PATH…`: encrypts and uploads the files and returns their pointers. The attachments work
- * (electron/core/attachments/) plugs in here.
+ * `send --file PATH…`: every file is checked readable first, then each is encrypted and uploaded
+ * (electron/core/attachments/); any refusal (missing, unreadable, over the server's limit or quota) is exit 2
+ * before a message is sent.
  */
-async function attachFiles(_m: Messenger, paths: string[]): Promise<AttachmentPointer[] | undefined> {
+async function attachFiles(m: Messenger, paths: string[]): Promise<AttachmentPointer[] | undefined> {
   if (paths.length === 0) return undefined;
-  throw new ExitError(2, '--file is not available in this version of parley');
+  for (const p of paths) {
+    try {
+      if (!(await stat(p)).isFile()) throw new ExitError(2, `cannot read ${p}: not a regular file`);
+      await access(p, constants.R_OK);
+    } catch (err) {
+      if (err instanceof ExitError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ExitError(2, `cannot read ${p}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    }
+  }
+  const out: AttachmentPointer[] = [];
+  for (const p of paths) out.push(await m.attachments.upload({ path: p }));
+  return out;
+}
+
+/**
+ * `receive --download-dir DIR`: fetches, verifies and decrypts the message's files into DIR (never replacing
+ * a file there). A file that fails (tampered, gone from the server) is a warning; nothing of it is saved.
+ */
+async function saveFiles(m: Messenger, msg: ReceivedMessage, dir: string | undefined): Promise<Array<string | undefined>> {
+  if (dir === undefined || msg.flag === 'held' || msg.attachments.length === 0) return [];
+  const out: Array<string | undefined> = [];
+  for (let i = 0; i < msg.attachments.length; i++) {
+    try {
+      out.push((await m.attachments.saveInto(msg.messageId, i, dir)).path);
+    } catch (err) {
+      out.push(undefined);
+      warn(`${msg.attachments[i]!.fileName} from message ${msg.messageId} was not saved: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** `send --json`: `heldUntil` per recipient off work, by email, as ISO times (absent when nobody is). */
@@ -111,6 +144,7 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
       process.once('SIGINT', () => ac.abort());
       let listening = false;
       let shown = 0;
+      let printing = Promise.resolve();
       await m.receive({
         stopAfterDrainMs: waitMs,
         signal: ac.signal,
@@ -120,10 +154,17 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
         },
         onMessage: (msg) => {
           shown++;
-          if (values.json) {
-            const { reply: _quote, ...rest } = msg;
-            sayJson({ ...rest, attachments: filesJson(msg.attachments), sentAt: iso(msg.sentAt), receivedAt: iso(msg.receivedAt) });
-          } else say(formatMessage(msg));
+          // Files are fetched in arrival order, each message printed once its files are saved.
+          printing = printing.then(async () => {
+            const saved = await saveFiles(m, msg, values['download-dir']);
+            if (values.json) {
+              const { reply: _quote, ...rest } = msg;
+              sayJson({ ...rest, attachments: filesJson(msg.attachments, saved), sentAt: iso(msg.sentAt), receivedAt: iso(msg.receivedAt) });
+            } else {
+              say(formatMessage(msg));
+              for (const path of saved) if (path) say(`  saved ${path}`);
+            }
+          });
         },
         onEvent: (e) => {
           shown++;
@@ -132,6 +173,7 @@ export async function messageCommand(m: Messenger, { command, args, values }: Pa
         },
         onRejected: (r) => warn(`rejected a message from ${r.fromUserId} device ${r.fromDevice}: ${r.reason}`),
       });
+      await printing;
       if (shown === 0) sayErr('no new messages');
       return;
     }

@@ -273,7 +273,7 @@ export class Attachments {
    * Deletes the local files no message references any longer (deleted for everyone or for me, expired) and
    * their rows. Runs at open and after deletes; returns how many files went.
    */
-  sweep(): number {
+  async sweep(): Promise<number> {
     let names: string[];
     try { names = readdirSync(this.#dir); } catch { return 0; }
     const db = this.ctx.store.handle;
@@ -298,10 +298,10 @@ export class Attachments {
     }
     const stale = [...recorded].filter((id) => !referenced.has(id));
     if (stale.length > 0) {
-      void this.ctx.store.exclusive(async () => {
+      await this.ctx.store.exclusive(async () => {
         const del = db.prepare('DELETE FROM attachment_files WHERE attachment_id = ?');
         for (const id of stale) del.run([id]);
-      }).catch(() => {});
+      });
     }
     return gone;
   }
