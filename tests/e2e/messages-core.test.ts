@@ -173,14 +173,28 @@ test('groups: replies and reactions reach every member; announcement groups keep
   }
   await assert.rejects(bob.send({ group: g.id }, { text: 'x', replyTo: 'nosuchmessage0000000000' }), UsageError);
 
-  const news = await alice.createGroup('News', ['bob@acme.test'], { announcement: true });
+  // Read receipts in a group go to each author only (1:1, about the group).
+  assert.deepEqual(await dave.markRead(g.id), { read: 2, receipts: true });
+  const reads = await drain(alice);
+  assert.deepEqual(reads.events.filter((e) => e.kind === 'read').map((e) => [e.targetMessageId, e.from, e.group]), [[q.messageId, 'dave@acme.test', g.id]]);
+  assert.equal(alice.history(g.id).find((h) => h.messageId === q.messageId)!.status, 'read');
+  assert.deepEqual((await drain(bob)).events.filter((e) => e.kind === 'read').map((e) => e.targetMessageId), [r.messageId]);
+
+  const news = await alice.createGroup('News', ['bob@acme.test', 'dave@acme.test'], { announcement: true });
   const post = await alice.send({ group: news.id }, { text: 'Office closed Friday' });
   await drain(bob);
+  await drain(dave);
   await assert.rejects(bob.send({ group: news.id }, { text: 'ok' }), /only admins can post/);
   await assert.rejects(bob.edit(post.messageId, 'x'), /only edit your own/);
   await alice.edit(post.messageId, 'Office closed Friday and Monday');
   await drain(bob);
   assert.equal(bob.findMessage(post.messageId)?.body, 'Office closed Friday and Monday');
+  // A plain member's reaction reaches the author (not every member of an announcement group).
+  await bob.react(post.messageId, '🙏');
+  const atAuthor = await drain(alice);
+  assert.deepEqual(atAuthor.events.map((e) => [e.kind, e.emoji, e.group]), [['reaction', '🙏', news.id]]);
+  assert.deepEqual(alice.history(news.id).find((h) => h.messageId === post.messageId)!.reactions.map((x) => [x.email, x.emoji]), [['bob@acme.test', '🙏']]);
+  assert.deepEqual((await drain(dave)).events.map((e) => e.kind), ['edit'], 'dave gets the edit, not bob\'s reaction');
 });
 
 test('read receipts: sent when the chat is read and the setting allows; the author sees "read"; other devices clear unread', async () => {

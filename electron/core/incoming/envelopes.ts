@@ -76,11 +76,14 @@ export class EnvelopeHandler {
       }
       const fromSelf = env.sourceUser === account.userId;
       const check = this.checks.check(peer);
-      // The server stamps aboutGroup only on a receipt for a group's messages, after checking both ends are in it.
-      if (payload.kind === 'receipt' ? payload.group !== env.aboutGroup : env.aboutGroup !== undefined) {
+      // The server stamps aboutGroup on a 1:1 send about a group after checking both ends are in it: receipts for
+      // a group's messages, and reactions of plain members of announcement groups (sent to the author only).
+      const aboutGroupKind = payload.kind === 'receipt' || (payload.kind === 'reaction' && env.group === undefined);
+      if (aboutGroupKind ? (payload as { group?: string }).group !== env.aboutGroup : env.aboutGroup !== undefined) {
         return reject(payload.kind === 'receipt'
           ? `a ${payload.receipt === 'read' ? 'read' : 'delivery'} receipt whose group the server did not check`
-          : 'a message stamped as concerning a group that is not a delivery or read receipt');
+          : payload.kind === 'reaction' ? 'a reaction whose group the server did not check'
+            : 'a message stamped as concerning a group that is not a delivery or read receipt');
       }
       if (payload.kind === 'verified') {
         const refused = await this.verifiedSync.apply(payload, fromSelf, check);
@@ -92,7 +95,8 @@ export class EnvelopeHandler {
         return processed(this.receipt(payload, env, fromSelf));
       }
       // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
-      if ((payload.group !== undefined || env.group !== undefined) && payload.group !== env.group) {
+      const stamped = env.group ?? env.aboutGroup;
+      if ((payload.group !== undefined || stamped !== undefined) && payload.group !== stamped) {
         return reject('a group message that the server did not relay for that group');
       }
       if (payload.kind === 'typing') {

@@ -100,12 +100,7 @@ export class MessageActions {
       const contact = await this.contacts.forUser(peer);
       d = await this.sender.deliver(peer, contact.email, encodePayload(record), encodePayload({ ...record, to: peer } as C.Content), { key: messageId });
     }
-    await this.ctx.store.exclusive(async () => {
-      this.applier.apply(record as Parameters<ContentApplier['apply']>[0], {
-        userId: this.ctx.account.userId, deviceId: this.ctx.account.deviceId, sender: undefined, serverTimestamp: this.ctx.now(),
-        conversationId: conv.id, ...(conv.kind === 'group' ? { group: conv.id, groupName: conv.title } : {}),
-      });
-    });
+    await this.applyOwn(record, conv);
     return { messageId, conversationId: conv.id, sentAt, devices: d.devices, recipients: d.recipients };
   }
 
@@ -118,8 +113,39 @@ export class MessageActions {
     if (opts.remove && this.queries.reaction(m.id, this.ctx.account.userId)?.emoji !== emoji) {
       throw new UsageError(`you have not reacted with ${emoji} to that message`);
     }
-    return this.sendContent(m.conversationId, {
-      kind: 'reaction', targetMessageId: m.id, targetAuthor: m.senderUserId, emoji, ...(opts.remove ? { remove: true } : {}),
+    const content: ControlContent = { kind: 'reaction', targetMessageId: m.id, targetAuthor: m.senderUserId, emoji, ...(opts.remove ? { remove: true } : {}) };
+    const conv = this.conversation(m.conversationId);
+    if (conv.kind === 'group') {
+      const info = await this.groupViews.fetch(conv.id);
+      // Announcement groups: only admins post. A plain member's reaction goes to the author alone, 1:1 about
+      // the group (the server checks both are members), so it adds no noise for everyone else.
+      if (info.role !== null && !info.canPost) return this.sendAboutGroup(conv, m.senderUserId, content);
+    }
+    return this.sendContent(m.conversationId, content);
+  }
+
+  /** A record for one member of a group (and our other devices), sent 1:1 with the server's group check. */
+  private async sendAboutGroup(conv: Conversation, to: string, content: ControlContent): Promise<SentRecord> {
+    const messageId = newMessageId();
+    const sentAt = this.ctx.now();
+    const record = { v: 2, ...content, messageId, sentAt, group: conv.id } as C.Content & { messageId: string; sentAt: number };
+    let d: { devices: number; recipients: Recipient[] };
+    if (to === this.ctx.account.userId) d = await this.sender.deliverToSelf(encodePayload(record), messageId);
+    else {
+      const contact = await this.contacts.forUser(to);
+      d = await this.sender.deliver(to, contact.email, encodePayload(record), encodePayload({ ...record, to } as C.Content), { key: messageId, aboutGroup: conv.id });
+    }
+    await this.applyOwn(record, conv);
+    return { messageId, conversationId: conv.id, sentAt, devices: d.devices, recipients: d.recipients };
+  }
+
+  /** Applies a record we sent, as every receiver does. */
+  private async applyOwn(record: C.Content, conv: Conversation): Promise<void> {
+    await this.ctx.store.exclusive(async () => {
+      this.applier.apply(record as Parameters<ContentApplier['apply']>[0], {
+        userId: this.ctx.account.userId, deviceId: this.ctx.account.deviceId, sender: undefined, serverTimestamp: this.ctx.now(),
+        conversationId: conv.id, ...(conv.kind === 'group' ? { group: conv.id, groupName: conv.title } : {}),
+      });
     });
   }
 
