@@ -7,6 +7,7 @@ import { ClientConfig, Health, LIMITS, MessagingPolicy } from '../common/wire/sc
 import { ERRORS, type ErrorBody, type ErrorCode } from '../common/errors.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { serverLoggerOptions } from './logging.ts';
+import { auditPolicyInForce } from './policy-audit.ts';
 import { authenticator, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -268,6 +269,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
   });
   const policy = ctx.workplace.policy;
+  await auditPolicyInForce(store, policy, now());
   app.get('/v1/policy', { schema: { response: replies({ 200: MessagingPolicy }) } }, async (): Promise<MessagingPolicy> => policy);
   deviceRoutes(app, ctx, { linkClaim: opts.scimLinkClaim ?? 'sub' });
   keyRoutes(app, ctx);

@@ -380,6 +380,8 @@ export interface AuditStore {
   list(limit: number, opts?: { since?: number; beforeId?: number }): Promise<AuditRecord[]>;
   /** Every entry in id order, oldest first, a page at a time (for verifying the chain). */
   page(afterId: number, limit: number): Promise<AuditRecord[]>;
+  /** The newest entry with this action. */
+  latest(action: AuditAction): Promise<AuditRecord | undefined>;
 }
 
 export interface ServerStore {

@@ -138,3 +138,30 @@ test('the whole log verifies as one chain, and ?since= filters by time', async (
   ok(since);
   assert.deepEqual(since.body.entries.map((e: any) => e.id), entries.filter((e) => e.at >= cut).map((e) => e.id).reverse());
 });
+
+test('policy changes: each start with a new policy version is audited once (actor "system"), with the previous version', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-policy-audit-'));
+  const policyA = { version: 'policy-a', text: 'Be kind.' };
+  const policyB = { version: 'policy-b', text: 'Be kind. Keep customer data out of chats.', rules: { retention: { messagesDays: 30 } } };
+  const entriesWith = async (policy: typeof policyA | typeof policyB) => {
+    const s = await startTestServer({ dataDir, policy, requireConsent: false });
+    try {
+      const admin = await activeDevice(s.url, 'carol');
+      return (await api(s.url, 'GET', '/v1/admin/audit?limit=1000', { auth: admin.auth })).body.entries.filter((e: any) => e.action === 'policy changed');
+    } finally {
+      await s.close();
+    }
+  };
+  try {
+    const first = await entriesWith(policyA);
+    assert.deepEqual(first.map((e: any) => [e.actor.email, e.target.kind, e.target.id, e.details.previous]), [['system', 'policy', 'policy-a', null]]);
+    const second = await entriesWith(policyB);
+    assert.deepEqual(second.map((e: any) => [e.target.id, e.details.previous, e.details.retentionDays]), [['policy-b', 'policy-a', 30], ['policy-a', null, null]]);
+    assert.equal((await entriesWith(policyB)).length, 2, 'a restart with the same policy records nothing');
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 // The append-only, hash-chained audit log (chain: server/audit.ts; the table's triggers refuse UPDATE, DELETE
 // and TRUNCATE). Appends hold the AUDIT advisory lock, so two nodes never chain to the same predecessor.
 import { auditEntry, auditHash, auditRow, GENESIS_HASH, type AuditColumns } from '../../audit.ts';
-import type { AuditRecord, AuditStore, NewAuditRecord } from '../types.ts';
+import type { AuditAction, AuditRecord, AuditStore, NewAuditRecord } from '../types.ts';
 import { LOCK, num, str, type Pg, type Row } from './sql.ts';
 
 const toAudit = (r: Row): AuditRecord => auditRow(r as unknown as AuditColumns);
@@ -34,6 +34,11 @@ export class PgAuditStore implements AuditStore {
       'SELECT * FROM audit_log WHERE at >= $2 AND id < $3 ORDER BY id DESC LIMIT $1',
       [limit, opts.since ?? 0, opts.beforeId ?? Number.MAX_SAFE_INTEGER],
     )).map(toAudit);
+  }
+
+  async latest(action: AuditAction): Promise<AuditRecord | undefined> {
+    const r = await this.q.row('SELECT * FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1', [action]);
+    return r ? toAudit(r) : undefined;
   }
 
   async page(afterId: number, limit: number): Promise<AuditRecord[]> {

@@ -1,6 +1,6 @@
 // The append-only, hash-chained audit log (chain: server/audit.ts; the table's triggers refuse UPDATE and DELETE).
 import { auditEntry, auditHash, auditRow, GENESIS_HASH, type AuditColumns } from '../../audit.ts';
-import type { AuditRecord, AuditStore, NewAuditRecord } from '../types.ts';
+import type { AuditAction, AuditRecord, AuditStore, NewAuditRecord } from '../types.ts';
 import { num, str, type Row, type Sql } from './sql.ts';
 
 const toAudit = (r: Row): AuditRecord => auditRow(r as unknown as AuditColumns);
@@ -38,6 +38,13 @@ export class SqliteAuditStore implements AuditStore {
       'SELECT * FROM audit_log WHERE at >= $since AND id < $before ORDER BY id DESC LIMIT $limit',
       { limit, since: opts.since ?? 0, before: opts.beforeId ?? Number.MAX_SAFE_INTEGER },
     ).map(toAudit));
+  }
+
+  latest(action: AuditAction): Promise<AuditRecord | undefined> {
+    return this.q.plain(() => {
+      const r = this.q.get('SELECT * FROM audit_log WHERE action = $action ORDER BY id DESC LIMIT 1', { action });
+      return r ? toAudit(r) : undefined;
+    });
   }
 
   page(afterId: number, limit: number): Promise<AuditRecord[]> {
