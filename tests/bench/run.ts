@@ -1,5 +1,5 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
-// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups, relay (anchors are part of protocol, store, ui, wipe and groups).
+// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups, relay, attachments (anchors are part of protocol, store, ui, wipe and groups).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { runRelayCluster } from './relay-cluster.ts';
 import { runStore } from './store.ts';
 import { runUi } from './ui.ts';
 import { runWipeLaunch } from './wipe.ts';
+import { runAttachments } from './attachments.ts';
 import { runSearch } from './search.ts';
 import { now, type Goal, type SectionResult, type Table } from './stats.ts';
 
@@ -30,6 +31,7 @@ const SECTIONS: Section[] = [
   { id: 'relay', title: '7. Relay under load: many senders → many online receivers over real WebSockets, latency at 1,000 messages/s, 10,000 idle devices (parley-server in its own process)', run: runRelay },
   { id: 'relay-cluster', title: '8. Relay scaled out: one node on SQLite, one and two nodes on PostgreSQL + NATS (real parley-server processes, half the envelopes crossing nodes)', run: runRelayCluster },
   { id: 'search', title: '9. Message search over 1,000,000 stored messages (SQLCipher + FTS5, electron/core/search/)', run: runSearch },
+  { id: 'attachments', title: '10. Attachments: encrypt + upload and download + decrypt of a 10 MiB and a 1 GiB file, peak RSS of both clients and the server (real parley-server process)', run: runAttachments },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
