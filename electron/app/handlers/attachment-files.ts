@@ -3,8 +3,8 @@
 // would disguise "invoice‮fdp.exe" as "invoice.pdf"), programs and scripts are recognised by name and type
 // (never opened, only saved), and an "image" is previewed only when its bytes are one of four picture
 // formats — never SVG or anything a browser would interpret.
-import { existsSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
+import { isExecutable } from '../../core/attachments/attachments.ts';
 
 /** Control characters, bidi embeddings/overrides/isolates, zero-width and other invisible format characters. */
 // eslint-disable-next-line no-control-regex
@@ -45,7 +45,8 @@ export function isExecutableFile(fileName: string, contentType: string): boolean
   const clean = safeFileName(fileName).toLowerCase();
   const ext = extname(clean).slice(1);
   // "report.pdf.exe" ends in .exe; a name that is all extension (".bashrc" → "bashrc") has none.
-  return (ext !== '' && EXECUTABLE_EXTENSIONS.has(ext)) || EXECUTABLE_TYPES.test(contentType.trim());
+  // The core's own judgement too (it also counts a program extension anywhere in the name: "x.exe.pdf").
+  return (ext !== '' && EXECUTABLE_EXTENSIONS.has(ext)) || EXECUTABLE_TYPES.test(contentType.trim()) || isExecutable(fileName, contentType);
 }
 
 /** The picture formats previewed inline. */
@@ -63,16 +64,4 @@ export function sniffImage(bytes: Uint8Array): string | null {
   if (at(0, 0x47, 0x49, 0x46, 0x38) && (bytes[4] === 0x37 || bytes[4] === 0x39) && bytes[5] === 0x61) return 'image/gif';
   if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'image/webp';
   return null;
-}
-
-/** `dir/name`, or `dir/name (2).ext`, … : never an existing file (nothing is overwritten). */
-export function freePath(dir: string, fileName: string): string {
-  const name = safeFileName(fileName);
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length) || 'file';
-  for (let i = 1; i < 10_000; i++) {
-    const candidate = join(dir, i === 1 ? name : `${stem} (${i})${ext}`);
-    if (!existsSync(candidate)) return candidate;
-  }
-  throw new Error('too many files with this name in the folder');
 }

@@ -8,7 +8,7 @@ import { UsageError, type Messenger } from '../../core/messenger.ts';
 import { messageView } from '../views.ts';
 import type { AppHost, Handlers } from '../host.ts';
 import { groupAction } from './groups.ts';
-import { freePath, isExecutableFile, isPreviewableType, safeFileName, sniffImage } from './attachment-files.ts';
+import { isExecutableFile, isPreviewableType, safeFileName, sniffImage } from './attachment-files.ts';
 
 type MessageMethods = 'messages.send' | 'messages.react' | 'messages.edit' | 'messages.delete' | 'messages.typing'
   | 'attachments.upload' | 'attachments.preview' | 'attachments.save' | 'attachments.open';
@@ -19,21 +19,6 @@ const UPLOAD_TTL_MS = 6 * 3600_000;
 const MAX_PENDING_UPLOADS = 50;
 
 interface PendingUpload { pointer: AttachmentPointer; at: number }
-
-/** The core's file part (Messenger.attachments), as this file uses it. */
-interface AttachmentsCore {
-  upload(file: { fileName: string; contentType: string; bytes: Uint8Array }): Promise<AttachmentPointer>;
-  read(messageId: string, index: number, opts: { maxBytes: number }): Promise<Uint8Array>;
-  save(messageId: string, index: number, destPath: string): Promise<unknown>;
-  isExecutable(fileName: string, contentType: string): boolean;
-}
-
-/** The core's files, or a sentence saying this build has none (yet). */
-function core(m: Messenger): AttachmentsCore {
-  const a = (m as unknown as { attachments?: AttachmentsCore }).attachments;
-  if (!a) throw new UsageError('Files cannot be sent or received with this build of Parley.');
-  return a;
-}
 
 export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
   const uploads = new Map<string, PendingUpload>();
@@ -59,7 +44,7 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
   /** Browser shell: no save dialog or OS opening here; the page downloads the bytes. */
   async function asDownload(m: Messenger, messageId: string, index: number, pointer: AttachmentPointer): Promise<FileOutcome> {
     if (pointer.size > MAX_UPLOAD_BYTES) throw new UsageError('This file is too large to download here: save it with the desktop app or `parley attachments save`.');
-    const bytes = await host.guard(() => core(m).read(messageId, index, { maxBytes: MAX_UPLOAD_BYTES }));
+    const bytes = await host.guard(() => m.attachments.read(messageId, index, { maxBytes: MAX_UPLOAD_BYTES }));
     return { outcome: 'download', fileName: safeFileName(pointer.fileName), data: Buffer.from(bytes).toString('base64') };
   }
 
@@ -134,7 +119,7 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
       for (const [id, u] of uploads) if (now - u.at > UPLOAD_TTL_MS) uploads.delete(id);
       if (uploads.size >= MAX_PENDING_UPLOADS) throw new UsageError('Too many files are waiting to be sent: send or remove some first.');
       const type = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(contentType) ? contentType : 'application/octet-stream';
-      const pointer = await host.guard(() => core(m).upload({ fileName: fileName.normalize('NFC'), contentType: type, bytes: new Uint8Array(bytes) }));
+      const pointer = await host.guard(() => m.attachments.upload({ fileName: fileName.normalize('NFC'), contentType: type, bytes: new Uint8Array(bytes) }));
       const uploadId = randomBytes(18).toString('base64url');
       uploads.set(uploadId, { pointer, at: now });
       return { uploadId, fileName: pointer.fileName, size: pointer.size, isImage: isPreviewableType(pointer.contentType) };
@@ -145,7 +130,7 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
       const pointer = attachmentOf(m, messageId, index);
       if (!isPreviewableType(pointer.contentType)) throw new UsageError('Only pictures (PNG, JPEG, GIF, WebP) are previewed.');
       if (pointer.size > MAX_PREVIEW_BYTES) throw new UsageError('This picture is too large to preview: save it to see it.');
-      const bytes = await host.guard(() => core(m).read(messageId, index, { maxBytes: MAX_PREVIEW_BYTES }));
+      const bytes = await host.guard(() => m.attachments.read(messageId, index, { maxBytes: MAX_PREVIEW_BYTES }));
       // The sender chose the type: the bytes must really be one of the four formats (never SVG, HTML, …).
       const sniffed = sniffImage(bytes);
       if (!sniffed) throw new UsageError('This file is not a picture Parley can show: save it to look at it.');
@@ -158,21 +143,20 @@ export function messageHandlers(host: AppHost): Pick<Handlers, MessageMethods> {
       if (!host.opts.chooseSavePath) return asDownload(m, messageId, index, pointer);
       const path = await host.opts.chooseSavePath(safeFileName(pointer.fileName));
       if (path === null) return { outcome: 'cancelled' };
-      await host.guard(() => core(m).save(messageId, index, path));
+      await host.guard(() => m.attachments.save(messageId, index, path));
       return { outcome: 'saved', fileName: safeFileName(pointer.fileName) };
     },
 
     'attachments.open': async ({ messageId, index }) => {
       const m = host.requireReady();
       const pointer = attachmentOf(m, messageId, index);
-      if (isExecutableFile(pointer.fileName, pointer.contentType) || core(m).isExecutable(pointer.fileName, pointer.contentType)) {
+      if (isExecutableFile(pointer.fileName, pointer.contentType)) {
         throw new UsageError('Parley does not open programs, scripts or web pages. Save the file and open it yourself only if you trust it.');
       }
       const opener = host.opts.openFiles;
       if (!opener) return asDownload(m, messageId, index, pointer);
-      const path = freePath(opener.dir, pointer.fileName);
-      await host.guard(() => core(m).save(messageId, index, path));
-      await opener.open(path);
+      const saved = await host.guard(() => m.attachments.saveInto(messageId, index, opener.dir));
+      await opener.open(saved.path);
       return { outcome: 'opened', fileName: safeFileName(pointer.fileName) };
     },
   };
