@@ -124,6 +124,7 @@ export class Messenger {
     const receipts = new Receipts(this.ctx, this.sender);
     this.loop = new ReceiveLoop(this.ctx, this.envelopes, receipts, this.groupSync, () => refillPreKeys(this.ctx), async () => {
       await receipts.flush();
+      await this.actions.readReceipts.flush();
       await this.sender.sendWaiting();
       await maintainKeys(this.ctx);
     });

@@ -284,3 +284,27 @@ test('edits: refused by the author\'s device after 24 h, and by receivers when t
   aliceClock = Date.now() + 25 * 3600 * 1000;
   await assert.rejects(alice.edit(s.messageId, 'Meeting at 5'), /within 24 hours/);
 });
+
+test('read receipts survive an unreachable server: kept, and sent at the next connection', async () => {
+  const dir = tempDir('messages-offline');
+  let flaky = await startDevServer(join(dir, 'server'));
+  const port = Number(new URL(flaky.url).port);
+  try {
+    const alice = await device('alice', { url: flaky.url });
+    const bob = await device('bob', { url: flaky.url });
+    const s = await alice.send({ email: 'bob@acme.test' }, { text: 'Sign-off needed' });
+    await drain(bob);
+    await flaky.close();
+    assert.deepEqual(await bob.markRead(s.conversationId), { read: 1, receipts: true });
+    assert.equal(bob.conversation(s.conversationId)?.unread, 0, 'read here at once');
+    flaky = await startDevServer(join(dir, 'server'), port);
+    await drain(bob); // the connection's housekeeping sends what waited
+    const atAlice = await drain(alice);
+    assert.deepEqual(atAlice.events.map((e) => [e.kind, e.targetMessageId]), [['read', s.messageId]]);
+    await drain(bob);
+    assert.deepEqual((await drain(alice)).events, [], 'sent once');
+  } finally {
+    await flaky.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,7 @@ import { checkText, type ControlContent } from '../outgoing/content.ts';
 import { isOffline, knownContact } from '../outbox/outbox.ts';
 import { ContentApplier, EDIT_WINDOW_MS } from './apply.ts';
 import { ReadPolicy } from './read-policy.ts';
+import { ReadReceipts } from './read-receipts.ts';
 import { newMessageId, UsageError, type CoreContext } from '../context.ts';
 
 export interface SentRecord {
@@ -36,6 +37,7 @@ export function checkEmoji(emoji: string): void {
 export class MessageActions {
   readonly queries: MessageQueries;
   readonly readPolicy: ReadPolicy;
+  readonly readReceipts: ReadReceipts;
   private readonly applier: ContentApplier;
 
   constructor(
@@ -48,6 +50,7 @@ export class MessageActions {
     this.queries = new MessageQueries(ctx.store);
     this.applier = new ContentApplier(ctx);
     this.readPolicy = new ReadPolicy(ctx);
+    this.readReceipts = new ReadReceipts(ctx, contacts, sender, this.readPolicy);
   }
 
   /** A conversation from an email (the 1:1 chat), a group name or id, or a conversation id. */
@@ -194,36 +197,14 @@ export class MessageActions {
 
   /**
    * Marks a chat read. Read receipts go to the authors when this user's setting and the organization allow
-   * them; our other devices learn it either way (they clear the chat's unread too).
+   * them; our other devices learn it either way (messages/read-receipts.ts).
    */
   async markRead(conversationId: string): Promise<{ read: number; receipts: boolean }> {
-    const { store, account } = this.ctx;
+    const { store } = this.ctx;
     const read = await store.exclusive(async () => this.queries.markConversationRead(conversationId, this.ctx.now()));
     if (read.length === 0) return { read: 0, receipts: false };
     const conv = store.getConversation(conversationId);
-    const receipts = await this.readPolicy.allowed();
-    // No receipt for a message whose sender the client does not vouch for (it may not be theirs).
-    const byAuthor = new Map<string, string[]>();
-    for (const m of read) if (!m.flag) byAuthor.set(m.senderUserId, [...(byAuthor.get(m.senderUserId) ?? []), m.id]);
-    const group = conv?.kind === 'group' ? conv.id : undefined;
-    try {
-      for (const [author, ids] of byAuthor) {
-        for (let i = 0; i < ids.length; i += 100) {
-          const chunk = ids.slice(i, i + 100);
-          const receipt: C.ReceiptContent = { v: 2, kind: 'receipt', receipt: 'read', messageIds: chunk, sentAt: this.ctx.now(), ...(group ? { group } : {}) };
-          const mine = encodePayload({ ...receipt, to: author });
-          const key = `read:${group ?? ''}:${chunk.join(',')}`;
-          if (receipts) {
-            const contact = await this.contacts.forUser(author);
-            await this.sender.deliver(author, contact.email, encodePayload(receipt), mine, { key, ...(group ? { aboutGroup: group } : {}) });
-          } else if (author !== account.userId) await this.sender.deliverToSelf(mine, key);
-        }
-      }
-    } catch (err) {
-      // Read here either way; the others just do not learn it now.
-      this.ctx.warn(`could not send read receipts: ${(err as Error).message}`);
-      return { read: read.length, receipts: false };
-    }
+    const receipts = await this.readReceipts.read(read, conv?.kind === 'group' ? conv.id : undefined);
     return { read: read.length, receipts };
   }
 }
