@@ -308,3 +308,20 @@ test('read receipts survive an unreachable server: kept, and sent at the next co
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a disappearing timer set through sendContent: both sides store it, see who set it, and later messages carry it', async () => {
+  const alice = await device('alice');
+  const bob = await device('bob');
+  const s = await alice.send({ email: 'bob@acme.test' }, { text: 'Switching this chat to disappearing' });
+  await drain(bob);
+  await alice.sendContent(s.conversationId, { kind: 'timer', seconds: 86_400 });
+  const got = await drain(bob);
+  assert.deepEqual(got.events.map((e) => [e.kind, e.seconds]), [['timer', 86_400]]);
+  assert.equal(bob.conversation(s.conversationId)?.disappearingSeconds, 86_400);
+  assert.ok(bob.history(s.conversationId).some((h) => h.kind === 'system' && h.text === 'Alice Archer set disappearing messages to 1 day'));
+  assert.ok(alice.history(s.conversationId).some((h) => h.kind === 'system' && h.text === 'You set disappearing messages to 1 day'));
+  const later = await alice.send({ email: 'bob@acme.test' }, { text: 'This one disappears' });
+  const [m] = (await drain(bob)).messages;
+  assert.equal(m!.expiresInSeconds, 86_400);
+  assert.equal(bob.findMessage(later.messageId)?.expiresIn, 86_400);
+});
