@@ -91,10 +91,16 @@ function queries(): Kind[] {
 export async function runSearch(log: (line: string) => void): Promise<SectionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-search-'));
   try {
-    const store = await LocalStore.open(dir, new FileVault(join(dir, 'vault')));
+    const vault = new FileVault(join(dir, 'vault'));
+    let store = await LocalStore.open(dir, vault);
+    log(`generating ${MESSAGES.toLocaleString('en-US')} messages (real SQLCipher store, FTS5 triggers on)…`);
+    // A big page cache while generating only (FTS5 merges its segments through it); the queries below run on
+    // the store opened again as the app opens it.
+    store.handle.pragma('cache_size = -262144');
+    let gen: { ms: number; rows: number };
+    try { gen = await generate(store, log); } finally { store.close(); }
+    store = await LocalStore.open(dir, vault);
     try {
-      log(`generating ${MESSAGES.toLocaleString('en-US')} messages (real SQLCipher store, FTS5 triggers on)…`);
-      const gen = await generate(store, log);
       const size = statSync(join(dir, STORE_FILE)).size + statSync(join(dir, `${STORE_FILE}-wal`), { throwIfNoEntry: false })!.size;
       const search = new MessageSearch({ store } as unknown as CoreContext);
       const rows: string[][] = [];
@@ -139,7 +145,7 @@ export async function runSearch(log: (line: string) => void): Promise<SectionRes
         goals: [{ goal: `Search p50 < ${GOAL_P50_MS} ms on 1,000,000 messages`, measured: `p50 ${ms(total.p50)} ms, p99 ${ms(total.p99)} ms (${gen.rows.toLocaleString('en-US')} messages)`, met: total.p50 < GOAL_P50_MS && gen.rows >= 1_000_000 }],
         anchors: [`Search without the index (LIKE '%word%' scan of the same ${gen.rows.toLocaleString('en-US')} rows, rare words, n=5): p50 ${ms(like.p50)} ms vs FTS5 p50 ${ms(rareFts.p50)} ms.`],
         method: [
-          `Search: ${WARMUP} warm-up queries per kind, then ${QUERIES_PER_KIND} timed; each timing is one MessageSearch.search call (quoting, FTS5 MATCH, join to messages, highlight) on the open store; the page cache is warm after generation.`,
+          `Search: the store is closed after generation and opened again as the app opens it (LocalStore.open, default page cache); ${WARMUP} warm-up queries per kind, then ${QUERIES_PER_KIND} timed; each timing is one MessageSearch.search call (quoting, FTS5 MATCH, join to messages, matched ranges).`,
         ],
       };
     } finally { store.close(); }
