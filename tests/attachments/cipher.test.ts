@@ -67,6 +67,8 @@ test('tampering anywhere, truncation, extension or another key: IntegrityError f
       return true;
     });
   }
+  // A digest of the wrong length (a hostile message) is a mismatch, not a crash.
+  await assert.rejects(collect(pieces(ct), new CiphertextVerifier(key, facts.digest.subarray(0, 20), ct.length)), IntegrityError);
   // A message that lies about the plaintext (size or sha256) is refused too, even with a valid ciphertext.
   await assert.rejects(collect(pieces(ct), new Decryptor(key, { ...expect, size: expect.size - 1 })), IntegrityError);
   await assert.rejects(collect(pieces(ct), new Decryptor(key, { ...expect, sha256: '0'.repeat(64) })), IntegrityError);

@@ -141,6 +141,20 @@ test('deleting a message for me deletes its local files', async () => {
   assert.ok(!existsSync(join(root, 'carol', 'attachments', pointer.id)));
 });
 
+test('a file to a group: every member device reads it, and the blob goes after the last one fetched it', async () => {
+  const group = await alice.createGroup('Files', ['bob@acme.test', 'carol@acme.test']);
+  const data = randomBytes(200_000);
+  const pointer = await alice.attachments.upload({ fileName: 'plan.bin', bytes: data });
+  const sent = await alice.send({ group: group.id }, { text: 'plan', attachments: [pointer] });
+  assert.equal(sent.recipients.length, 3, 'bob, bob\'s second device and carol');
+  for (const m of [bob, bob2, carol]) {
+    const msg = (await drain(m)).find((x) => x.messageId === sent.messageId);
+    assert.ok(msg, 'the group message arrived');
+    assert.ok(Buffer.from(await m.attachments.read(msg.messageId, 0, { maxBytes: MIB })).equals(data));
+  }
+  await until(() => !blobs().includes(pointer.id), 'the group blob is deleted after the last member device fetched it');
+});
+
 test('memory stays flat while a 64 MiB file streams up and down', async () => {
   const src = join(root, 'big.bin');
   const chunk = randomBytes(MIB);

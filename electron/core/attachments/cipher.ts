@@ -114,7 +114,8 @@ export class CiphertextVerifier extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    const ok = this.#count === this.expectedBytes && this.#tail.length === MAC_BYTES
+    // A digest of the wrong length (a hostile message) can never match; timingSafeEqual would throw on it.
+    const ok = this.#count === this.expectedBytes && this.#tail.length === MAC_BYTES && this.digest.length === 32
       && timingSafeEqual(this.#hash.digest(), this.digest) && timingSafeEqual(this.#hmac.digest(), this.#tail);
     done(ok ? null : new IntegrityError());
   }
