@@ -141,8 +141,16 @@ export const MessageView = Type.Object({
   reactions: Type.Optional(Type.Array(ReactionView)),
   /** Sent by a newer Parley in a form this one cannot show: the text is NEEDS_NEWER_VERSION. */
   unknownKind: Type.Optional(Type.Boolean()),
+  /** Disappearing: when it is deleted (ms); the chat shows a small timer mark. */
+  expiresAt: Type.Optional(Type.Integer()),
 });
 export type MessageView = Static<typeof MessageView>;
+
+/** A chat's disappearing-messages timer (seconds, null = off) and the longest one the organization allows. */
+export const DisappearingView = Type.Object({
+  conversationId: Type.String(), seconds: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]), maxSeconds: Type.Integer({ minimum: 1 }),
+});
+export type DisappearingView = Static<typeof DisappearingView>;
 
 export const DirectoryPerson = Type.Object({
   userId: Type.String(), email: Type.String(), name: Type.String(),
@@ -281,6 +289,12 @@ export const Methods = {
   'conversations.list': { input: NoArgs, output: Type.Array(ConversationSummary) },
   'conversations.open': { input: Type.Object({ email: Email }, { additionalProperties: false }), output: ConversationSummary },
   'conversations.markRead': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: Type.Null() },
+  'conversations.disappearing': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: DisappearingView },
+  /** Sets (seconds, within maxSeconds) or turns off (null) the chat's timer; it is sent end-to-end encrypted to the others. */
+  'conversations.setDisappearing': {
+    input: Type.Object({ conversationId: Id, seconds: Type.Union([Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600 }), Type.Null()]) }, { additionalProperties: false }),
+    output: DisappearingView,
+  },
   'messages.list': {
     input: Type.Object({
       conversationId: Id,
@@ -428,7 +442,7 @@ export type AppEvent =
   | { type: 'conversations' }
   /** A shown message changed (edited, deleted for everyone, reactions): replace it where it is. */
   | { type: 'messageUpdated'; message: MessageView }
-  /** Deleted for me (on this device): take it out. */
+  /** Deleted for me (on this device), or its disappearing timer / the org's retention ran out: take it out. */
   | { type: 'messageRemoved'; conversationId: string; messageId: string }
   /** Someone is typing in a conversation; 'stopped' (or silence for a few seconds) ends it. */
   | { type: 'typing'; conversationId: string; userId: string; name: string; state: 'started' | 'stopped' };

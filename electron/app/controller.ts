@@ -15,6 +15,7 @@ import { groupHandlers } from './handlers/groups.ts';
 import { adminHandlers } from './handlers/admin.ts';
 import { trustHandlers } from './handlers/trust.ts';
 import { deviceHandlers } from './handlers/devices.ts';
+import { retentionHandlers } from './handlers/retention.ts';
 import { chatHandlers } from './handlers/chats.ts';
 import { messageHandlers } from './handlers/messages.ts';
 import { workplaceHandlers } from './handlers/workplace.ts';
@@ -42,7 +43,7 @@ export class AppController {
     this.receiver = new AppReceiver(host, () => this.wipeNow(), () => this.stopped);
     this.handlers = {
       ...sessionHandlers(host), ...conversationHandlers(host), ...groupHandlers(host), ...adminHandlers(host), ...trustHandlers(host),
-      ...deviceHandlers(host), ...chatHandlers(host), ...messageHandlers(host), ...workplaceHandlers(host), ...businessHandlers(host),
+      ...deviceHandlers(host), ...retentionHandlers(host), ...chatHandlers(host), ...messageHandlers(host), ...workplaceHandlers(host), ...businessHandlers(host),
     };
   }
 
@@ -125,6 +126,8 @@ export class AppController {
   }
 
   private emit(e: AppEvent): void {
+    // A message was stored or the chats changed: it may run out before the retention timer armed so far.
+    if (e.type === 'message' || e.type === 'conversations') this.messenger?.retention.changed();
     for (const l of this.listeners) {
       try { l(e); } catch { /* a broken listener must not stop delivery to the others */ }
     }

@@ -30,6 +30,8 @@ export class AppReceiver {
   private waitingRun: Promise<void> | undefined;
   /** Messages the UI shows as "Waiting to send" (messageId → conversationId): their new status is pushed once sent. */
   private readonly queued = new Map<string, string>();
+  /** Unsubscribes from the retention purges (messages that expired leave the open chat). */
+  private stopExpiry: (() => void) | undefined;
 
   constructor(private readonly host: AppHost, private readonly wipeNow: () => Promise<void>, private readonly stopped: () => boolean) {}
 
@@ -38,12 +40,27 @@ export class AppReceiver {
     const ac = new AbortController();
     this.receiving = ac;
     this.startGroupSync(ac.signal);
+    this.startRetention();
     this.running = this.loop(ac.signal);
+  }
+
+  /** Hourly retention (rules fetched again) and exact expiry of disappearing messages while running. */
+  private startRetention(): void {
+    const m = this.host.messenger()!;
+    this.stopExpiry?.();
+    this.stopExpiry = m.retention.onExpired((expired) => {
+      for (const e of expired) for (const messageId of e.messageIds) this.host.emit({ type: 'messageRemoved', conversationId: e.conversationId, messageId });
+      this.host.emit({ type: 'conversations' });
+    });
+    m.retention.start({ refresh: () => m.fetchPolicy() });
   }
 
   /** Stops receiving and the group sync; `finished()` resolves once the current envelope is stored. */
   stop(): void {
     clearInterval(this.groupTimer);
+    this.stopExpiry?.();
+    this.stopExpiry = undefined;
+    this.host.messenger()?.retention.stop();
     this.receiving?.abort();
     this.receiving = undefined;
     this.host.messenger()?.stopReceiving();

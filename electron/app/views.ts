@@ -29,6 +29,7 @@ export function messageView(m: Messenger, s: StoredMessage, reactionList = m.rea
     ...(s.deleted ? { deleted: true } : {}),
     ...(reactions.length ? { reactions } : {}),
     ...(s.kind === 'unknown' ? { unknownKind: true } : {}),
+    ...(s.expiresAt !== undefined && !s.deleted ? { expiresAt: s.expiresAt } : {}),
   };
 }
 

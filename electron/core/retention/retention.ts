@@ -77,11 +77,18 @@ export class Retention {
     return () => this.listeners.delete(listener);
   }
 
-  /** While the app runs: a purge every hour, and one the moment the next disappearing message runs out. */
-  start(everyMs = HOUR_MS): void {
+  /**
+   * While the app runs: every hour the rules are fetched again (`refresh`, e.g. Messenger.fetchPolicy, which
+   * applies them and purges) — or, when that fails, a purge under the remembered rules — and a purge the
+   * moment the next disappearing message runs out.
+   */
+  start(opts: { everyMs?: number; refresh?: () => Promise<unknown> } = {}): void {
     if (this.running) return;
     this.running = true;
-    this.hourly = setInterval(() => { void this.purge().catch(() => {}); }, everyMs);
+    const { everyMs = HOUR_MS, refresh } = opts;
+    this.hourly = setInterval(() => {
+      void (refresh ? refresh() : Promise.reject(new Error('no refresh'))).catch(() => this.purge()).catch(() => {});
+    }, everyMs);
     this.hourly.unref();
     this.arm();
   }
