@@ -194,11 +194,13 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
     /** A SCIM write of a user; a linked Parley user's directory entry follows it in the same transaction. */
     const updateUser = (id: string, update: (current: ScimUserRow) => ScimUserWrite) => ctx.store.transaction(async () => {
       const now = ctx.now();
-      let wasActive = true;
-      const row = await ctx.store.scim.updateUser(id, (current) => { wasActive = current.active; return update(current); }, now);
+      let before: ScimUserRow | undefined;
+      const row = await ctx.store.scim.updateUser(id, (current) => { before = current; return update(current); }, now);
       if (row) {
         await followScimUser(ctx.store, row, now);
-        await auditUser(wasActive && !row.active ? 'scim user deactivated' : 'scim user updated', row, now);
+        // Directories re-send unchanged users every sync cycle: only a change is an act worth an entry.
+        const same = (r: ScimUserRow) => JSON.stringify([r.attrs, r.externalId, r.active, r.managed]);
+        if (!before || same(before) !== same(row)) await auditUser(before?.active && !row.active ? 'scim user deactivated' : 'scim user updated', row, now);
       }
       return row;
     });
@@ -278,8 +280,10 @@ export function scimRoutes(app: App, ctx: AppContext, opts: ScimOptions): void {
 
     const updateGroup = (id: string, update: Parameters<typeof ctx.store.scim.updateGroup>[1]) => ctx.store.transaction(async () => {
       const now = ctx.now();
-      const row = await ctx.store.scim.updateGroup(id, update, now);
-      if (row) await auditGroup('scim group updated', row, now);
+      let before: ScimGroupRow | undefined;
+      const row = await ctx.store.scim.updateGroup(id, (current) => { before = current; return update(current); }, now);
+      const same = (r: ScimGroupRow) => JSON.stringify([r.displayName, r.externalId, r.members]);
+      if (row && (!before || same(before) !== same(row))) await auditGroup('scim group updated', row, now);
       return row;
     });
 

@@ -109,7 +109,7 @@ test('Entra ID sequence: create with enterprise extension, filter, PATCH quirks,
   assert.deepEqual(search.body.results, []);
   const carol = await activeDevice(server.url, 'carol');
   const audit = await api(server.url, 'GET', '/v1/admin/audit', { auth: carol.auth });
-  const scimEntries = audit.body.entries.filter((e: any) => e.actor.email === 'scim' && e.target.userId === alice1.userId);
+  const scimEntries = audit.body.entries.filter((e: any) => e.actor.email === 'scim' && e.target.userId === alice1.userId && e.action === 'wipe requested');
   assert.deepEqual(scimEntries.map((e: any) => [e.action, e.reason, e.actor.userId, e.target.deviceId]).sort(),
     [['wipe requested', 'account deactivated', null, alice1.deviceId], ['wipe requested', 'account deactivated', null, alice2.deviceId]].sort());
   await assert.rejects(registerDevice(server.url, 'alice'), /HTTP 403 .*account_deactivated/);
