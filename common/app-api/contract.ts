@@ -1,3 +1,4 @@
+// Over 400 lines because it is the one allowlist of app methods: every method's input and output schema side by side.
 // The one typed API between the UI (renderer) and the client core. The Electron preload exposes it as
 // `window.parley` over IPC; the browser shell exposes the same methods over its loopback bridge. Every
 // call's input is validated against these schemas by the handlers before anything runs, whichever
