@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from '@signalapp/sqlcipher';
 import { DB_FILE, SqliteStore } from '../../server/store/sqlite.ts';
+import pg from 'pg';
+import { PostgresStore } from '../../server/store/postgres/index.ts';
 import { activeDevice, api, startTestServer } from '../server/helpers.ts';
+import { missing, startPostgres } from '../support/services.ts';
 
 const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'parley-audit-verify-'));
@@ -149,4 +152,32 @@ test('bad usage and a missing database: one stderr line, exit 2, nothing created
   }
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(empty), false, 'verify must not create a data directory');
+});
+
+test('PostgreSQL (--database URL): intact, then caught after an edit behind disabled triggers', { skip: missing('postgres') }, async () => {
+  const pgServer = await startPostgres();
+  try {
+    const store = await PostgresStore.open(pgServer.url);
+    for (let i = 1; i <= 3; i++) {
+      await store.audit.append({
+        at: i, actor: { userId: null, email: 'scim' }, action: 'scim user created',
+        target: { kind: 'scim-user', id: `s${i}`, userId: '', email: `p${i}@acme.test`, deviceId: null }, reason: '', outcome: 'active', details: { userName: `p${i}@acme.test` },
+      });
+    }
+    await store.close();
+    const intact = await run(['audit', 'verify', '--database', pgServer.url]);
+    assert.equal(intact.status, 0, intact.stderr);
+    assert.match(intact.stdout, /^audit log intact: 3 entries, head [0-9a-f]{64}\n$/);
+    const client = new pg.Client({ connectionString: pgServer.url });
+    await client.connect();
+    await client.query(`ALTER TABLE audit_log DISABLE TRIGGER USER;
+      UPDATE audit_log SET details = '{"userName":"someone-else@acme.test"}' WHERE id = 2;
+      ALTER TABLE audit_log ENABLE TRIGGER USER`);
+    await client.end();
+    const broken = await run(['audit', 'verify', '--database', pgServer.url]);
+    assert.equal(broken.status, 1);
+    assert.match(broken.stdout, /^audit log BROKEN at entry 2: /);
+  } finally {
+    await pgServer.destroy();
+  }
 });
