@@ -124,7 +124,7 @@ const AuditEntry = Type.Object({
   at: Type.Integer(),
   /** A person, or userId null and email "scim" (the provisioning client) or "system". */
   actor: Type.Object({ userId: Type.Union([UserId, Type.Null()]), email: Type.String() }),
-  /** 'wipe requested', 'device registered', 'scim user created', 'group member added', 'policy changed', … (server/store/types.ts AuditAction). */
+  /** 'wipe requested', 'device registered', 'scim user created', 'group member added', 'policy changed', … (server/store/audit.ts AuditAction). */
   action: Type.String({ maxLength: 64 }),
   /** A person or device (no kind), or a group / SCIM resource / policy version by kind and id. */
   target: Type.Object({
