@@ -138,7 +138,8 @@ export class Messenger {
     this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
-    this.retention = new Retention(this.ctx);
+    // After a purge the files of the messages that went leave this device too.
+    this.retention = new Retention(this.ctx, async () => { await this.attachments.sweep(); });
   }
 
   /** Opens an existing profile. Fails without creating anything when there is none. */

@@ -5,7 +5,7 @@
 // clamps a longer one a hostile client sends; messages older than messagesDays go at launch.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { loginNewDevice, Messenger, UsageError, type ReceivedEvent, type ReceivedMessage } from '../../electron/core/messenger.ts';
@@ -180,4 +180,20 @@ test('org retention: messages older than messagesDays are gone at the next launc
   assert.deepEqual(reopened.messages(conv).map((x) => x.body), []);
   assert.deepEqual(reopened.searchMessages('merger'), []);
   assert.equal(reopened.conversation(conv)?.unread, 0, 'the unread count follows');
+});
+
+test('an expired message\'s attachment leaves the device with it (the local ciphertext file)', async () => {
+  const alice = await device('f-a', 'alice');
+  const bob = await device('f-b', 'bob');
+  await alice.setDisappearing('bob@acme.test', 60);
+  await drain(bob);
+  const pointer = await alice.attachments.upload({ fileName: 'plan.txt', contentType: 'text/plain', bytes: Buffer.from('the plan\n'.repeat(100)) });
+  const sent = await alice.send({ email: 'bob@acme.test' }, { text: 'the plan attached', attachments: [pointer] });
+  await drain(bob);
+  assert.equal(await bob.attachments.download(sent.messageId), 1);
+  const files = () => readdirSync(join(root, 'f-b', 'attachments')).filter((n) => n.startsWith(pointer.id));
+  assert.equal(files().length, 1, 'control: the ciphertext is on Bob\'s device');
+  offset += 61_000;
+  assert.equal((await bob.retention.purge()).length, 1);
+  assert.deepEqual(files(), []);
 });
