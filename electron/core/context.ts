@@ -6,6 +6,7 @@ import type { SignalParty } from '../../crypto/signal.ts';
 import type { ApiClient } from './net/api.ts';
 import type { LocalStore } from './store/local-store.ts';
 import type { SecretVault } from './store/vault.ts';
+import type { AttachmentPointer } from '../../common/wire/content.ts';
 
 export interface MessengerOptions {
   vault?: SecretVault;
@@ -36,6 +37,8 @@ export interface CoreContext {
   now(): number;
   /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */
   warn(line: string): void;
+  /** A message with files reached these devices (sent now or later from the outbox): they may download the files (attachments/). */
+  grantFiles?(messageId: string, files: readonly AttachmentPointer[], recipients: ReadonlyArray<{ userId: string; deviceId: number }>): Promise<void>;
 }
 
 export class UsageError extends Error {

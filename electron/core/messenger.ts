@@ -110,7 +110,10 @@ export class Messenger {
     const now = opts.now ?? Date.now;
     // The protocol state reports identity changes to the trust layer, which needs the context: wired lazily.
     const party = new SignalParty(new StoreProtocolState(store, (peer) => this.trust.identityChanged(peer), now));
-    this.ctx = { store, api, party, account, now: () => now(), warn: opts.warn ?? (() => {}) };
+    this.ctx = {
+      store, api, party, account, now: () => now(), warn: opts.warn ?? (() => {}),
+      grantFiles: (messageId, files, recipients) => this.attachments.grant(messageId, files, recipients),
+    };
     this.contacts = new Contacts(this.ctx);
     const checks = new SenderChecks(this.ctx, this.contacts);
     this.trust = new Trust(this.ctx, this.contacts, checks);
@@ -193,8 +196,9 @@ export class Messenger {
   /** Sends a message (text and/or files, optionally a reply) to a person or a group (name or id). */
   async send(to: { email: string } | { group: string }, input: MessageInput): Promise<SentMessage | SentGroupMessage> {
     const sent = await ('group' in to ? this.groupSender.send(to.group, input) : this.sender.send(to.email, input));
-    // The devices that got the message may now download its files (attachments.upload made the pointers).
-    if (input.attachments?.length) await this.attachments.grant(sent.messageId, input.attachments, sent.recipients);
+    // The devices that got a group message may now download its files (1:1 sends grant through ctx.grantFiles,
+    // also when they leave the outbox later).
+    if ('group' in to && input.attachments?.length) await this.attachments.grant(sent.messageId, input.attachments, sent.recipients);
     return sent;
   }
   /** A control record (reaction, edit, delete, timer, …) to a conversation's members and our other devices; applied here once sent. */

@@ -155,6 +155,18 @@ test('a file to a group: every member device reads it, and the blob goes after t
   await until(() => !blobs().includes(pointer.id), 'the group blob is deleted after the last member device fetched it');
 });
 
+test('a file to someone with no device yet: granted when the message reaches their first device', async () => {
+  const data = randomBytes(10_000);
+  const pointer = await alice.attachments.upload({ fileName: 'welcome.pdf', bytes: data });
+  const sent = await alice.send({ email: 'dave@acme.test' }, { text: 'welcome', attachments: [pointer] });
+  assert.equal(sent.waiting, true);
+  const dave = await device('dave', 'dave');
+  assert.equal(await alice.sendWaiting(), 1);
+  const msg = (await drain(dave)).find((x) => x.messageId === sent.messageId);
+  assert.ok(msg);
+  assert.ok(Buffer.from(await dave.attachments.read(msg.messageId, 0, { maxBytes: MIB })).equals(data));
+});
+
 test('memory stays flat while a 64 MiB file streams up and down', async () => {
   const src = join(root, 'big.bin');
   // Written a MiB at a time: a 64 MiB buffer here would leave room in the heap that a buffering bug could reuse unseen.

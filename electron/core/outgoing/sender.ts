@@ -138,6 +138,8 @@ export class Sender {
     const forMyDevices = { ...forPeer, to: recipient };
     try {
       const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId, ...(how.urgent ? { urgent: true } : {}) });
+      // The devices that got it may now download its files, also when it leaves the outbox later (attachments/).
+      if (stored.attachments?.length && d.recipients.length > 0) await this.ctx.grantFiles?.(messageId, stored.attachments, d.recipients);
       // A receipt may already have marked it delivered: only move forward from 'sending' (or 'waiting').
       const to = d.recipientDevices > 0 ? 'sent' : 'waiting';
       await store.exclusive(async () => { for (const from of ['sending', 'waiting', QUEUED]) store.advanceStatus(messageId, from, to); });
