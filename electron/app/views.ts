@@ -1,6 +1,6 @@
 // How the core's records look to the UI (common/app-api/contract.ts): messages, conversation summaries, groups.
 import type { AttachmentView, ConversationSummary, GroupView, MessageView, ReactionView } from '../../common/app-api/contract.ts';
-import type { AttachmentPointer } from '../../common/wire/content.ts';
+import { NEEDS_NEWER_VERSION, type AttachmentPointer } from '../../common/wire/content.ts';
 import { isExecutableFile, isPreviewableType } from './handlers/attachment-files.ts';
 import { UsageError, type GroupView as CoreGroupView, type Messenger } from '../core/messenger.ts';
 import type { StoredMessage } from '../core/store/local-store.ts';
@@ -21,7 +21,7 @@ export function messageView(m: Messenger, s: StoredMessage, reactionList = m.rea
   const nameOf = (userId: string) => (userId === m.me.userId ? 'You' : (m.contact(userId)?.name ?? 'Someone'));
   const reactions = s.deleted ? [] : reactionViews(m.me.userId, reactionList, nameOf);
   return {
-    id: s.id, conversationId: s.conversationId, direction: s.direction, text: s.deleted ? '' : s.body, senderName, sentAt: s.sentAt, status, seq: s.seq,
+    id: s.id, conversationId: s.conversationId, direction: s.direction, text: textOf(s), senderName, sentAt: s.sentAt, status, seq: s.seq,
     ...(notice ? { notice } : {}),
     ...(s.replyTo && !s.deleted ? { replyTo: { messageId: s.replyTo.messageId, authorName: nameOf(s.replyTo.author), excerpt: s.replyTo.excerpt } } : {}),
     ...(s.attachments?.length && !s.deleted ? { attachments: s.attachments.map(attachmentView) } : {}),
@@ -31,6 +31,12 @@ export function messageView(m: Messenger, s: StoredMessage, reactionList = m.rea
     ...(s.kind === 'unknown' ? { unknownKind: true } : {}),
     ...(s.expiresAt !== undefined && !s.deleted ? { expiresAt: s.expiresAt } : {}),
   };
+}
+
+/** What a message says: nothing once deleted; the placeholder for a newer client's kind. */
+function textOf(s: StoredMessage): string {
+  if (s.deleted) return '';
+  return s.kind === 'unknown' ? NEEDS_NEWER_VERSION : s.body;
 }
 
 function attachmentView(a: AttachmentPointer, index: number): AttachmentView {
@@ -58,7 +64,8 @@ function reactionViews(me: string, list: { userId: string; emoji: string }[], na
  * "You: …"); system messages and direct chats show the plain text.
  */
 function preview(m: Messenger, last: StoredMessage, group: boolean): string {
-  const body = last.body.slice(0, 120);
+  const files = last.attachments?.length && !last.deleted ? `📎 ${last.attachments.map((a) => a.fileName).join(', ')}` : '';
+  const body = (last.deleted ? 'This message was deleted' : textOf(last) || files).slice(0, 120);
   if (!group || last.direction === 'system') return body;
   const who = last.direction === 'out' ? 'You' : m.contact(last.senderUserId)?.name;
   return who ? `${who}: ${body}` : body;

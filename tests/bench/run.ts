@@ -1,5 +1,5 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
-// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups, relay, attachments (anchors are part of protocol, store, ui, wipe and groups).
+// writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups, relay, attachments, chat-open (anchors are part of protocol, store, ui, wipe and groups).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { runRelay } from './relay.ts';
 import { runRelayCluster } from './relay-cluster.ts';
 import { runStore } from './store.ts';
 import { runUi } from './ui.ts';
+import { runChatOpen } from './chat-open.ts';
 import { runWipeLaunch } from './wipe.ts';
 import { runAttachments } from './attachments.ts';
 import { runSearch } from './search.ts';
@@ -32,6 +33,7 @@ const SECTIONS: Section[] = [
   { id: 'relay-cluster', title: '8. Relay scaled out: one node on SQLite, one and two nodes on PostgreSQL + NATS (real parley-server processes, half the envelopes crossing nodes)', run: runRelayCluster },
   { id: 'search', title: '9. Message search over 1,000,000 stored messages (SQLCipher + FTS5, electron/core/search/)', run: runSearch },
   { id: 'attachments', title: '10. Attachments: encrypt + upload and download + decrypt of a 10 MiB and a 1 GiB file, peak RSS of both clients and the server (real parley-server process)', run: runAttachments },
+  { id: 'chat-open', title: '11. Opening a 10,000-message chat with files (real parley-app --browser-shell process, Debian Chromium via Playwright)', run: runChatOpen },
 ];
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));

@@ -20,10 +20,10 @@ import { FIRST, LAST, messageText, pick } from './corpus.ts';
 
 const APP = join(ROOT, 'electron', 'cli', 'parley-app.js');
 const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The same arguments as playwright.config.ts (not imported: that module calls defineConfig from the test runner).
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const VIEWPORT = { width: 1200, height: 780 };
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const VIEWPORT = { width: 1200, height: 780 };
 const RUNS = 5;
 const HELP_RUNS = 3;
 const CONVERSATIONS = 100;
@@ -31,7 +31,7 @@ const BIG_CHAT = 1_000;
 const BATCH = 1_000;
 /** The newest messages of the timeline go in after everything was marked read: a few small unread badges. */
 const UNREAD_TAIL = 12;
-const WAIT_MS = 60_000;
+export const WAIT_MS = 60_000;
 /** The newest message of the 1,000-message chat (unique text: the run waits for exactly it). */
 const NEWEST_TEXT = 'Perfect — see you in room Zürich at 3, I will bring the printed budget slides.';
 const DAY = 86_400_000;
@@ -48,13 +48,13 @@ interface Profile {
 
 // ---- seeding ----
 
-async function policyVersion(serverUrl: string): Promise<string> {
+export async function policyVersion(serverUrl: string): Promise<string> {
   const res = await fetch(`${serverUrl}/v1/policy`);
   if (!res.ok) throw new Error(`GET /v1/policy: HTTP ${res.status}`);
   return ((await res.json()) as { version: string }).version;
 }
 
-function dbBytes(dir: string): number {
+export function dbBytes(dir: string): number {
   return readdirSync(dir).filter((f) => f.startsWith('parley.db')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
@@ -177,7 +177,7 @@ interface RunResult {
   chat?: { clickToNewest: number; clickToNewestDom: number | null; rendered: number; olderClicks: number; olderMs: number; renderedAll: number };
 }
 
-function startApp(profileDir: string, serverUrl: string): { child: ChildProcess; url: Promise<string> } {
+export function startApp(profileDir: string, serverUrl: string): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(process.execPath, [APP, '--profile', profileDir, '--server', serverUrl, '--browser-shell'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new Promise<string>((resolve, reject) => {
     let out = '';
@@ -195,7 +195,7 @@ function startApp(profileDir: string, serverUrl: string): { child: ChildProcess;
   return { child, url };
 }
 
-async function stopApp(child: ChildProcess): Promise<void> {
+export async function stopApp(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
