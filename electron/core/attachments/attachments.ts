@@ -143,7 +143,8 @@ export class Attachments {
    */
   async grant(messageId: string, pointers: readonly AttachmentPointer[], recipients: ReadonlyArray<{ userId: string; deviceId: number }>): Promise<void> {
     await this.#record(messageId, pointers.filter((p) => this.#has(p.id)));
-    if (recipients.length === 0) return;
+    // Granting nobody yet (a recipient without a device) still marks the upload as sent: the relay keeps it
+    // for the retention period instead of the hour an unsent upload gets, and a later send adds the devices.
     for (const p of pointers) {
       await this.ctx.api.grantAttachment(p.id, { devices: recipients.map((r) => ({ userId: r.userId, deviceId: r.deviceId })) })
         .catch((err: Error) => this.ctx.warn(`${p.fileName}: recipients may not be able to download it (${err.message})`));
