@@ -190,3 +190,19 @@ test('working hours: own hours within the org bounds; a change that puts the per
   assert.deepEqual((await api(server.url, 'GET', '/v1/me/working-hours', { auth: bob.auth })).body, reset.body);
   await bobSocket.close();
 });
+
+test('group sends: held per member off work (not for the sender\'s own devices); urgent refused for a non-admin', async () => {
+  fixed = SATURDAY_NOON;
+  const created = await api(server.url, 'POST', '/v1/groups', { auth: alice1.auth, body: { name: 'Weekend crew', members: [bob.userId, carol.userId] } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const groupId = created.body.id as string;
+  const envs = [bob, carol, alice2].map((d) => env(d, 'group weekend note'));
+  const sent = await api(server.url, 'POST', `/v1/groups/${groupId}/messages`, { auth: alice1.auth, body: { envelopes: envs } });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  assert.deepEqual(sent.body.heldUntil, { [bob.userId]: MONDAY_9_BERLIN, [carol.userId]: MONDAY_9_BERLIN });
+  const urgent = await api(server.url, 'POST', `/v1/groups/${groupId}/messages`, { auth: alice1.auth, body: { envelopes: envs, urgent: true } });
+  assert.deepEqual([urgent.status, urgent.error?.code], [403, ErrorCode.urgent_not_allowed]);
+  const alice2Socket = await Client.connect(server.url, alice2.auth);
+  assert.ok((await alice2Socket.drain()).map(text).includes('group weekend note'), 'the sender\'s other device has it at once');
+  await alice2Socket.close();
+});
