@@ -325,3 +325,18 @@ test('a disappearing timer set through sendContent: both sides store it, see who
   assert.equal(m!.expiresInSeconds, 86_400);
   assert.equal(bob.findMessage(later.messageId)?.expiresIn, 86_400);
 });
+
+test('a reply quoting a message its author already deleted for everyone keeps no text of it', async () => {
+  const alice = await device('alice');
+  const bob = await device('bob');
+  const s = await alice.send({ email: 'bob@acme.test' }, { text: 'Salary bands attached by mistake' });
+  await drain(bob);
+  await alice.deleteMessage(s.messageId, { forEveryone: true });
+  // bob has not received the delete yet and quotes the text.
+  const r = await bob.send({ email: 'alice@acme.test' }, { text: 'Should I forward this?', replyTo: s.messageId });
+  const [m] = (await drain(alice)).messages;
+  assert.equal(m!.reply?.excerpt, '');
+  assert.equal(alice.history(s.conversationId).find((h) => h.messageId === r.messageId)!.reply?.excerpt, '');
+  await drain(bob);
+  assert.equal(bob.history(s.conversationId).find((h) => h.messageId === r.messageId)!.reply?.excerpt, '', 'and bob\'s own quote once the delete arrives');
+});

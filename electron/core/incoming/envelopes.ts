@@ -204,7 +204,8 @@ export class EnvelopeHandler {
       direction: fromSelf ? 'out' : 'in', body: text, sentAt: payload.sentAt ?? env.serverTimestamp, receivedAt,
       status: fromSelf ? 'sent' : 'received', kind: unknown ? 'unknown' : 'message',
       ...(check.flag ? { flag: check.flag } : {}),
-      ...(v2?.replyTo ? { replyTo: v2.replyTo } : {}),
+      // A quote of a message already deleted for everyone here keeps no text of it.
+      ...(v2?.replyTo ? { replyTo: this.queries.find(v2.replyTo.messageId)?.deleted ? { ...v2.replyTo, excerpt: '' } : v2.replyTo } : {}),
       ...(v2?.attachments ? { attachments: v2.attachments } : {}),
       ...(v2?.expiresInSeconds ? { expiresIn: v2.expiresInSeconds } : {}),
     };
@@ -219,7 +220,7 @@ export class EnvelopeHandler {
       from: place.sender?.email ?? account.email, fromName: place.sender?.name ?? account.name,
       fromUserId: env.sourceUser, fromDevice: env.sourceDevice, outgoing: fromSelf,
       attachments: held ? [] : v2?.attachments ?? [],
-      ...(v2?.replyTo && !held ? { replyTo: v2.replyTo.messageId, reply: v2.replyTo } : {}),
+      ...(stored.replyTo && !held ? { replyTo: stored.replyTo.messageId, reply: stored.replyTo } : {}),
       ...(unknown ? { needsNewerVersion: true as const } : {}),
       ...(v2?.expiresInSeconds ? { expiresInSeconds: v2.expiresInSeconds } : {}),
       ...(place.to ? { to: place.to } : {}),

@@ -39,7 +39,8 @@ export function replyFor(queries: MessageQueries, conversationId: string, replyT
   if (!q || q.conversationId !== conversationId || q.kind === 'system') throw new UsageError(`no message ${replyTo} in this conversation to reply to`);
   if (q.deleted) throw new UsageError('that message was deleted; it cannot be replied to');
   const files = q.attachments?.map((a) => a.fileName).join(', ');
-  const excerpt = (q.body || (files ? `📎 ${files}` : '')).slice(0, C.MAX_EXCERPT_CHARS);
+  // A held message's text is not shown to this user, so it is not quoted either.
+  const excerpt = q.flag === 'held' ? '' : (q.body || (files ? `📎 ${files}` : '')).slice(0, C.MAX_EXCERPT_CHARS);
   return { messageId: q.id, author: q.senderUserId, excerpt };
 }
 
