@@ -98,7 +98,7 @@ test('a database older than the migrations table (user_version 3, before SCIM) m
   db.exec(`DROP TABLE schema_migrations; DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users;
     DROP TABLE chat_group_events; DROP TABLE chat_group_members; DROP TABLE chat_groups; ALTER TABLE envelopes DROP COLUMN group_id;
     ALTER TABLE devices DROP COLUMN platform; ALTER TABLE users DROP COLUMN groups_at; ALTER TABLE envelopes DROP COLUMN about_group;
-    DROP TABLE sends; DROP INDEX registration_nonces_expiry;`);
+    DROP TABLE sends; DROP INDEX registration_nonces_expiry; DROP TABLE attachment_grants; DROP TABLE attachments;`);
   db.pragma('user_version = 3');
   db.close();
   const s = await startTestServer({ dataDir: first.dataDir, scimToken: TOKEN });
