@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ciphertextSize } from '../../common/wire/attachments.ts';
 import { parseErrorBody } from '../../common/errors.ts';
@@ -67,6 +67,8 @@ test('upload, grant, fetch: only the uploader and the granted devices; the blob 
   const body = blob(40 * KIB);
   const id = await upload(alice, body);
   assert.ok(blobFiles().includes(id));
+  // Readable by the server's user only, like the database.
+  assert.deepEqual([statSync(join(server.dataDir, 'blobs')).mode & 0o777, statSync(join(server.dataDir, 'blobs', id)).mode & 0o777], [0o700, 0o600]);
   // Before the grant only the uploading device may fetch; to others the id does not exist.
   assert.ok((await raw('GET', `/v1/attachments/${id}`, { auth: alice })).body.equals(body));
   const early = await raw('GET', `/v1/attachments/${id}`, { auth: bob });

@@ -10,6 +10,8 @@ import { DB_FILE } from '../../server/store/sqlite.ts';
 import { activeDevice, startTestServer } from '../server/helpers.ts';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
+/** Files 0600; folders (blobs/, the attachment ciphertexts) 0700. */
+const privateMode = (p: string) => (statSync(p).isDirectory() ? 0o700 : 0o600);
 const posix = process.platform !== 'win32';
 
 test('a fresh data directory is 0700 and the database, WAL, shared memory and lease key are 0600', { skip: !posix && 'POSIX modes' }, async () => {
@@ -22,7 +24,7 @@ test('a fresh data directory is 0700 and the database, WAL, shared memory and le
       assert.equal(mode(dataDir), 0o700);
       const files = readdirSync(dataDir);
       for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'lease-key.pem']) assert.ok(files.includes(f), `${f} in ${files.join()}`);
-      for (const f of files) assert.equal(mode(join(dataDir, f)), 0o600, f);
+      for (const f of files) assert.equal(mode(join(dataDir, f)), privateMode(join(dataDir, f)), f);
     } finally {
       await server.cleanup();
     }
@@ -42,7 +44,7 @@ test('a data directory left 0755 with a 0644 database is tightened at start', { 
   const server = await startTestServer({ dataDir });
   try {
     assert.equal(mode(dataDir), 0o700);
-    for (const f of readdirSync(dataDir).filter((x) => x !== 'notes.txt')) assert.equal(mode(join(dataDir, f)), 0o600, f);
+    for (const f of readdirSync(dataDir).filter((x) => x !== 'notes.txt')) assert.equal(mode(join(dataDir, f)), privateMode(join(dataDir, f)), f);
   } finally {
     await server.cleanup();
   }
