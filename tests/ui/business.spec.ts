@@ -3,7 +3,7 @@
 // and reads the org statistics chart; a new member sees the welcome message once at first sign-in, the company
 // profile, sets an away message and a quick reply in Settings; a colleague sees the away notice before writing;
 // typing / in the composer opens the "Quick replies" listbox; the Statistics screen charts what was sent.
-// Screenshots 60–67, axe on each.
+// Screenshots 80–86, axe on each.
 import { test, expect } from '@playwright/test';
 import { noSeriousA11yViolations, shot, signIn, startWorld, type World } from './fixtures.ts';
 
@@ -44,14 +44,14 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await expect(panel.getByText('Welcome message saved.')).toBeVisible();
   await expect(panel.getByRole('table', { name: /Per day/ })).toBeVisible();
   await expect(panel.getByRole('table', { name: /Per day/ }).getByRole('cell', { name: '<5' }).first()).toBeVisible();
-  await shot(carol, '60-admin-company');
+  await shot(carol, '80-admin-company');
   await noSeriousA11yViolations(carol, 'admin console: company');
 
   // A new member: the welcome message once, at first sign-in; the company in the sidebar header.
   const alice = await signIn(browser, world.ui.alice!, 'alice');
   const welcome = alice.getByRole('dialog', { name: 'Welcome' });
   await expect(welcome).toContainText('Welcome to Acme! Your team channel is "Anvils". Say hi.');
-  await shot(alice, '61-welcome-message');
+  await shot(alice, '81-welcome-message');
   await noSeriousA11yViolations(alice, 'welcome message');
   await welcome.getByRole('button', { name: 'Get started' }).click();
   await expect(alice.getByRole('img', { name: 'Acme Corp logo' })).toHaveCount(0);
@@ -62,7 +62,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await expect(profile).toContainText('We make anvils, rockets and roller skates.');
   await expect(profile).toContainText('help@acme.test · ext. 4000');
   await expect(profile.getByRole('button', { name: 'https://acme.test' })).toBeVisible();
-  await shot(alice, '62-company-profile');
+  await shot(alice, '82-company-profile');
   await noSeriousA11yViolations(alice, 'company profile');
   await profile.getByRole('button', { name: 'Close' }).click();
 
@@ -79,7 +79,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await quick.getByRole('button', { name: 'Add quick reply' }).click();
   await expect(quick.getByRole('list', { name: 'Your quick replies' })).toContainText('/thanks');
   await away.getByRole('heading', { name: 'Away message' }).scrollIntoViewIfNeeded();
-  await shot(alice, '63-settings-away-quick-replies');
+  await shot(alice, '83-settings-away-quick-replies');
   await noSeriousA11yViolations(alice, 'settings: away message and quick replies');
   await settings.getByRole('button', { name: 'Close' }).click();
 
@@ -90,7 +90,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await bob.getByRole('list', { name: 'Directory results' }).getByRole('button', { name: /Alice Archer/ }).click();
   const notice = bob.getByRole('status', { name: 'Away' });
   await expect(notice).toContainText('Alice Archer is away: On a customer visit until Friday');
-  await shot(bob, '64-away-notice');
+  await shot(bob, '84-away-notice');
   await noSeriousA11yViolations(bob, 'composer with the away notice');
   await bob.getByRole('textbox', { name: 'Message' }).fill('Hi Alice, quick question about the anvil order.');
   await bob.getByRole('button', { name: 'Send', exact: true }).click();
@@ -105,7 +105,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await expect(listbox.getByRole('option', { name: /\/thanks/ })).toBeVisible();
   await box.fill('/th');
   await expect(listbox.getByRole('option')).toHaveCount(1);
-  await shot(alice, '65-quick-replies');
+  await shot(alice, '85-quick-replies');
   await noSeriousA11yViolations(alice, 'composer: quick replies');
   await box.press('Enter');
   await expect(box).toHaveValue('Thank you — I will get back to you by the end of the day.');
@@ -119,7 +119,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await expect(stats.getByRole('status')).toContainText(/^[1-9]\d* sent · \d+ delivered · \d+ read$/);
   await expect(stats.getByRole('table', { name: 'Per day' })).toBeVisible();
   await expect(stats.getByRole('table', { name: 'Messages per chat' }).getByRole('rowheader', { name: 'Bob Baker' })).toBeVisible();
-  await shot(alice, '66-statistics');
+  await shot(alice, '86-statistics');
   await noSeriousA11yViolations(alice, 'statistics');
   await stats.getByRole('button', { name: 'Close' }).click();
 
