@@ -84,7 +84,9 @@ export class PgWorkplaceStore implements WorkplaceStore {
     return rows.map(toEnvelope).sort((a, b) => a.id - b.id);
   }
 
-  releaseDue(now: number, limit: number): Promise<StoredEnvelope[]> {
+  async releaseDue(now: number, limit: number): Promise<StoredEnvelope[]> {
+    // Most passes find nothing: a plain read first, so an idle timer opens no transaction.
+    if (!await this.q.row('SELECT 1 AS x FROM envelopes WHERE deliver_after IS NOT NULL AND deliver_after <= $1 LIMIT 1', [now])) return [];
     return this.q.write(async () => this.#move(await this.q.rows(
       'SELECT id, dest_user, dest_device FROM envelopes WHERE deliver_after IS NOT NULL AND deliver_after <= $1 ORDER BY id LIMIT $2', [now, limit],
     )));

@@ -85,7 +85,10 @@ export class SqliteWorkplaceStore implements WorkplaceStore {
     return out;
   }
 
-  releaseDue(now: number, limit: number): Promise<StoredEnvelope[]> {
+  async releaseDue(now: number, limit: number): Promise<StoredEnvelope[]> {
+    // Most passes find nothing: a plain read first, so an idle timer never takes the write lock.
+    const any = await this.q.plain(() => this.q.get('SELECT 1 AS x FROM envelopes WHERE deliver_after IS NOT NULL AND deliver_after <= $now LIMIT 1', { now }));
+    if (!any) return [];
     return this.q.write(() => this.#move(this.q.all(
       'SELECT * FROM envelopes WHERE deliver_after IS NOT NULL AND deliver_after <= $now ORDER BY id LIMIT $limit', { now, limit },
     )));
