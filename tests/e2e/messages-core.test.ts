@@ -340,3 +340,19 @@ test('a reply quoting a message its author already deleted for everyone keeps no
   await drain(bob);
   assert.equal(bob.history(s.conversationId).find((h) => h.messageId === r.messageId)!.reply?.excerpt, '', 'and bob\'s own quote once the delete arrives');
 });
+
+test('typing in a group reaches the other members with the group, never the typist\'s own devices as an event', async () => {
+  const alice1 = await device('alice');
+  const alice2 = await device('alice');
+  const bob = await device('bob');
+  const g = await alice1.createGroup('Standup', ['bob@acme.test']);
+  await alice1.send({ group: g.id }, { text: 'Morning' });
+  await drain(bob);
+  await drain(alice2);
+  await alice1.sendTyping(g.id, 'started');
+  await alice1.sendTyping(g.id, 'stopped');
+  assert.deepEqual((await drain(bob)).events.map((e) => [e.kind, e.state, e.group, e.from]),
+    [['typing', 'started', g.id, 'alice@acme.test'], ['typing', 'stopped', g.id, 'alice@acme.test']]);
+  const own = await drain(alice2);
+  assert.deepEqual([own.events, own.rejected], [[], []]);
+});

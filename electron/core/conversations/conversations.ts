@@ -1,5 +1,5 @@
-// The chats in the store: the list, one chat's messages, read state. Direct chats are created here; group
-// chats come from groups/ (a group's id is its conversation id).
+// The chats in the store: the list, one chat's messages. Direct chats are created here; group chats come from
+// groups/ (a group's id is its conversation id). Read state and read receipts: messages/actions.ts.
 import { directConversationId } from '../payload.ts';
 import type { Conversation, StoredMessage } from '../store/local-store.ts';
 import type { Contacts } from '../directory/contacts.ts';
@@ -27,10 +27,6 @@ export class Conversations {
   last(conversationId: string): StoredMessage | undefined {
     const m = this.ctx.store.lastMessage(conversationId);
     return m && shown(m);
-  }
-
-  async markRead(conversationId: string): Promise<void> {
-    await this.ctx.store.exclusive(async () => this.ctx.store.markRead(conversationId));
   }
 
   /** Creates (or finds) the direct chat with a known contact; returns its id. */
