@@ -4,6 +4,7 @@
 // call's input is validated against these schemas by the handlers before anything runs, whichever
 // transport carried it.
 import { Type, type Static, type TSchema } from 'typebox';
+import { AdminStats, CompanyProfile } from '../wire/business.ts';
 import { AdminConsentList, WorkingHours, WorkingHoursView } from '../wire/workplace.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_-]+$' });
@@ -144,6 +145,8 @@ export const MessageView = Type.Object({
   unknownKind: Type.Optional(Type.Boolean()),
   /** Disappearing: when it is deleted (ms); the chat shows a small timer mark. */
   expiresAt: Type.Optional(Type.Integer()),
+  /** Sent by the sender's device on its own: an away reply or a first-contact greeting (business tools). */
+  automatic: Type.Optional(Type.Union([Type.Literal('away'), Type.Literal('greeting')])),
 });
 export type MessageView = Static<typeof MessageView>;
 
@@ -283,6 +286,52 @@ export type SearchHitView = Static<typeof SearchHitView>;
 const ChatRef = { conversationId: Id };
 
 /** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
+// ---- business tools (issue #15) ----
+export const BusinessProfileView = Type.Object({
+  profile: Type.Union([CompanyProfile, Type.Null()]),
+  /** The logo, checked on this device (PNG/JPEG by its bytes, size, hash), as base64; absent if none or refused. */
+  logo: Type.Optional(Type.Object({ contentType: Type.Union([Type.Literal('image/png'), Type.Literal('image/jpeg')]), data: Type.String() })),
+});
+export type BusinessProfileView = Static<typeof BusinessProfileView>;
+const SetProfileInput = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  description: Type.String({ maxLength: 2000 }),
+  website: Type.String({ maxLength: 300 }),
+  support: Type.String({ maxLength: 200 }),
+  officeHours: Type.String({ maxLength: 300 }),
+  logo: Type.Optional(Type.Union([Type.String({ maxLength: 360_000, pattern: '^[A-Za-z0-9+/]*={0,2}$' }), Type.Null()])),
+}, { additionalProperties: false });
+export const AwayView = Type.Object({
+  name: Type.Optional(Type.String()),
+  text: Type.String(),
+  until: Type.Optional(Type.Integer()),
+  outsideWorkingHours: Type.Boolean(),
+});
+export type AwayView = Static<typeof AwayView>;
+export const AutoRepliesView = Type.Object({
+  away: Type.Union([Type.Object({ ...AwayView.properties, publish: Type.Boolean(), awayNow: Type.Boolean() }), Type.Null()]),
+  greeting: Type.Union([Type.String(), Type.Null()]),
+});
+export type AutoRepliesView = Static<typeof AutoRepliesView>;
+const SetAwayInput = Type.Object({
+  text: Type.String({ minLength: 1, maxLength: 500 }),
+  until: Type.Optional(Type.Integer({ minimum: 0 })),
+  outsideWorkingHours: Type.Boolean(),
+  publish: Type.Boolean(),
+}, { additionalProperties: false });
+export const QuickReplyView = Type.Object({
+  shortcut: Type.String({ pattern: '^/[A-Za-z0-9_-]{1,32}$' }),
+  text: Type.String({ minLength: 1, maxLength: 2000 }),
+}, { additionalProperties: false });
+export type QuickReplyView = Static<typeof QuickReplyView>;
+const StatsRow = { sent: Type.Integer(), delivered: Type.Integer(), read: Type.Integer() };
+export const MyStatsView = Type.Object({
+  days: Type.Array(Type.Object({ day: Type.String(), ...StatsRow })),
+  conversations: Type.Array(Type.Object({ conversationId: Type.String(), title: Type.String(), ...StatsRow })),
+  totals: Type.Object(StatsRow),
+});
+export type MyStatsView = Static<typeof MyStatsView>;
+
 export const Methods = {
   'state.get': { input: NoArgs, output: AppState },
   'auth.signIn': { input: NoArgs, output: Type.Object({ url: Type.String() }) },
@@ -429,6 +478,30 @@ export const Methods = {
   /** Org admins: who accepted which version of the messaging policy, when, from which device. */
   'admin.consent': { input: NoArgs, output: AdminConsentList },
   'chats.setDraft': { input: Type.Object({ ...ChatRef, text: Type.String({ maxLength: 8000 }) }, { additionalProperties: false }), output: Type.Null() },
+  // Business tools (issue #15; electron/app/handlers/business.ts).
+  /** The company profile; `logo` is the checked image as base64 (the UI shows it as a blob: URL). */
+  'business.profile': { input: NoArgs, output: BusinessProfileView },
+  /** Org admins. `logo`: base64 of a PNG/JPEG to upload, null to remove, absent to keep. */
+  'business.setProfile': { input: SetProfileInput, output: BusinessProfileView },
+  /** The org's welcome message if this device has not shown it yet (it is then marked shown), else null. */
+  'business.unseenWelcome': { input: NoArgs, output: Type.Object({ text: Type.Union([Type.String(), Type.Null()]) }) },
+  /** Org admins: the current welcome message / set it (null or '' removes it). */
+  'business.welcome': { input: NoArgs, output: Type.Object({ text: Type.Union([Type.String(), Type.Null()]) }) },
+  'business.setWelcome': { input: Type.Object({ text: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]) }, { additionalProperties: false }), output: Type.Object({ text: Type.Union([Type.String(), Type.Null()]) }) },
+  /** My away message and greeting (Settings). */
+  'business.autoReplies': { input: NoArgs, output: AutoRepliesView },
+  'business.setAway': { input: SetAwayInput, output: AutoRepliesView },
+  'business.awayOff': { input: NoArgs, output: AutoRepliesView },
+  'business.setGreeting': { input: Type.Object({ text: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) }, { additionalProperties: false }), output: AutoRepliesView },
+  /** Before writing in a 1:1 chat: the other person's published away message, if it applies now. */
+  'business.awayOf': { input: Type.Object({ conversationId: Id }, { additionalProperties: false }), output: Type.Object({ away: Type.Union([AwayView, Type.Null()]) }) },
+  'business.quickReplies': { input: NoArgs, output: Type.Array(QuickReplyView) },
+  'business.addQuickReply': { input: QuickReplyView, output: Type.Array(QuickReplyView) },
+  'business.removeQuickReply': { input: Type.Object({ shortcut: QuickReplyView.properties.shortcut }, { additionalProperties: false }), output: Type.Array(QuickReplyView) },
+  /** My own statistics, computed on this device. */
+  'business.stats': { input: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })) }, { additionalProperties: false }), output: MyStatsView },
+  /** Org admins: daily totals; null = below the k-anonymity threshold. */
+  'business.adminStats': { input: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })) }, { additionalProperties: false }), output: AdminStats },
 } as const satisfies Record<string, { input: TSchema; output: TSchema }>;
 
 export type MethodName = keyof typeof Methods;

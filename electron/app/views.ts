@@ -9,10 +9,11 @@ import { chatFields } from './search-views.ts';
 /** Many messages at once (one reactions query for the page). */
 export function messageViews(m: Messenger, list: StoredMessage[]): MessageView[] {
   const reactions = m.reactions(list.map((s) => s.id));
-  return list.map((s) => messageView(m, s, reactions.get(s.id) ?? []));
+  const automatic = m.business.automaticKinds();
+  return list.map((s) => messageView(m, s, reactions.get(s.id) ?? [], automatic));
 }
 
-export function messageView(m: Messenger, s: StoredMessage, reactionList = m.reactions([s.id]).get(s.id) ?? []): MessageView {
+export function messageView(m: Messenger, s: StoredMessage, reactionList = m.reactions([s.id]).get(s.id) ?? [], automatic = m.business.automaticKinds()): MessageView {
   const senderName = s.direction === 'out' ? m.me.name : s.direction === 'system' ? '' : (m.contact(s.senderUserId)?.name ?? s.senderUserId);
   // 'waiting' (the recipient has no active device yet) shows as sending, with a sentence saying why.
   const waiting = s.status === 'waiting';
@@ -29,6 +30,7 @@ export function messageView(m: Messenger, s: StoredMessage, reactionList = m.rea
     ...(s.deleted ? { deleted: true } : {}),
     ...(reactions.length ? { reactions } : {}),
     ...(s.kind === 'unknown' ? { unknownKind: true } : {}),
+    ...(automatic.has(s.id) && !s.deleted ? { automatic: automatic.get(s.id)! } : {}),
     ...(s.expiresAt !== undefined && !s.deleted ? { expiresAt: s.expiresAt } : {}),
   };
 }

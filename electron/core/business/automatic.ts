@@ -25,3 +25,8 @@ export function automaticField(store: LocalStore, messageId: string): { automati
   const kind = automaticOf(store, messageId);
   return kind ? { automatic: kind } : {};
 }
+
+/** Every remembered automatic message id with its kind (one read for a page of messages). */
+export function automaticKinds(store: LocalStore): Map<string, AutomaticKind> {
+  return new Map(store.getJson<Registry>(KEY) ?? []);
+}

@@ -7,6 +7,8 @@ import { AutoReplies, type SendAutomatic } from './auto-reply.ts';
 import { Org } from './org.ts';
 import { QuickReplies, type DeliverToSelf } from './quick-replies.ts';
 import { myStats, type MyStats } from './stats.ts';
+import { automaticKinds } from './automatic.ts';
+import type { AutomaticKind } from '../../../common/wire/content.ts';
 
 export type { AwaySettings } from './auto-reply.ts';
 export type { ProfileInput } from './org.ts';
@@ -22,6 +24,11 @@ export class Business {
     this.org = new Org(ctx);
     this.autoReplies = new AutoReplies(ctx, deps.send);
     this.quickReplies = new QuickReplies(ctx, deps.deliverToSelf);
+  }
+
+  /** Messages this device sent or received as automatic replies (labelled in the UI), by message id. */
+  automaticKinds(): Map<string, AutomaticKind> {
+    return automaticKinds(this.ctx.store);
   }
 
   stats(days?: number): MyStats {
