@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, truncateSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { IntegrityError, loginNewDevice, Messenger, type ReceivedMessage } from '../../electron/core/messenger.ts';
@@ -220,7 +220,8 @@ test('CLI: send --file … and receive --download-dir; a missing, unreadable or 
     assert.deepEqual([r.code, /permission denied/.test(r.stderr)], [2, true]);
   }
   const big = join(root, 'too-big.bin');
-  writeFileSync(big, Buffer.alloc(80 * MIB + 1));
+  writeFileSync(big, '');
+  truncateSync(big, 80 * MIB + 1); // sparse: no 80 MiB written for a file that is refused anyway
   const over = await parley(['--profile', a, 'send', 'carol@acme.test', 'x', '--file', big]);
   assert.equal(over.code, 2);
   assert.match(over.stderr, /too-big\.bin is 80 MiB; this server accepts files up to 80 MiB/);
