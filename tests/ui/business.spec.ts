@@ -96,6 +96,7 @@ test('company profile, welcome message, away notice, quick replies, statistics',
   await bob.getByRole('button', { name: 'Send', exact: true }).click();
   // Alice's device answers once, automatically, end-to-end encrypted.
   await expect(bob.getByRole('log', { name: 'Messages' }).getByText(/On a customer visit until Friday/)).toBeVisible();
+  await expect(bob.getByRole('log', { name: 'Messages' }).getByText('automatic away reply')).toBeVisible();
 
   // Alice's composer: "/" opens the quick replies, filtered as she types.
   await alice.getByRole('list', { name: 'Conversations' }).getByText('Bob Baker').click();
