@@ -182,6 +182,16 @@ export const SettingsView = Type.Object({
 });
 export type SettingsView = Static<typeof SettingsView>;
 
+/** What every send carries besides its text and files. */
+const SendCommon = {
+  conversationId: Id,
+  replyTo: Type.Optional(Id),
+  /** "Send now as urgent": delivered at once to people off work, if the org allows (audited on the server). */
+  urgent: Type.Optional(Type.Boolean()),
+};
+/** Upload ids from 'attachments.upload'. */
+const Uploads = Type.Array(Id, { minItems: 1, maxItems: 10 });
+
 /** The largest file the UI uploads (bytes, before base64). */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 /** The largest image the UI previews inline (bytes); a bigger one is shown as a file. */
@@ -285,7 +295,6 @@ export const SearchHitView = Type.Object({
 export type SearchHitView = Static<typeof SearchHitView>;
 const ChatRef = { conversationId: Id };
 
-/** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
 // ---- business tools (issue #15) ----
 export const BusinessProfileView = Type.Object({
   profile: Type.Union([CompanyProfile, Type.Null()]),
@@ -332,6 +341,7 @@ export const MyStatsView = Type.Object({
 });
 export type MyStatsView = Static<typeof MyStatsView>;
 
+/** Method name → input and output schema. Names are also the IPC channel names (prefixed `parley:`). */
 export const Methods = {
   'state.get': { input: NoArgs, output: AppState },
   'auth.signIn': { input: NoArgs, output: Type.Object({ url: Type.String() }) },
@@ -354,16 +364,11 @@ export const Methods = {
     output: Type.Array(MessageView),
   },
   'messages.send': {
-    input: Type.Object({
-      conversationId: Id,
-      /** May be empty when files are attached. */
-      text: Type.String({ maxLength: 8000 }),
-      replyTo: Type.Optional(Id),
-      /** Upload ids from 'attachments.upload'. */
-      attachments: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10 })),
-      /** "Send now as urgent": delivered at once to people off work, if the org allows (audited on the server). */
-      urgent: Type.Optional(Type.Boolean()),
-    }, { additionalProperties: false }),
+    // Text, or files (with or without text): an empty message is refused here already.
+    input: Type.Union([
+      Type.Object({ ...SendCommon, text: Type.String({ minLength: 1, maxLength: 8000 }), attachments: Type.Optional(Uploads) }, { additionalProperties: false }),
+      Type.Object({ ...SendCommon, text: Type.String({ maxLength: 8000 }), attachments: Uploads }, { additionalProperties: false }),
+    ]),
     output: MessageView,
   },
   /** One reaction per person per message: a new emoji replaces mine; `remove` withdraws it. */
@@ -450,7 +455,10 @@ export const Methods = {
   'links.open': { input: Type.Object({ url: Type.String({ minLength: 8, maxLength: 2048 }) }, { additionalProperties: false }), output: Type.Null() },
   'settings.get': { input: NoArgs, output: SettingsView },
   /** Changes the settings given; the others stay. */
-  'settings.set': { input: Type.Partial(Settings), output: SettingsView },
+  'settings.set': {
+    input: Type.Object({ notifications: Type.Optional(Type.Boolean()), readReceipts: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    output: SettingsView,
+  },
   /** Full-text search over the messages on this device; the query is taken literally (words, the last a prefix). */
   'search.messages': {
     input: Type.Object({

@@ -82,7 +82,24 @@ test('bad calls are refused with a JSON error and change nothing', async () => {
   assert.deepEqual((await call('settings.get', {})).body.result, before, 'settings unchanged');
   assert.deepEqual((await call('conversations.list', {})).body.result, [], 'no conversation was created');
   // A valid call with the real token and origin works (the checks above are not blanket refusals).
-  assert.deepEqual((await call('settings.set', { notifications: false })).body.result, { notifications: false });
+  assert.deepEqual((await call('settings.set', { notifications: false })).body.result, { notifications: false, readReceipts: true });
+});
+
+test('a file goes to /api/upload only: a bigger body for that one method, the small limit for every other call', async () => {
+  const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${shell.origin}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: shell.origin, 'x-parley-token': shell.token, ...headers }, body,
+  });
+  const upload = (bytes: number) => JSON.stringify({ method: 'attachments.upload', input: { fileName: 'a.bin', contentType: 'application/octet-stream', data: Buffer.alloc(bytes, 7).toString('base64') } });
+  assert.equal((await post('/api/call', upload(300_000))).status, 413, 'over the limit of an ordinary call');
+  const wrongDoor = await post('/api/call', upload(10));
+  assert.equal(wrongDoor.status, 400);
+  assert.match(((await wrongDoor.json()) as { message: string }).message, /\/api\/upload/);
+  assert.equal((await post('/api/upload', JSON.stringify({ method: 'settings.set', input: { notifications: true } }))).status, 400, 'only the upload method');
+  assert.equal((await post('/api/upload', upload(300_000), { 'x-parley-token': 'forged-token-forged-token-forged-token-xx' })).status, 401);
+  assert.equal((await post('/api/upload', upload(300_000), { origin: 'https://evil.example' })).status, 403);
+  const ok = await post('/api/upload', upload(300_000));
+  assert.equal(ok.status, 200);
+  assert.match(((await ok.json()) as { result: { uploadId: string } }).result.uploadId, /^[A-Za-z0-9_-]{20,}$/);
 });
 
 test('malformed JSON, wrong content type, oversized body, missing Origin → 4xx JSON', async () => {
