@@ -12,6 +12,7 @@ import type * as G from '../../common/wire/groups.ts';
 import type * as W from '../../common/wire/schemas.ts';
 import { ApiClient } from './net/api.ts';
 import { LocalStore, type Contact, type Conversation, type StoredMessage } from './store/local-store.ts';
+import type { Reaction } from './store/message-queries.ts';
 import { readProfileInfo } from './account/profile.ts';
 import { defaultVault, hasStore, registerDevice, type LoginMethod } from './account/registration.ts';
 import { maintainKeys, refillPreKeys } from './account/prekeys.ts';
@@ -39,9 +40,10 @@ import { Conversations } from './conversations/conversations.ts';
 import { Admin } from './admin/admin.ts';
 import { OwnDevices } from './devices/devices.ts';
 import { Outbox } from './outbox/outbox.ts';
-import { Retention, type DisappearingState } from './retention/retention.ts';
 import { Attachments } from './attachments/attachments.ts';
+import { Business } from './business/business.ts';
 import { Workplace } from './workplace/workplace.ts';
+import { Retention, type DisappearingState } from './retention/retention.ts';
 import { MessageSearch, type SearchHit } from './search/search.ts';
 import { ChatSettingsStore } from './chats/chat-settings.ts';
 import { UsageError, type Account, type CoreContext, type MessengerOptions } from './context.ts';
@@ -79,12 +81,14 @@ export class Messenger {
   readonly devices: OwnDevices;
   /** Messages not sent yet: kept while the server was unreachable, or waiting for a first device (outbox/outbox.ts). */
   readonly outbox: Outbox;
-  /** Org retention and disappearing messages (retention/): purges, and the timers while the app runs. */
-  readonly retention: Retention;
   /** End-to-end encrypted files: upload, download, save, read (previews), isExecutable (attachments/attachments.ts). */
   readonly attachments: Attachments;
+  /** Company profile, away and greeting messages, quick replies, statistics (business/business.ts). */
+  readonly business: Business;
   /** Working hours (the relay holds messages for people off work) and consent on record (workplace/workplace.ts). */
   readonly workplace: Workplace;
+  /** Org retention and disappearing messages (retention/): purges, and the timers while the app runs. */
+  readonly retention: Retention;
   /** Per-chat mute, pin, archive and draft, and the organization's rule for notification content (chats/chat-settings.ts). */
   readonly chatSettings: ChatSettingsStore;
   private readonly searcher: MessageSearch;
@@ -123,7 +127,8 @@ export class Messenger {
     this.groupSync = new GroupSync(this.ctx, this.contacts, this.groupViews);
     this.groupActions = new GroupActions(this.ctx, this.contacts, this.groupViews, this.groupSync);
     this.groupSender = new GroupSender(this.ctx, this.contacts, sessions, this.groupViews);
-    this.envelopes = new EnvelopeHandler(this.ctx, this.contacts, this.groupSync, checks, new VerifiedSync(this.ctx, this.contacts, checks));
+    this.envelopes = new EnvelopeHandler(this.ctx, this.contacts, this.groupSync, checks, new VerifiedSync(this.ctx, this.contacts, checks),
+      (c) => this.business.quickReplies.apply(c));
     const receipts = new Receipts(this.ctx, this.sender);
     this.loop = new ReceiveLoop(this.ctx, this.envelopes, receipts, this.groupSync, () => refillPreKeys(this.ctx), async () => {
       await receipts.flush();
@@ -138,6 +143,9 @@ export class Messenger {
     this.devices = new OwnDevices(api, account.deviceId);
     this.outbox = new Outbox(this.ctx);
     this.attachments = new Attachments(this.ctx, dirname(store.path));
+    this.business = new Business(this.ctx, {
+      send: (email, input) => this.send({ email }, input), deliverToSelf: (bytes, key) => this.sender.deliverToSelf(bytes, key),
+    });
     this.workplace = new Workplace(this.ctx);
     this.chatSettings = new ChatSettingsStore(this.ctx);
     this.searcher = new MessageSearch(this.ctx);
@@ -216,6 +224,8 @@ export class Messenger {
   sendTyping(conversationId: string, state: 'started' | 'stopped'): Promise<void> { return this.actions.sendTyping(conversationId, state); }
   /** A message in this device's store, or undefined. */
   findMessage(messageId: string): StoredMessage | undefined { return this.actions.findMessage(messageId); }
+  /** The reactions on these messages (message id → one per person), for the app's message views. */
+  reactions(messageIds: string[]): Map<string, Reaction[]> { return this.actions.queries.reactions(messageIds); }
   /** The conversation id of an email (1:1), a group name or id, or a conversation id. */
   conversationIdFor(ref: string): Promise<string> { return this.actions.conversationIdFor(ref); }
   /** A conversation as stored now: edits applied, deletions as `deleted`, reactions, read state (oldest first). */
@@ -230,7 +240,12 @@ export class Messenger {
   handleEnvelope(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> { return this.envelopes.handle(env); }
 
   /** Receives over the delivery socket until the queue is drained plus `stopAfterDrainMs` (see incoming/receive-loop.ts). */
-  receive(handlers: ReceiveOptions): Promise<{ received: number; rejected: number }> { return this.loop.receive(handlers); }
+  async receive(handlers: ReceiveOptions): Promise<{ received: number; rejected: number }> {
+    const r = await this.loop.receive(this.business.wrap(handlers));
+    // Away and greeting replies started by what arrived go out before the caller moves on (business/auto-reply.ts).
+    await this.business.autoReplies.settled();
+    return r;
+  }
 
   /** Stops a running receive() (the app calls it on sign-out or wipe). */
   stopReceiving(): void { this.loop.stop(); }
