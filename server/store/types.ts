@@ -4,8 +4,10 @@
 // Binary key material and envelope contents cross this boundary as raw bytes (Uint8Array);
 // base64 is a wire concern handled by the routes.
 import type { AttachmentStore } from './attachments.ts';
+import type { BusinessStore } from './business.ts';
 
 export type { AttachmentRecord, AttachmentStore } from './attachments.ts';
+export type { AwayRecord, BusinessStore, CompanyProfileRecord, DailyCounts } from './business.ts';
 import type { WorkplaceStore } from './workplace.ts';
 
 export type { ConsentRecord, WorkplaceStore } from './workplace.ts';
@@ -394,42 +396,4 @@ export interface GroupStore {
   syncDirectory(id: string, desired: string[], actor: GroupActor, now: number): Promise<{ added: string[]; removed: string[] }>;
   /** Linked groups whose SCIM group lists this user but that do not have them yet (e.g. registered after the sync). */
   pendingDirectoryGroups(userId: string): Promise<string[]>;
-}
-
-// ---- business tools (server/business/, wire: common/wire/business.ts) ----
-
-export interface CompanyProfileRecord {
-  name: string;
-  description: string;
-  website: string;
-  support: string;
-  officeHours: string;
-  logo: { contentType: string; data: Uint8Array; sha256: string } | null;
-  updatedAt: number;
-  updatedBy: string;
-}
-
-export interface AwayRecord { text: string; until: number | null; outsideWorkingHours: boolean; updatedAt: number }
-
-/** A closed day's totals; open days are counted from their sets. */
-export interface DailyCounts { day: string; messagesRelayed: number; activeDevices: number; activeUsers: number; groups: number }
-
-export interface BusinessStore {
-  profile(): Promise<CompanyProfileRecord | undefined>;
-  /** `logo` undefined keeps the stored one, null removes it. */
-  setProfile(p: Omit<CompanyProfileRecord, 'logo'> & { logo?: CompanyProfileRecord['logo'] }): Promise<CompanyProfileRecord>;
-  welcome(): Promise<{ text: string | null; updatedAt: number }>;
-  setWelcome(text: string | null, now: number): Promise<void>;
-  away(userId: string): Promise<AwayRecord | undefined>;
-  setAway(userId: string, away: AwayRecord): Promise<void>;
-  clearAway(userId: string): Promise<void>;
-  /**
-   * Adds plain per-day totals: `relayed` sends, and members of the day's distinct sets ('u' users, 'd' devices,
-   * 'g' groups). The sets exist only while their day is open: closeDaysBefore turns them into counts.
-   */
-  count(day: string, relayed: number, members: Array<{ kind: 'u' | 'd' | 'g'; id: string }>): Promise<void>;
-  /** For every day before `day` that still has a set: stores its distinct counts and deletes the set (one transaction). */
-  closeDaysBefore(day: string): Promise<void>;
-  /** Days from..to inclusive (UTC YYYY-MM-DD), oldest first, only those with anything counted; open days counted from their sets. */
-  daily(from: string, to: string): Promise<DailyCounts[]>;
 }
