@@ -18,6 +18,7 @@ import type { VerifiedSync } from './verified-sync.ts';
 import { ContentApplier, type Origin } from '../messages/apply.ts';
 import { isUndeliverable } from '../outgoing/fanout.ts';
 import { unb64, type CoreContext } from '../context.ts';
+import { markAutomatic } from '../business/automatic.ts';
 
 type Decoded = C.Content | C.UnknownContent;
 /** What becomes a row in the chat: a message (v1 text, v2 message) or a placeholder for an unknown kind. */
@@ -37,6 +38,8 @@ export class EnvelopeHandler {
     private readonly groupSync: GroupSync,
     private readonly checks: SenderChecks,
     private readonly verifiedSync: VerifiedSync,
+    /** Business tools (core/business/): applies the quick-reply list from another of this user's devices, inside this write. */
+    private readonly onQuickReplies: (c: C.QuickRepliesContent) => void = () => {},
   ) {
     this.applier = new ContentApplier(ctx);
     this.queries = new MessageQueries(ctx.store);
@@ -94,6 +97,12 @@ export class EnvelopeHandler {
         if (check.flag) return reject('a receipt from a device or key the directory does not list for its sender');
         return processed(this.receipt(payload, env, fromSelf));
       }
+      if (payload.kind === 'quick-replies') {
+        // The user's own list: only ever from one of their own listed devices.
+        if (!fromSelf || check.flag) return reject('quick replies from a device that is not one of this user\'s listed devices');
+        this.onQuickReplies(payload);
+        return processed();
+      }
       // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
       const stamped = env.group ?? env.aboutGroup;
       if ((payload.group !== undefined || stamped !== undefined) && payload.group !== stamped) {
@@ -122,7 +131,7 @@ export class EnvelopeHandler {
   }
 
   /** The conversation of a record: the server-checked group, or the 1:1 chat derived from the sender (our copy: from `to`). */
-  private async place(env: W.IncomingEnvelope, payload: Exclude<Decoded, C.ReceiptContent | C.VerifiedContent | C.TypingContent>, fromSelf: boolean): Promise<Place | string> {
+  private async place(env: W.IncomingEnvelope, payload: Exclude<Decoded, C.ReceiptContent | C.VerifiedContent | C.TypingContent | C.QuickRepliesContent>, fromSelf: boolean): Promise<Place | string> {
     const { store, account } = this.ctx;
     const sender = fromSelf ? undefined : await this.contacts.forUser(env.sourceUser);
     if (payload.group !== undefined) {
@@ -210,6 +219,7 @@ export class EnvelopeHandler {
       ...(v2?.expiresInSeconds ? { expiresIn: v2.expiresInSeconds } : {}),
     };
     const fresh = store.addMessage({ ...stored, ...(check.senderKey ? { senderKey: check.senderKey } : {}) });
+    if (fresh && v2?.automatic) markAutomatic(store, messageId, v2.automatic);
     store.markEnvelopeProcessed(account.server, env.id, receivedAt);
     if (!fresh) return { duplicate: true };
     const held = check.flag === 'held';
@@ -223,6 +233,7 @@ export class EnvelopeHandler {
       ...(stored.replyTo && !held ? { replyTo: stored.replyTo.messageId, reply: stored.replyTo } : {}),
       ...(unknown ? { needsNewerVersion: true as const } : {}),
       ...(v2?.expiresInSeconds ? { expiresInSeconds: v2.expiresInSeconds } : {}),
+      ...(v2?.automatic ? { automatic: v2.automatic } : {}),
       ...(place.to ? { to: place.to } : {}),
       ...(place.group ? { group: place.group, groupName: place.groupName } : {}),
       ...(check.flag ? { flag: check.flag } : {}),

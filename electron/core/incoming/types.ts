@@ -34,6 +34,8 @@ export interface ReceivedMessage {
   needsNewerVersion?: true;
   /** Disappearing: the conversation's timer when it was sent. */
   expiresInSeconds?: number;
+  /** Sent by the sender's device on its own: an away reply or a first-contact greeting (core/business/). */
+  automatic?: 'away' | 'greeting';
 }
 
 /**

@@ -12,6 +12,8 @@ export interface MessageInput {
   attachments?: C.AttachmentPointer[];
   /** The id of the message this one replies to (same conversation). */
   replyTo?: string;
+  /** Sent by this device on its own (core/business/): marked in the record so receivers can label it. */
+  automatic?: C.AutomaticKind;
   /** Deliver at once even if the recipient is off work (org rule decides; audited). Not part of the record. */
   urgent?: boolean;
 }

@@ -13,6 +13,7 @@ import { isOffline, knownContact, QUEUED } from '../outbox/outbox.ts';
 import { newMessageId, type CoreContext } from '../context.ts';
 import { MessageQueries } from '../store/message-queries.ts';
 import { checkInput, checkText, messageContent, replyFor, type MessageInput } from './content.ts';
+import { automaticField, markAutomatic } from '../business/automatic.ts';
 
 export { checkText, type MessageInput } from './content.ts';
 
@@ -95,6 +96,7 @@ export class Sender {
         ...(replyTo ? { replyTo } : {}), ...(input.attachments?.length ? { attachments: input.attachments } : {}),
         ...(expiresIn ? { expiresIn } : {}),
       });
+      if (input.automatic) markAutomatic(store, messageId, input.automatic);
     });
     try {
       // Earlier messages (queued offline, or waiting for this person's first device) go first, in order.
@@ -134,7 +136,7 @@ export class Sender {
     const { store } = this.ctx;
     const stored = new MessageQueries(store).find(messageId);
     if (!stored) throw new Error(`message ${messageId} is not in the store`);
-    const forPeer = messageContent(stored);
+    const forPeer = { ...messageContent(stored), ...automaticField(store, messageId) };
     const forMyDevices = { ...forPeer, to: recipient };
     try {
       const d = await this.deliver(recipient, recipientEmail, encodePayload(forPeer), encodePayload(forMyDevices), { key: messageId, ...(how.urgent ? { urgent: true } : {}) });
