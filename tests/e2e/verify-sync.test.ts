@@ -42,8 +42,10 @@ test('a verification naming a key this device does not have for the contact is r
   // The relay shows alice1 (only) a different key for bob's device.
   const fake = await attackerBundle(bob.deviceId, 1);
   w.proxy.afterResponse((x) => {
-    const isBob = x.path === `/v1/users/${bob.userId}` || (x.path === '/v1/directory' && x.url.includes('bob%40acme.test'));
-    if (x.method !== 'GET' || !isBob || x.status !== 200 || x.from?.userId !== alice1.userId || x.from.deviceId !== alice1.deviceId) return undefined;
+    // The device list comes from the user's entry or from a directory lookup by email (in the request body).
+    const isBob = (x.method === 'GET' && x.path === `/v1/users/${bob.userId}`)
+      || (x.method === 'POST' && x.path === '/v1/directory/lookup' && (x.requestBody as { email?: string } | undefined)?.email === 'bob@acme.test');
+    if (!isBob || x.status !== 200 || x.from?.userId !== alice1.userId || x.from.deviceId !== alice1.deviceId) return undefined;
     const entry = x.body as DirectoryEntry;
     return { status: 200, body: { ...entry, devices: entry.devices.map((d) => ({ ...d, identityKey: fake.identityKey })) } };
   });
