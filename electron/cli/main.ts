@@ -65,6 +65,9 @@ async function login({ values, profile }: Parsed): Promise<void> {
   }
   try {
     say(`Signed in as ${m.me.name} <${m.me.email}> (device ${m.me.deviceId}) on ${m.me.server}`);
+    // The organization's welcome message, once per device at its first sign-in (business tools).
+    const welcome = await m.business.org.unseenWelcome().catch(() => null);
+    if (welcome) for (const line of ['', ...welcome.split('\n')]) say(line);
     if (values['accept-policy']) await acceptAtLogin(m);
     else await consentHint(m);
   } finally { m.close(); }

@@ -40,6 +40,8 @@ test('admin profile set: admins only; SVG and script refused with exit 2 and a s
   assert.deepEqual([shown.name, shown.website, shown.support, shown.officeHours, shown.logo.bytes], ['Acme Corp', 'https://acme.test', 'help@acme.test', 'Mon-Fri 9-17', PNG.length]);
   assert.match(await ok(as('alice', 'profile')), /^Acme Corp\n {2}Anvils since 1949\.\nWebsite: https:\/\/acme\.test/);
   await ok(as('carol', 'admin', 'welcome', 'set', 'Welcome to Acme!'));
+  // A new member's first sign-in shows it once.
+  assert.match(await ok(as('bob', 'login', '--server', server.url, '--user', 'bob')), /^Signed in as Bob Baker .*\n\nWelcome to Acme!\n/);
   assert.equal((await parley(as('alice', 'admin', 'welcome', 'off'))).code, 5);
 });
 
