@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
 import { loginNewDevice, type Messenger, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { byteSearch, startDevServer, tempDir } from '../e2e/harness.ts';
+import { encodePayload } from '../../electron/core/payload.ts';
+import type { QuickRepliesContent } from '../../common/wire/content.ts';
 
 let server: RunningServer;
 let root: string;
@@ -127,6 +129,18 @@ test('quick replies sync to the user\'s other device end-to-end encrypted; the s
   assert.deepEqual(byteSearch(join(root, 'server'), [secret, '/refund']), []);
   // Nobody else gets them: alice's device received nothing.
   assert.deepEqual(await drain(alice), []);
+});
+
+test('attack: a colleague\'s forged quick-replies record is refused, and the list stays as it was', async () => {
+  const forged: QuickRepliesContent = { v: 2, kind: 'quick-replies', items: [{ shortcut: '/refund', text: 'Send the refund to IBAN XX00 EVIL' }], updatedAt: clock + 10 ** 9, sentAt: clock };
+  const bytes = encodePayload(forged);
+  // Through alice's real sender (her sessions, her devices): the record arrives encrypted like any message.
+  const sender = (alice as unknown as { sender: { deliver(r: string, e: string, p: Uint8Array, s: Uint8Array, o: { key: string }): Promise<unknown> } }).sender;
+  await sender.deliver(bob.me.userId, 'bob@acme.test', bytes, bytes, { key: 'forged-quick-replies' });
+  const rejected: string[] = [];
+  await bob.receive({ onRejected: (r) => rejected.push(r.reason) });
+  assert.deepEqual(rejected, ['quick replies from a device that is not one of this user\'s listed devices']);
+  assert.deepEqual(bob.business.quickReplies.list(), [{ shortcut: '/refund', text: 'Our refund desk is open 9-5, ask for Quentin' }]);
 });
 
 test('my statistics: sent, delivered and read per day and per conversation, as scripted', async () => {

@@ -2,7 +2,9 @@
 // away status applies (its date; outside the org's working hours, in their time zone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { awayApplies, sniffLogo, textProblem, websiteProblem, withinWorkingHours } from '../../common/wire/business.ts';
+import { checkedLogo } from '../../electron/core/business/org.ts';
 
 test('logo: PNG and JPEG by their bytes; SVG, GIF, HTML and truncated files are not images here', () => {
   assert.equal(sniffLogo(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')), 'image/png');
@@ -40,4 +42,17 @@ test('away applies until its date, and with outsideWorkingHours only outside the
   // Overnight shifts wrap around midnight.
   const night = { timeZone: 'UTC', days: ['mon'] as Array<'mon'>, start: '22:00', end: '06:00' };
   assert.equal(withinWorkingHours(night, Date.parse('2026-03-02T23:00:00Z')), true);
+});
+
+test('attack: a hostile server\'s logo is refused on the device unless type, bytes and hash all match the profile', () => {
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const profile = { name: 'Acme', description: '', website: '', support: '', officeHours: '', updatedAt: 1, logo: { contentType: 'image/png' as const, bytes: png.length, sha256: sha(png) } };
+  assert.equal(checkedLogo(profile, { contentType: 'image/png', bytes: png }).contentType, 'image/png');
+  const svg = Buffer.from('<svg onload="alert(1)"/>');
+  assert.throws(() => checkedLogo({ ...profile, logo: { ...profile.logo, sha256: sha(svg) } }, { contentType: 'image/png', bytes: svg }), /not a PNG or JPEG/);
+  assert.throws(() => checkedLogo(profile, { contentType: 'text/html', bytes: png }), /type does not match/);
+  const other = Buffer.concat([png, Buffer.from([0])]);
+  assert.throws(() => checkedLogo(profile, { contentType: 'image/png', bytes: other }), /not the logo the profile names/);
+  assert.throws(() => checkedLogo(profile, { contentType: 'image/png', bytes: Buffer.concat([png, Buffer.alloc(300 * 1024)]) }), /size limit/);
 });
