@@ -52,7 +52,13 @@ export class PermissionError extends UsageError {
 
 export const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 export const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
-export const newMessageId = () => randomBytes(16).toString('base64url');
+/** 128 random bits, base64url; never starting with '-', so an id is never read as an option on a command line. */
+export const newMessageId = (): string => {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
+};
 export const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 /** Parallel requests when a group send or view needs device lists, key bundles or contacts of many members. */
