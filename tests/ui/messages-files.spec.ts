@@ -69,7 +69,7 @@ test.describe('files', () => {
     await expect(pending.getByRole('listitem')).toHaveCount(4);
     await expect(pending).not.toContainText('Encrypting and uploading');
     await alice.getByRole('textbox', { name: 'Message' }).fill('Q3 files attached');
-    await shot(alice, '60-composer-files');
+    await shot(alice, '90-composer-files');
     await noSeriousA11yViolations(alice, 'composer with files');
     await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
     await expect(pending).toHaveCount(0);
@@ -86,7 +86,7 @@ test.describe('files', () => {
     await expect(got.getByText('setup.exe')).toBeVisible();
     await expect(got.getByRole('button', { name: 'Open setup.exe' })).toHaveCount(0);
     await expect(got.getByText(/Parley never opens it/)).toBeVisible();
-    await shot(bob, '61-files');
+    await shot(bob, '91-files');
     await noSeriousA11yViolations(bob, 'a message with files');
 
     // Save and Open: the browser shell has no save dialog, so both hand the file to the browser as a download.
@@ -158,7 +158,7 @@ test.describe('organization rules', () => {
     await expect(receipts).toBeDisabled();
     await expect(receipts).not.toBeChecked();
     await expect(settings.getByText(/Your organization turned read receipts off for everyone/)).toBeVisible();
-    await shot(bob, '62-read-receipts-forced-off');
+    await shot(bob, '92-read-receipts-forced-off');
     await noSeriousA11yViolations(bob, 'settings with read receipts forced off');
     await settings.getByRole('button', { name: /Close/ }).click();
 
