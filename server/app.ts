@@ -27,9 +27,9 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { businessRoutes } from './routes/business.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { attachmentConfig, type AttachmentConfig } from './attachments/config.ts';
-import { businessRoutes } from './routes/business.ts';
 import { RetentionSweeper } from './retention/sweeper.ts';
 import { Workplace } from './workplace/index.ts';
 import { HeldReleaser } from './workplace/release.ts';
@@ -94,7 +94,8 @@ export interface ServerOptions {
   attachments?: Partial<AttachmentConfig>;
   /**
    * Refuse sending and fetching messages (403 consent_required) until the user accepted the current messaging
-   * policy. Default: on when `policy` is given (a deployment's own policy file), off with the built-in default.
+   * policy. Default: on with a company IdP (whichever policy: the deployment's file or the built-in one) and
+   * whenever `policy` is given; off only for the demo/test server on the dev IdP without a policy file.
    */
   requireConsent?: boolean;
   /** How often held messages (recipient off work) are checked for release (default 5000 ms). */
@@ -231,7 +232,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     limits: new ServerLimits(now, opts.rateLimits, opts.caps),
     connections: connectionGuard,
     workplace: new Workplace({
-      store, now, log: app.log, policy: opts.policy ?? defaultPolicy(organization), requireConsent: opts.requireConsent ?? opts.policy !== undefined,
+      store, now, log: app.log, policy: opts.policy ?? defaultPolicy(organization), requireConsent: opts.requireConsent ?? (opts.policy !== undefined || !opts.devIdp),
       isAdmin: async (user) => (await orgAdminState(ctx, user)) === 'admin',
     }),
     releaser: new HeldReleaser(store, hub, now, app.log, opts.heldReleaseIntervalMs ?? 5_000),
@@ -279,8 +280,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
   groupRoutes(app, ctx);
-  attachmentRoutes(app, ctx, attachments);
   businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
+  attachmentRoutes(app, ctx, attachments);
   workingHoursRoutes(app, ctx);
   consentRoutes(app, ctx);
   if (opts.scimToken) scimRoutes(app, ctx, { token: opts.scimToken, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });

@@ -9,9 +9,9 @@ import * as D from '../../../common/wire/devices.ts';
 import * as W from '../../../common/wire/schemas.ts';
 import * as L from '../../../common/wire/lifecycle.ts';
 import * as G from '../../../common/wire/groups.ts';
-import * as A from '../../../common/wire/attachments.ts';
 import * as WP from '../../../common/wire/workplace.ts';
 import * as B from '../../../common/wire/business.ts';
+import * as A from '../../../common/wire/attachments.ts';
 
 /**
  * A refusal by the server (or a response that breaks the contract: status 0, code invalid_response). Compare
