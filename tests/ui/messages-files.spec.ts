@@ -100,6 +100,8 @@ test.describe('files', () => {
 
     // The attack: asking the API itself to open the program is refused with a sentence.
     const id = (await got.getAttribute('id'))!.replace(/^msg-/, '');
+    // Files keep the order they were chosen in: the program is the third.
+    await expect(got.locator('.attachment .file-name')).toHaveText(['q3-chart.png', 'minutes.txt', 'setup.exe', 'totally-a-photo.png']);
     const refusal = await bob.evaluate(async (messageId) => {
       const api = (window as unknown as { parley: { call(m: string, i: unknown): Promise<unknown> } }).parley;
       return api.call('attachments.open', { messageId, index: 2 }).then(() => 'opened', (err: Error) => err.message);
