@@ -212,7 +212,7 @@ test('a group chat: replies and reactions from two people', async ({ browser }) 
   const inList = chatButton(carol, 'Budget review');
   await expect(inList).toBeVisible({ timeout: 30_000 });
   await inList.click();
-  await expect(message(carol, 'Draft numbers are in the folder.')).toBeVisible();
+  await expect(message(carol, 'Draft numbers are in the folder.')).toBeVisible({ timeout: 30_000 });
   await act(carol, 'Draft numbers are in the folder.', 'Reply');
   await send(carol, 'Row 14 looks off to me.');
   await expect(message(alice, 'Row 14 looks off to me.').getByRole('button', { name: /^Reply to You: Draft numbers are in the folder\./ })).toBeVisible();
@@ -239,6 +239,7 @@ test('Settings: read receipts off — the sender sees "Delivered", never "Read"'
   await receipts.focus(); // the switch by keyboard (Space), as a screen-reader user would
   await bob.keyboard.press('Space');
   await expect(receipts).not.toBeChecked();
+  await expect(receipts).toBeEnabled(); // saved (disabled while saving)
   await shot(bob, '58-settings-read-receipts');
   await noSeriousA11yViolations(bob, 'settings with read receipts');
   await settings.getByRole('button', { name: /Close/ }).click();
@@ -255,9 +256,11 @@ test('Settings: read receipts off — the sender sees "Delivered", never "Read"'
 
   // On again: the settings say so after a reload.
   await bob.getByRole('button', { name: 'Settings' }).click();
+  await expect(settings.getByRole('checkbox', { name: 'Read receipts' })).toBeEnabled(); // the settings have loaded
   await settings.getByRole('checkbox', { name: 'Read receipts' }).focus();
   await bob.keyboard.press('Space');
   await expect(settings.getByRole('checkbox', { name: 'Read receipts' })).toBeChecked();
+  await expect(settings.getByRole('checkbox', { name: 'Read receipts' })).toBeEnabled(); // saved (disabled while saving)
   await bob.reload();
   await bob.getByRole('button', { name: 'Settings' }).click();
   await expect(bob.getByRole('dialog', { name: 'Settings' }).getByRole('checkbox', { name: 'Read receipts' })).toBeChecked();
