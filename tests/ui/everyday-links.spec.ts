@@ -38,7 +38,7 @@ test('a web link in a message opens after its full address is shown; other schem
   await alice.getByRole('textbox', { name: 'Message' }).fill(`The status page: ${target}. Not a link: javascript:alert(1)`);
   await alice.getByRole('button', { name: 'Send' }).click();
 
-  await bob.getByRole('button', { name: /Alice Archer/ }).click();
+  await bob.getByRole('button', { name: /^Alice Archer/ }).click();
   const log = bob.getByRole('log', { name: 'Messages' });
   const link = log.getByRole('link', { name: target });
   await expect(link).toBeVisible();

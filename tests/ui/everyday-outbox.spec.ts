@@ -95,7 +95,7 @@ test('written while the server is down: "Waiting to send", then sent in order wh
     await expect(log.getByRole('listitem').filter({ hasText: text })).toContainText(/Sent|Delivered/, { timeout: 30_000 });
   }
 
-  await bob.getByRole('button', { name: /Alice Archer/ }).click();
+  await bob.getByRole('button', { name: /^Alice Archer/ }).click();
   const bobLog = bob.getByRole('log', { name: 'Messages' });
   await expect(bobLog.getByText('Written offline, second')).toBeVisible({ timeout: 30_000 });
   const texts = await bobLog.locator('.message.in .text').allInnerTexts();

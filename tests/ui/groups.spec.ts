@@ -72,7 +72,7 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   await expect(log(alice).getByText('You created the group.')).toBeVisible();
 
   // bob's list: the new group's preview is its last system message as it is (no sender name).
-  const bobGroup = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ });
+  const bobGroup = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /^Launch crew/ });
   await expect(bobGroup).toContainText(/Alice Archer added (you|Dave Diaz)\./, SYNC);
   await expect(bobGroup).not.toContainText('Alice Archer: ');
 
@@ -90,12 +90,12 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   await bob.getByRole('textbox', { name: 'Message' }).press('Enter');
   await expect(log(alice).getByRole('listitem').filter({ hasText: 'Thanks, I will be there.' })).toContainText('Bob Baker');
   await expect(bobGroup).toContainText('You: Thanks, I will be there.');
-  await expect(alice.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ })).toContainText('Bob Baker: Thanks, I will be there.');
+  await expect(alice.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /^Launch crew/ })).toContainText('Bob Baker: Thanks, I will be there.');
   await shot(bob, '16-group-chat');
   await noSeriousA11yViolations(bob, 'group chat');
 
   // dave opens the group too.
-  await dave.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Launch crew/ }).click();
+  await dave.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /^Launch crew/ }).click();
   await expect(log(dave).getByText('Welcome to the launch crew! Stand-up is at 9:30.')).toBeVisible();
 
   // A plain member sees members and roles but no manage controls.
@@ -253,7 +253,7 @@ test('alice runs a group with bob and dave; bob, promoted, removes dave; announc
   await expect(carol.getByText('Group · 3 members · follows the directory')).toBeVisible();
 
   // bob: the group appears; he is in it through the directory (badge, no Leave button).
-  const bobLinked = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /Engineering chat/ });
+  const bobLinked = bob.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: /^Engineering chat/ });
   await expect(bobLinked).toBeVisible(SYNC);
   await bobLinked.click();
   await expect(bob.getByRole('heading', { name: 'Engineering chat', level: 1 })).toBeVisible();
