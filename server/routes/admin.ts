@@ -9,11 +9,11 @@ import {
 import { AdminGroupList, DirectoryGroupList, type DirectoryGroup } from '../../common/wire/groups.ts';
 import { NoQuery } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
-import { ApiError, forbidden, unknownDevice, unknownUser } from '../errors.ts';
+import { ApiError, unknownDevice, unknownUser } from '../errors.ts';
 import type { DeviceRecord, DeviceState, UserRecord } from '../store/types.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
-import { orgAdminResolver, orgAdminState } from '../identity/admin.ts';
+import { orgAdminResolver, requireOrgAdmin } from '../identity/admin.ts';
 
 const DEFAULT_AUDIT_LIMIT = 100;
 const MAX_AUDIT_LIMIT = 1000;
@@ -72,14 +72,7 @@ export async function applyLifecycleAction(
 }
 
 export function adminRoutes(app: App, ctx: AppContext): void {
-  /** onRequest, like authentication, so that non-admins get 403 whatever they send. */
-  async function requireAdmin(req: FastifyRequest): Promise<void> {
-    const user = await ctx.store.users.get(authOf(req).userId);
-    const state = user ? await orgAdminState(ctx, user) : 'no';
-    if (state === 'stale') throw new ApiError('admin_reauth_required');
-    if (state !== 'admin') throw forbidden();
-  }
-  const admin = { onRequest: [ctx.authenticate, requireAdmin] };
+  const admin = { onRequest: [ctx.authenticate, requireOrgAdmin(ctx)] };
 
   const adminUser = (user: UserRecord, devices: DeviceRecord[], provisioning: AdminUser['provisioning'], orgAdmin: boolean): AdminUser => ({
     userId: user.userId, email: user.email, name: user.name, orgAdmin, provisioning,

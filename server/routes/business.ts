@@ -11,10 +11,10 @@ import {
 } from '../../common/wire/business.ts';
 import { NoQuery } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
-import { ApiError, forbidden } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import type { App, AppContext } from '../context.ts';
 import { NoBody, replies } from '../responses.ts';
-import { orgAdminState } from '../identity/admin.ts';
+import { requireOrgAdmin } from '../identity/admin.ts';
 import { checkMessage, checkProfile } from '../business/profile.ts';
 import { DEFAULT_STATS_K, lastDays, StatsCounter, suppress } from '../business/stats.ts';
 import type { CompanyProfileRecord } from '../store/types.ts';
@@ -32,13 +32,7 @@ export function businessRoutes(app: App, ctx: AppContext, opts: { statsK?: numbe
   const k = opts.statsK ?? DEFAULT_STATS_K;
   if (!Number.isInteger(k) || k < 1) throw new Error('startServer: statsK must be an integer of at least 1');
   const auth = { onRequest: ctx.authenticate };
-  async function requireAdmin(req: FastifyRequest): Promise<void> {
-    const user = await ctx.store.users.get(authOf(req).userId);
-    const state = user ? await orgAdminState(ctx, user) : 'no';
-    if (state === 'stale') throw new ApiError('admin_reauth_required');
-    if (state !== 'admin') throw forbidden();
-  }
-  const admin = { onRequest: [ctx.authenticate, requireAdmin] };
+  const admin = { onRequest: [ctx.authenticate, requireOrgAdmin(ctx)] };
   const actorOf = async (req: FastifyRequest) => {
     const { userId } = authOf(req);
     return { userId, email: (await ctx.store.users.get(userId))?.email ?? '' };
