@@ -4,6 +4,9 @@
 import type { OrgRules } from '../../../common/wire/org-rules.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { UsageError } from '../context.ts';
+import { timerSpan } from '../messages/timer-text.ts';
+
+export { timerSpan }; // one wording for a timer everywhere (the CLI reads it from here)
 
 export type RetentionRules = NonNullable<OrgRules['retention']>;
 
@@ -41,18 +44,6 @@ export function maxTimer(rules: RetentionRules): number {
 /** A timer received from someone else: above the org maximum it is cut to the maximum (off stays off). */
 export function clampTimer(rules: RetentionRules, seconds: number | null): number | null {
   return seconds === null ? null : Math.min(seconds, maxTimer(rules));
-}
-
-/** "30 seconds", "1 hour", "2 days", "1 week". */
-export function timerSpan(seconds: number): string {
-  const units: [number, string][] = [[7 * 86400, 'week'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
-  for (const [size, name] of units) {
-    if (seconds % size === 0) {
-      const n = seconds / size;
-      return `${n} ${name}${n === 1 ? '' : 's'}`;
-    }
-  }
-  return `${seconds} seconds`;
 }
 
 /** A timer this user sets: a whole number of seconds within the schema and the org's maximum; else a sentence. */
