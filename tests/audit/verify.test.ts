@@ -4,34 +4,20 @@
 // entry and exit 1. Offline: the server is stopped while the command runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from '@signalapp/sqlcipher';
 import { DB_FILE, SqliteStore } from '../../server/store/sqlite.ts';
 import pg from 'pg';
 import { PostgresStore } from '../../server/store/postgres/index.ts';
-import { activeDevice, api, startTestServer } from '../server/helpers.ts';
+import { activeDevice, api, runServerCli as run, startTestServer } from '../server/helpers.ts';
 import { missing, startPostgres } from '../support/services.ts';
 
-const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'parley-audit-verify-'));
 const pristine = join(root, 'pristine');
 let entries = 0;
-
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 // The hashing of the version before migration 0011, verbatim: entries it wrote must still verify.
 function oldCanonical(value: unknown): string {

@@ -3,11 +3,9 @@
 // real data directory, read-only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from '@signalapp/sqlcipher';
 import { DB_FILE, SqliteStore } from '../../server/store/sqlite.ts';
 import { PostgresStore } from '../../server/store/postgres/index.ts';
@@ -15,21 +13,10 @@ import { checkInventory } from '../../server/inventory/check.ts';
 import { FILES, TABLES, inventoryRows } from '../../server/inventory/entries.ts';
 import { openReadOnly } from '../../server/cli/db.ts';
 import { missing, startPostgres } from '../support/services.ts';
+import { runServerCli as run } from '../server/helpers.ts';
 
-const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'parley-inventory-'));
 after(() => { rmSync(root, { recursive: true, force: true }); });
-
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 async function sqliteDir(name: string): Promise<string> {
   const dir = join(root, name);

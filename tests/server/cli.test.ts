@@ -4,10 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { registerDevice } from './helpers.ts';
+import { registerDevice, runServerCli as run, SERVER_LAUNCHER as launcher } from './helpers.ts';
 
-const launcher = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 
 test('bad usage: one stderr line starting "parley-server: " and exit 2', async () => {
   const cases: string[][] = [[], ['--data', '/tmp/x'], ['--data', '/tmp/x', '--dev-idp', '--issuer', 'https://idp.example'],
@@ -22,17 +20,6 @@ test('bad usage: one stderr line starting "parley-server: " and exit 2', async (
     assert.equal(r.stdout, '');
   }));
 });
-
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 test('starts, announces its URL, serves, and exits cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-'));

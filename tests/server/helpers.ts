@@ -1,8 +1,10 @@
 // Test helpers: a real server in a temp dir, and a self-contained HTTP driver for the dev IdP's
 // authorization-code + PKCE login (the sequence documented at the top of server/dev-idp.ts).
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import {
   allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, calculatePKCECodeChallenge, discovery, None,
@@ -14,6 +16,21 @@ import { parseErrorBody, type ParsedError } from '../../common/errors.ts';
 import { x25519KeyPair, xeddsaSign } from '../../crypto/native-curve.ts';
 
 export const CLIENT_ID = 'parley-desktop';
+
+/** The `parley-server` command as installed (server/cli/parley-server.js). */
+export const SERVER_LAUNCHER = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
+
+/** Runs `parley-server ARGS` to its end: its exit status and everything it printed. */
+export function runServerCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER_LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 export interface TestServer extends RunningServer { dataDir: string; cleanup(): Promise<void> }
 
