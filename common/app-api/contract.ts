@@ -189,7 +189,7 @@ const SendCommon = {
   /** "Send now as urgent": delivered at once to people off work, if the org allows (audited on the server). */
   urgent: Type.Optional(Type.Boolean()),
 };
-/** Upload ids from 'attachments.upload'. */
+/** Upload ids, as the 'attachments.upload' method returns them. */
 const Uploads = Type.Array(Id, { minItems: 1, maxItems: 10 });
 
 /** The largest file the UI uploads (bytes, before base64). */
