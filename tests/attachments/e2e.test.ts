@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync, readdirSync, truncateSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
-import { IntegrityError, loginNewDevice, Messenger, type ReceivedMessage } from '../../electron/core/messenger.ts';
-import { jsonLines, parley, startDevServer, tempDir } from '../e2e/harness.ts';
+import { IntegrityError, Messenger } from '../../electron/core/messenger.ts';
+import { devDevice, drain, filesUnder, jsonLines, parley, startDevServer, tempDir } from '../e2e/harness.ts';
 
 const MIB = 1024 * 1024;
 let server: RunningServer;
@@ -27,17 +27,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function device(profile: string, user: string): Promise<Messenger> {
-  const m = await loginNewDevice(join(root, profile), server.url, { kind: 'dev-user', username: user });
-  open.push(m);
-  return m;
-}
-
-async function drain(m: Messenger): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  await m.receive({ onMessage: (x) => got.push(x) });
-  return got;
-}
+const device = (profile: string, user: string) => devDevice(open, join(root, profile), server.url, user);
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const blobs = () => readdirSync(join(serverDir, 'blobs'));
@@ -45,15 +35,9 @@ const blobs = () => readdirSync(join(serverDir, 'blobs'));
 /** Every file under `dir` that contains one of the needles. */
 function filesContaining(dir: string, needles: Buffer[]): string[] {
   const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) { walk(p); continue; }
-      const bytes = readFileSync(p);
-      for (const n of needles) if (bytes.includes(n)) hits.push(`${p} contains ${JSON.stringify(n.toString('latin1').slice(0, 20))}`);
-    }
-  };
-  walk(dir);
+  for (const [p, bytes] of filesUnder(dir)) {
+    for (const n of needles) if (bytes.includes(n)) hits.push(`${p} contains ${JSON.stringify(n.toString('latin1').slice(0, 20))}`);
+  }
   return hits;
 }
 

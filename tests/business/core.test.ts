@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
-import { loginNewDevice, type Messenger, type ReceivedMessage } from '../../electron/core/messenger.ts';
-import { byteSearch, startDevServer, tempDir } from '../e2e/harness.ts';
+import type { Messenger } from '../../electron/core/messenger.ts';
+import { byteSearch, devDevice, drain, startDevServer, tempDir } from '../e2e/harness.ts';
 import { encodePayload } from '../../electron/core/payload.ts';
 import type { QuickRepliesContent } from '../../common/wire/content.ts';
 
@@ -17,17 +17,7 @@ let root: string;
 let clock = Date.now();
 const open: Messenger[] = [];
 
-async function device(profile: string, user: string): Promise<Messenger> {
-  const m = await loginNewDevice(join(root, profile), server.url, { kind: 'dev-user', username: user }, { now: () => clock });
-  open.push(m);
-  return m;
-}
-
-async function drain(m: Messenger): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  await m.receive({ onMessage: (x) => got.push(x) });
-  return got;
-}
+const device = (profile: string, user: string) => devDevice(open, join(root, profile), server.url, user, { now: () => clock });
 
 
 let alice: Messenger;

@@ -11,7 +11,7 @@ import type { GroupSendRequest } from '../../common/wire/groups.ts';
 import { loginNewDevice, Messenger, UsageError, WipeRequestedError, type ReceivedMessage } from '../../electron/core/messenger.ts';
 import { ApiError } from '../../electron/core/net/api.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
-import { tempDir } from './harness.ts';
+import { devDevice, drain, startDevServer, tempDir } from './harness.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const SCIM_TOKEN = 'groups-e2e-scim-token-0123456789';
@@ -22,10 +22,7 @@ const open: Messenger[] = [];
 
 before(async () => {
   root = tempDir('groups');
-  server = await startServer({
-    dataDir: join(root, 'server'), port: 0, host: '127.0.0.1', devIdp: true, scimToken: SCIM_TOKEN,
-    logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false,
-  });
+  server = await startDevServer(join(root, 'server'), 0, { scimToken: SCIM_TOKEN });
   proxy = await startRecordingProxy(server.url);
 });
 after(async () => {
@@ -37,17 +34,7 @@ after(async () => {
 
 let profiles = 0;
 /** A signed-in device; `viaProxy`: everything it sends to the server passes the recording proxy. */
-async function device(user: string, viaProxy = false): Promise<Messenger> {
-  const m = await loginNewDevice(join(root, `${user}-${++profiles}`), viaProxy ? proxy.url : server.url, { kind: 'dev-user', username: user });
-  open.push(m);
-  return m;
-}
-
-async function drain(m: Messenger): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  await m.receive({ onMessage: (x) => got.push(x) });
-  return got;
-}
+const device = (user: string, viaProxy = false) => devDevice(open, join(root, `${user}-${++profiles}`), viaProxy ? proxy.url : server.url, user);
 
 /** The envelopes of every group send the server received for `groupId`, in order. */
 function groupSendsReceived(groupId: string): GroupSendRequest[] {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.ts';
+import { loginNewDevice, type Messenger, type MessengerOptions, type ReceivedMessage } from '../../electron/core/messenger.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
@@ -15,6 +16,21 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `parley-${
 
 export function startDevServer(dataDir: string, port = 0, extra: Partial<ServerOptions> = {}): Promise<RunningServer> {
   return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false, ...extra });
+}
+
+/** A new in-process device signed in as dev-IdP `user`, its SQLCipher profile in `profileDir`; added to `open` so
+ *  that the test's `after` closes it. */
+export async function devDevice(open: Messenger[], profileDir: string, serverUrl: string, user: string, opts?: MessengerOptions): Promise<Messenger> {
+  const m = await loginNewDevice(profileDir, serverUrl, { kind: 'dev-user', username: user }, opts);
+  open.push(m);
+  return m;
+}
+
+/** Receives everything waiting for `m` (sending read/delivery receipts unless `receipts` is false); the messages. */
+export async function drain(m: Messenger, receipts = true): Promise<ReceivedMessage[]> {
+  const got: ReceivedMessage[] = [];
+  await m.receive({ onMessage: (x) => got.push(x), receipts });
+  return got;
 }
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
@@ -52,19 +68,22 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** Every file below `dir`, depth first, with its bytes. */
+export function* filesUnder(dir: string): Generator<[path: string, bytes: Buffer]> {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* filesUnder(p);
+    else yield [p, readFileSync(p)];
+  }
+}
+
 /** Every (file, needle) pair where the needle's bytes occur in a file below `dir` (UTF-8 and UTF-16LE). */
 export function byteSearch(dir: string, needles: string[]): string[] {
   const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) { walk(p); continue; }
-      const bytes = readFileSync(p);
-      for (const n of needles) {
-        if (bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le'))) hits.push(`${p}: ${n}`);
-      }
+  for (const [p, bytes] of filesUnder(dir)) {
+    for (const n of needles) {
+      if (bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le'))) hits.push(`${p}: ${n}`);
     }
-  };
-  walk(dir);
+  }
   return hits;
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../server/app.ts';
 import type { IncomingEnvelope } from '../../common/wire/schemas.ts';
-import { defaultVault, loginNewDevice, Messenger, SafetyNumberChangedError, type ReceivedMessage } from '../../electron/core/messenger.ts';
+import { defaultVault, Messenger, SafetyNumberChangedError } from '../../electron/core/messenger.ts';
 import { LocalStore } from '../../electron/core/store/local-store.ts';
-import { startDevServer, tempDir } from './harness.ts';
+import { devDevice, drain, startDevServer, tempDir } from './harness.ts';
 
 let server: RunningServer;
 let root: string;
@@ -27,16 +27,9 @@ after(async () => {
 });
 
 async function device(profile: string, user: string): Promise<Messenger> {
-  const m = await loginNewDevice(join(root, profile), server.url, { kind: 'dev-user', username: user });
-  open.push(m);
+  const m = await devDevice(open, join(root, profile), server.url, user);
   profileOf.set(m, join(root, profile));
   return m;
-}
-
-async function drain(m: Messenger, receipts = true): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  await m.receive({ onMessage: (x) => got.push(x), receipts });
-  return got;
 }
 
 /** The device's credential, read from its profile's store through a second connection (as another process would). */
