@@ -115,6 +115,10 @@ export async function registerAt(cluster: Cluster, node: RelayNode, username: st
   const auth = { authorization: `Bearer ${res.body.credential as string}` };
   const keys = await api(node.url, 'PUT', '/v1/keys', { auth, body: keyUpload([1, 2, 3]) });
   if (keys.status !== 200) throw new Error(`keys for ${username}: HTTP ${keys.status} ${JSON.stringify(keys.body)}`);
+  // A relay on a company IdP asks for consent to its messaging policy before it relays anything.
+  const { version } = (await api(node.url, 'GET', '/v1/consent', { auth })).body as { version: string };
+  const consent = await api(node.url, 'POST', '/v1/consent', { auth, body: { version } });
+  if (consent.status !== 200) throw new Error(`consent for ${username}: HTTP ${consent.status} ${JSON.stringify(consent.body)}`);
   return { name: username, userId: res.body.userId, deviceId: res.body.deviceId, registrationId, auth };
 }
 
