@@ -34,3 +34,8 @@ export function onMenuKey(e: KeyboardEvent, all: HTMLElement[], close: (refocus:
     case 'Tab': close(false); break;
   }
 }
+
+/** A pointer press outside both the menu and its button (it closes the menu, focus staying where it went). */
+export function pressedOutside(e: PointerEvent, menu: HTMLElement | undefined, button: HTMLElement | undefined): boolean {
+  return !menu?.contains(e.target as Node) && !button?.contains(e.target as Node);
+}
