@@ -83,7 +83,15 @@ export const session = { defaultSession: new FakeSession() };
 
 export const shell = {
   opened: [] as string[],
+  openedPaths: [] as string[],
   async openExternal(url: string): Promise<void> { this.opened.push(url); },
+  /** Electron resolves with '' on success, or the reason it could not open the file. */
+  async openPath(path: string): Promise<string> { this.openedPaths.push(path); return ''; },
+};
+
+/** The save dialog of an attachment: this fake is always cancelled (nothing is written). */
+export const dialog = {
+  async showSaveDialog(..._args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> { return { canceled: true }; },
 };
 
 export const safeStorage = new FakeSafeStorage();
