@@ -65,7 +65,7 @@ test('Electronegativity: no HIGH or MEDIUM finding in electron/ outside the base
   // One CLI run → parsed findings, or null when the report is incomplete: the CLI writes the CSV header and
   // the rows with two unsynchronized async fs.writeFile calls, so rarely the header truncates the rows.
   // A scan of electron/ always has findings (AUXCLICK_JS_CHECK fires on every BrowserWindow), so an empty
-  // or malformed report is that race, and the scan is repeated once.
+  // or malformed report is that race, and the scan is repeated.
   const scan = (attempt: number): Finding[] | null => {
     const report = join(dir, `report-${attempt}.csv`);
     const started = performance.now();
@@ -84,8 +84,10 @@ test('Electronegativity: no HIGH or MEDIUM finding in electron/ outside the base
       return { check, severity, confidence, file: file === 'N/A' ? 'N/A' : `${SCANNED}/${file}`, location, sample, description };
     });
   };
-  const findings = scan(1) ?? scan(2);
-  assert.ok(findings, 'electronegativity wrote no complete report (twice)');
+  // Under load the race hit twice in a row once (CI on 2 busy cores): up to four runs.
+  let findings: Finding[] | null = null;
+  for (let attempt = 1; attempt <= 4 && !findings; attempt++) findings = scan(attempt);
+  assert.ok(findings, 'electronegativity wrote no complete report (four times)');
 
   const baseline = loadBaseline();
   const gated = findings.filter((f) => f.severity === 'HIGH' || f.severity === 'MEDIUM');
