@@ -2,65 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import WebSocket from 'ws';
-import { Value } from 'typebox/value';
-import { ServerFrame } from '../../common/wire/schemas.ts';
 import { CLOSE_REPLACED } from '../../common/close-codes.ts';
 import { startServer } from '../../server/app.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { SocketClient as Client } from './ws-client.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
-
-/** A WebSocket client that queues frames so tests can await them in order. */
-class Client {
-  readonly frames: any[] = [];
-  #waiters: Array<() => void> = [];
-  closed: Promise<number>;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString());
-      assert.ok(Value.Check(ServerFrame, frame), `invalid server frame ${data.toString()}`);
-      this.frames.push(frame);
-      this.#waiters.splice(0).forEach((w) => w());
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
-  }
-
-  static connect(serverUrl: string, auth: { authorization: string }): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${serverUrl.replace('http', 'ws')}/v1/ws`, { headers: auth });
-      const client = new Client(ws);
-      ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-      ws.once('error', reject);
-    });
-  }
-
-  /** The next frame, as soon as it arrives. */
-  async next(timeoutMs = 3000): Promise<any> {
-    if (this.frames.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for a frame`)), timeoutMs);
-        this.#waiters.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
-    return this.frames.shift();
-  }
-
-  /** Collects envelope frames up to queue-empty. */
-  async drain(): Promise<any[]> {
-    const out = [];
-    for (;;) {
-      const f = await this.next();
-      if (f.type === 'queue-empty') return out;
-      assert.equal(f.type, 'envelope');
-      out.push(f.envelope);
-    }
-  }
-
-  ack(id: string) { this.ws.send(JSON.stringify({ type: 'ack', id })); }
-  async close() { this.ws.close(); await this.closed; }
-}
 
 let server: TestServer;
 let alice: Registered, bob: Registered;

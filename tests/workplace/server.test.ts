@@ -3,71 +3,9 @@
 // change of hours releasing held messages at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { Value } from 'typebox/value';
-import { ServerFrame } from '../../common/wire/schemas.ts';
 import { ErrorCode } from '../../common/errors.ts';
+import { SocketClient as Client } from '../server/ws-client.ts';
 import { activeDevice, api, startTestServer, type Registered, type TestServer } from '../server/helpers.ts';
-
-class Client {
-  readonly frames: any[] = [];
-  #waiters: Array<() => void> = [];
-  closed: Promise<number>;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString());
-      assert.ok(Value.Check(ServerFrame, frame), `invalid server frame ${data.toString()}`);
-      this.frames.push(frame);
-      this.#waiters.splice(0).forEach((w) => w());
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
-  }
-
-  static connect(serverUrl: string, auth: { authorization: string }): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${serverUrl.replace('http', 'ws')}/v1/ws`, { headers: auth });
-      const client = new Client(ws);
-      ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (c) => { body += c; });
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
-      });
-      ws.once('error', reject);
-    });
-  }
-
-  async next(timeoutMs = 5000): Promise<any> {
-    if (this.frames.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for a frame`)), timeoutMs);
-        this.#waiters.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
-    return this.frames.shift();
-  }
-
-  async nextEnvelope(timeoutMs?: number): Promise<any> {
-    for (;;) {
-      const f = await this.next(timeoutMs);
-      if (f.type === 'envelope') { this.ws.send(JSON.stringify({ type: 'ack', id: f.envelope.id })); return f.envelope; }
-    }
-  }
-
-  /** Envelope frames up to queue-empty (acked). */
-  async drain(): Promise<any[]> {
-    const out = [];
-    for (;;) {
-      const f = await this.next();
-      if (f.type === 'queue-empty') return out;
-      assert.equal(f.type, 'envelope');
-      this.ws.send(JSON.stringify({ type: 'ack', id: f.envelope.id }));
-      out.push(f.envelope);
-    }
-  }
-
-  async close() { this.ws.close(); await this.closed; }
-}
 
 const BERLIN = { timeZone: 'Europe/Berlin', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:30' };
 const POLICY = { version: 'v1-test', text: 'Use Parley for work.', rules: { workingHours: BERLIN, urgent: 'admins' as const } };
@@ -125,9 +63,9 @@ test('consent: sending and fetching are refused until the current policy version
 test('held delivery: off-work recipients get it at their next working period; urgent goes at once (admins only here) and is audited', async () => {
   fixed = SATURDAY_NOON;
   const bobSocket = await Client.connect(server.url, bob.auth);
-  assert.deepEqual(await bobSocket.drain(), []);
+  assert.deepEqual(await bobSocket.drain({ ack: true }), []);
   const alice2Socket = await Client.connect(server.url, alice2.auth);
-  await alice2Socket.drain();
+  await alice2Socket.drain({ ack: true });
 
   // The sender sees it before sending: the directory says Bob is off until Monday 09:00 Berlin.
   const entry = await api(server.url, 'GET', '/v1/directory?email=bob@acme.test', { auth: alice1.auth });
@@ -168,7 +106,7 @@ test('held delivery: off-work recipients get it at their next working period; ur
 test('working hours: own hours within the org bounds; a change that puts the person at work releases their held messages at once', async () => {
   fixed = Date.parse('2026-11-30T17:00:00Z'); // Monday 18:00 in Berlin, 12:00 in New York
   const bobSocket = await Client.connect(server.url, bob.auth);
-  await bobSocket.drain();
+  await bobSocket.drain({ ack: true });
   const sent = await toBob(alice1, [alice2], 'after hours');
   assert.deepEqual(sent.body.heldUntil, { [bob.userId]: Date.parse('2026-12-01T08:00:00Z') });
 
@@ -203,6 +141,6 @@ test('group sends: held per member off work (not for the sender\'s own devices);
   const urgent = await api(server.url, 'POST', `/v1/groups/${groupId}/messages`, { auth: alice1.auth, body: { envelopes: envs, urgent: true } });
   assert.deepEqual([urgent.status, urgent.error?.code], [403, ErrorCode.urgent_not_allowed]);
   const alice2Socket = await Client.connect(server.url, alice2.auth);
-  assert.ok((await alice2Socket.drain()).map(text).includes('group weekend note'), 'the sender\'s other device has it at once');
+  assert.ok((await alice2Socket.drain({ ack: true })).map(text).includes('group weekend note'), 'the sender\'s other device has it at once');
   await alice2Socket.close();
 });
