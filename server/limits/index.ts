@@ -12,8 +12,11 @@ export const RATES = {
   refusedReceiptAudit: { burst: 1, perSecond: 1 / 3600 },
   /** POST /v1/devices/nonce per client IP (one sign-in needs one). */
   nonceByIp: { burst: 20, perSecond: 1 / 3 },
-  /** Bundle fetches per requesting device: enough to open sessions with a full group at once, then a steady trickle. */
-  bundlesByRequester: { burst: 1000, perSecond: 5 },
+  /**
+   * Bundle fetches per requesting device, counted in target users (a batch of 1,000 takes 1,000): enough to open
+   * sessions with two full 1,000-member groups at once, then a steady trickle (5 users a second) for a scraper.
+   */
+  bundlesByRequester: { burst: 2000, perSecond: 5 },
   /**
    * One-time prekeys a requesting device may take from one target user: beyond this, bundles come without a
    * one-time prekey (X3DH still works) instead of draining the target's supply.

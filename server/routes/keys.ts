@@ -1,11 +1,13 @@
 // Prekey publication and bundle fetching (X3DH).
-// Bundle fetches are limited (finding 8): per requesting device (429 beyond the rate), and a requesting user takes
+// Bundle fetches are limited (finding 8): per requesting device, counted in target users (429 beyond the rate; a
+// batch of many users, POST /v1/keys/bundles, is one request for all of them), and a requesting user takes
 // only a few one-time prekeys from one target user — later bundles come without one, so nobody can drain
 // another's supply. A device whose supply runs low is told on its delivery socket (`prekeys-low`).
 import type { FastifyRequest } from 'fastify';
 import {
   KeyBundles, NoQuery, PreKeyCount, UploadKeysRequest, UserDeviceParams, UserIdParams, type DeviceBundle,
 } from '../../common/wire/schemas.ts';
+import { BundleBatchRequest, BundleBatchResponse } from '../../common/wire/keys.ts';
 import { authOf } from '../auth.ts';
 import { decodePublicKey, decodeSignature, encodeBase64 } from '../base64.ts';
 import { ApiError, unknownDevice, unknownUser } from '../errors.ts';
@@ -86,16 +88,39 @@ export function keyRoutes(app: App, ctx: AppContext): void {
     if (!(await ctx.store.users.get(userId))) throw unknownUser();
     const oneTime = ctx.limits.of('prekeysByPair').take(`${me.userId}>${userId}`) === 0;
     const bundles = await ctx.store.keys.takeBundles(userId, deviceId, { oneTime });
-    for (const b of bundles) if (b.preKey) await signalIfLow(userId, b.deviceId);
+    for (const b of bundles) if (b.preKey) signalIfLow(userId, b.deviceId, await ctx.store.keys.countPreKeys(userId, b.deviceId));
     return bundles;
   }
 
   /** Told before the fetch is answered, at most once a minute per device. */
-  async function signalIfLow(userId: string, deviceId: number): Promise<void> {
-    const count = await ctx.store.keys.countPreKeys(userId, deviceId);
+  function signalIfLow(userId: string, deviceId: number, count: number): void {
     if (count >= PREKEYS_LOW || ctx.limits.of('prekeysLowSignal').take(`${userId}/${deviceId}`) !== 0) return;
     ctx.hub.signalUsers([userId], { type: 'prekeys-low', deviceId, count });
   }
+
+  // Many users at once (a big group's first message): the single fetch's rules per target user, in one request
+  // and one store transaction. The budget is taken all or nothing, in target users, before anything is read.
+  app.post('/v1/keys/bundles', { ...auth, schema: { querystring: NoQuery, body: BundleBatchRequest, response: replies({ 200: BundleBatchResponse }) } }, async (req): Promise<BundleBatchResponse> => {
+    const me = authOf(req);
+    // Per user: the devices asked for, or null for all of them. Repeating a user costs nothing extra and gains nothing.
+    const wanted = new Map<string, Set<number> | null>();
+    for (const t of req.body.targets) {
+      const cur = wanted.get(t.userId);
+      if (t.deviceId === undefined) wanted.set(t.userId, null);
+      else if (cur !== null) wanted.set(t.userId, (cur ?? new Set<number>()).add(t.deviceId));
+    }
+    ctx.limits.of('bundlesByRequester').consume(`${me.userId}/${me.deviceId}`, 'key bundle fetches', wanted.size);
+    const pairs = ctx.limits.of('prekeysByPair');
+    const taken = await ctx.store.keys.takeBundlesBatch([...wanted].map(([userId, ids]) => ({
+      userId, oneTime: pairs.take(`${me.userId}>${userId}`) === 0, ...(ids ? { deviceIds: [...ids] } : {}),
+    })));
+    const users = new Map([...wanted.keys()].map((u) => [u, [] as DeviceBundle[]]));
+    for (const b of taken) {
+      if (b.preKeysLeft !== undefined) signalIfLow(b.userId, b.deviceId, b.preKeysLeft);
+      users.get(b.userId)?.push(toWireBundle(b));
+    }
+    return { users: [...users].map(([userId, devices]) => ({ userId, devices })) };
+  });
 
   app.get('/v1/keys/:userId', { ...auth, schema: { params: UserIdParams, querystring: NoQuery, response: replies({ 200: KeyBundles }) } }, async (req): Promise<KeyBundles> => {
     const { userId } = req.params;

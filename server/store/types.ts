@@ -284,13 +284,14 @@ export interface DeviceStore {
 export interface KeyStore {
   upload(userId: string, deviceId: number, keys: KeyUpload): Promise<KeyUploadResult>;
   countPreKeys(userId: string, deviceId: number): Promise<number>;
-  /**
-   * Bundles of the active devices (all, or just `deviceId`), each consuming one one-time prekey atomically —
-   * unless `opts.oneTime` is false: then the bundles carry no one-time prekey and consume nothing (a requester
-   * over its allowance, server/limits).
-   */
+  /** Bundles of the active devices (all, or just `deviceId`), each consuming one one-time prekey atomically — unless
+   * `opts.oneTime` is false: then they carry none and consume nothing (a requester over its allowance, server/limits). */
   takeBundles(userId: string, deviceId?: number, opts?: { oneTime?: boolean }): Promise<StoredBundle[]>;
+  /** takeBundles for many users in one transaction (POST /v1/keys/bundles); unknown ones absent, `preKeysLeft` with a prekey. */
+  takeBundlesBatch(requests: readonly BundleRequest[]): Promise<BatchBundle[]>;
 }
+export interface BundleRequest { userId: string; deviceIds?: readonly number[]; oneTime: boolean }
+export interface BatchBundle extends StoredBundle { userId: string; preKeysLeft?: number }
 
 export interface EnvelopeStore {
   /**

@@ -4,6 +4,7 @@
 import { attachmentsContract } from './contract-attachments.ts';
 import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
+import { keysContract } from './contract-keys.ts';
 import { scimContract } from './contract-scim.ts';
 import { usersContract } from './contract-users.ts';
 import { workplaceContract } from './contract-workplace.ts';
@@ -14,5 +15,6 @@ usersContract(backend);
 devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
+keysContract(backend);
 attachmentsContract(backend);
 workplaceContract(backend);

@@ -3,6 +3,7 @@
 import { attachmentsContract } from './contract-attachments.ts';
 import { devicesContract } from './contract-devices.ts';
 import { groupsContract } from './contract-groups.ts';
+import { keysContract } from './contract-keys.ts';
 import { scimContract } from './contract-scim.ts';
 import { usersContract } from './contract-users.ts';
 import { workplaceContract } from './contract-workplace.ts';
@@ -13,5 +14,6 @@ usersContract(backend);
 devicesContract(backend);
 scimContract(backend);
 groupsContract(backend);
+keysContract(backend);
 attachmentsContract(backend);
 workplaceContract(backend);

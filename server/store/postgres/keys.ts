@@ -1,5 +1,5 @@
 // Published keys: a device's identity key and signed prekey (columns of `devices`) and its one-time prekeys.
-import type { KeyStore, KeyUpload, KeyUploadResult, StoredBundle, StoredPreKey } from '../types.ts';
+import type { BatchBundle, BundleRequest, KeyStore, KeyUpload, KeyUploadResult, StoredBundle, StoredPreKey } from '../types.ts';
 import { ACTIVE } from './conditions.ts';
 import { toDevice } from './devices.ts';
 import { bytes, num, type Pg } from './sql.ts';
@@ -47,6 +47,55 @@ export class PgKeyStore implements KeyStore {
 
   countPreKeys(userId: string, deviceId: number): Promise<number> {
     return this.#count(userId, deviceId);
+  }
+
+  takeBundlesBatch(requests: readonly BundleRequest[]): Promise<BatchBundle[]> {
+    // Three statements whatever the size (a 1,000-member group's first message): devices, prekeys taken, counts left.
+    return this.q.write(async () => {
+      if (requests.length === 0) return [];
+      const byUser = new Map<string, ReturnType<typeof toDevice>[]>();
+      for (const d of (await this.q.rows(
+        `SELECT * FROM devices WHERE user_id = ANY($1::text[]) AND ${ACTIVE} ORDER BY user_id, device_id`, [requests.map((r) => r.userId)],
+      )).map(toDevice)) byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), d]);
+      const picked: { r: BundleRequest; d: ReturnType<typeof toDevice> }[] = [];
+      const seen = new Set<string>();
+      for (const r of requests) {
+        const wanted = r.deviceIds && new Set(r.deviceIds);
+        for (const d of byUser.get(r.userId) ?? []) {
+          const key = `${r.userId}/${d.deviceId}`;
+          if ((wanted && !wanted.has(d.deviceId)) || seen.has(key)) continue;
+          seen.add(key);
+          picked.push({ r, d });
+        }
+      }
+      const oneTime = picked.filter((p) => p.r.oneTime);
+      const users = oneTime.map((p) => p.r.userId);
+      const devices = oneTime.map((p) => p.d.deviceId);
+      const taken = new Map<string, StoredPreKey>();
+      const left = new Map<string, number>();
+      if (oneTime.length > 0) {
+        // SKIP LOCKED: two nodes fetching at once take different one-time prekeys (as takeBundles).
+        for (const row of await this.q.rows(
+          `WITH pick AS (
+             SELECT k.user_id, k.device_id, k.key_id FROM unnest($1::text[], $2::int[]) AS w(user_id, device_id)
+             CROSS JOIN LATERAL (SELECT p.user_id, p.device_id, p.key_id FROM prekeys p
+               WHERE p.user_id = w.user_id AND p.device_id = w.device_id ORDER BY p.key_id LIMIT 1 FOR UPDATE SKIP LOCKED) k)
+           DELETE FROM prekeys d USING pick WHERE d.user_id = pick.user_id AND d.device_id = pick.device_id AND d.key_id = pick.key_id
+           RETURNING d.user_id, d.device_id, d.key_id, d.public_key`, [users, devices],
+        )) taken.set(`${String(row.user_id)}/${num(row.device_id)}`, { keyId: num(row.key_id), publicKey: bytes(row.public_key) });
+        for (const row of await this.q.rows(
+          `SELECT p.user_id, p.device_id, count(*) AS n FROM prekeys p JOIN unnest($1::text[], $2::int[]) AS w(user_id, device_id)
+             ON p.user_id = w.user_id AND p.device_id = w.device_id GROUP BY p.user_id, p.device_id`, [users, devices],
+        )) left.set(`${String(row.user_id)}/${num(row.device_id)}`, num(row.n));
+      }
+      return picked.map(({ r, d }): BatchBundle => {
+        const preKey = taken.get(`${r.userId}/${d.deviceId}`);
+        return {
+          userId: r.userId, deviceId: d.deviceId, registrationId: d.registrationId, identityKey: d.identityKey!, signedPreKey: d.signedPreKey!,
+          ...(preKey ? { preKey, preKeysLeft: left.get(`${r.userId}/${d.deviceId}`) ?? 0 } : {}),
+        };
+      });
+    });
   }
 
   takeBundles(userId: string, deviceId?: number, opts: { oneTime?: boolean } = {}): Promise<StoredBundle[]> {

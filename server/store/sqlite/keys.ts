@@ -1,5 +1,5 @@
 // Published keys: a device's identity key and signed prekey (columns of `devices`) and its one-time prekeys.
-import type { KeyStore, KeyUpload, KeyUploadResult, StoredBundle, StoredPreKey } from '../types.ts';
+import type { BatchBundle, BundleRequest, KeyStore, KeyUpload, KeyUploadResult, StoredBundle, StoredPreKey } from '../types.ts';
 import { ACTIVE } from './conditions.ts';
 import { toDevice } from './devices.ts';
 import { bytes, num, type Sql } from './sql.ts';
@@ -46,6 +46,38 @@ export class SqliteKeyStore implements KeyStore {
     return this.q.plain(() => this.#count(userId, deviceId));
   }
 
+  takeBundlesBatch(requests: readonly BundleRequest[]): Promise<BatchBundle[]> {
+    return this.q.write(() => {
+      const out: BatchBundle[] = [];
+      const seen = new Set<string>(); // a device asked for twice gets one bundle (one prekey)
+      for (const r of requests) {
+        const wanted = r.deviceIds && new Set(r.deviceIds);
+        const devices = this.q.all(`SELECT * FROM devices WHERE user_id = $userId AND ${ACTIVE} ORDER BY device_id`, { userId: r.userId })
+          .map(toDevice).filter((d) => (!wanted || wanted.has(d.deviceId)) && !seen.has(`${r.userId}/${d.deviceId}`));
+        for (const d of devices) {
+          seen.add(`${r.userId}/${d.deviceId}`);
+          const pk = r.oneTime ? this.#takePreKey(r.userId, d.deviceId) : undefined;
+          out.push({
+            userId: r.userId, deviceId: d.deviceId, registrationId: d.registrationId, identityKey: d.identityKey!, signedPreKey: d.signedPreKey!,
+            ...(pk ? { preKey: pk, preKeysLeft: this.#count(r.userId, d.deviceId) } : {}),
+          });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The device's lowest one-time prekey, deleted (inside the caller's write). */
+  #takePreKey(userId: string, deviceId: number): StoredPreKey | undefined {
+    const pk = this.q.get(
+      `DELETE FROM prekeys WHERE rowid = (
+         SELECT rowid FROM prekeys WHERE user_id = $userId AND device_id = $deviceId ORDER BY key_id LIMIT 1)
+       RETURNING key_id, public_key`,
+      { userId, deviceId },
+    );
+    return pk && { keyId: num(pk.key_id), publicKey: bytes(pk.public_key) };
+  }
+
   takeBundles(userId: string, deviceId?: number, opts: { oneTime?: boolean } = {}): Promise<StoredBundle[]> {
     return this.q.write(() => {
       const devices = this.q.all(
@@ -54,13 +86,7 @@ export class SqliteKeyStore implements KeyStore {
         deviceId === undefined ? { userId } : { userId, deviceId },
       ).map(toDevice);
       return devices.map((d): StoredBundle => {
-        const pk = opts.oneTime === false ? undefined : this.q.get(
-          `DELETE FROM prekeys WHERE rowid = (
-             SELECT rowid FROM prekeys WHERE user_id = $userId AND device_id = $deviceId ORDER BY key_id LIMIT 1)
-           RETURNING key_id, public_key`,
-          { userId, deviceId: d.deviceId },
-        );
-        const preKey: StoredPreKey | undefined = pk && { keyId: num(pk.key_id), publicKey: bytes(pk.public_key) };
+        const preKey = opts.oneTime === false ? undefined : this.#takePreKey(userId, d.deviceId);
         return {
           deviceId: d.deviceId, registrationId: d.registrationId, identityKey: d.identityKey!, signedPreKey: d.signedPreKey!,
           ...(preKey ? { preKey } : {}),
