@@ -12,6 +12,7 @@ import * as G from '../../../common/wire/groups.ts';
 import * as WP from '../../../common/wire/workplace.ts';
 import * as B from '../../../common/wire/business.ts';
 import * as A from '../../../common/wire/attachments.ts';
+import * as K from '../../../common/wire/keys.ts';
 
 /**
  * A refusal by the server (or a response that breaks the contract: status 0, code invalid_response). Compare
@@ -110,6 +111,8 @@ export class ApiClient {
   bundles(userId: string, deviceId?: number) {
     return this.request('GET', `/v1/keys/${encodeURIComponent(userId)}${deviceId === undefined ? '' : `/${deviceId}`}`, W.KeyBundles);
   }
+  /** Many users' bundles in one request (at most K.BUNDLE_BATCH_MAX targets). */
+  bundlesBatch(targets: K.BundleTarget[]) { return this.request('POST', '/v1/keys/bundles', K.BundleBatchResponse, { targets } satisfies K.BundleBatchRequest); }
   // In the body, not the URL: no email or name in anyone's access log.
   lookup(email: string) { return this.request('POST', '/v1/directory/lookup', W.DirectoryEntry, { email }); }
   search(q: string) { return this.request('POST', '/v1/directory/search', W.DirectorySearchResult, { q }); }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { addressKey, ProtocolError, type PeerAddress } from '../../../crypto/signal.ts';
 import type * as W from '../../../common/wire/schemas.ts';
+import { BUNDLE_BATCH_MAX } from '../../../common/wire/keys.ts';
 import { ErrorCode } from '../../../common/errors.ts';
 import { ApiError } from '../net/api.ts';
 import type { Contacts } from '../directory/contacts.ts';
@@ -40,6 +41,10 @@ export function sendIdFor(key: string, envelopes: W.OutgoingEnvelope[]): string 
   return createHash('sha256').update(`${key}\n${targets}`).digest('base64url').slice(0, 43);
 }
 
+/** Targets per bundle request (the server takes up to BUNDLE_BATCH_MAX), and such requests in flight at once. */
+const BUNDLE_CHUNK = Math.min(500, BUNDLE_BATCH_MAX);
+const BUNDLE_CHUNKS_PARALLEL = 2;
+
 interface Prepared {
   targets: Target[];
   bundles: Map<string, W.DeviceBundle>;
@@ -49,22 +54,11 @@ interface Prepared {
 export class Fanout {
   constructor(private readonly ctx: CoreContext, private readonly contacts: Contacts, private readonly sessions: Sessions) {}
 
-  /** Outside any transaction: the key bundles of targets without a session, fetched in parallel. */
+  /** Outside any transaction: the key bundles of targets without a session, fetched in few requests. */
   async prepare(targets: Target[]): Promise<Prepared> {
     const without: Target[] = [];
     for (const t of targets) if (!(await this.sessions.has(t))) without.push(t);
-    const bundles = new Map<string, W.DeviceBundle>();
-    const byUser = new Map<string, Target[]>();
-    for (const t of without) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
-    await inParallel([...byUser], FETCH_PARALLEL, async ([userId, missing]) => {
-      try {
-        // One device: fetch only its bundle (each fetch consumes one of that device's one-time prekeys).
-        const got = await postWithRetry(() => this.ctx.api.bundles(userId, missing.length === 1 ? missing[0]!.deviceId : undefined));
-        for (const b of got.devices) bundles.set(addressKey({ userId, deviceId: b.deviceId }), b);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
-      }
-    });
+    const bundles = await this.fetchBundles(without);
     // No bundle: the device may be gone since we cached the list (revoked, wiped). Ask for the list again.
     const unsure = [...new Set(without.filter((t) => !bundles.has(addressKey(t))).map((t) => t.userId))];
     await inParallel(unsure, FETCH_PARALLEL, (u) => this.contacts.refreshDevices(u).catch((err: unknown) => {
@@ -79,6 +73,45 @@ export class Fanout {
       kept.push(t);
     }
     return { targets: kept, bundles, skipped };
+  }
+
+  /**
+   * Bundles of exactly these devices (each one given out consumes one of its one-time prekeys), by address key:
+   * batched (POST /v1/keys/bundles), a few requests in parallel. Only the devices asked for are used, whatever
+   * else a server puts in its answer. A user or device the server has no keys for is absent.
+   */
+  private async fetchBundles(without: Target[]): Promise<Map<string, W.DeviceBundle>> {
+    const bundles = new Map<string, W.DeviceBundle>();
+    const asked = new Set(without.map(addressKey));
+    const keep = (userId: string, devices: W.DeviceBundle[]) => {
+      for (const b of devices) {
+        const key = addressKey({ userId, deviceId: b.deviceId });
+        if (asked.has(key)) bundles.set(key, b);
+      }
+    };
+    const chunks: Target[][] = [];
+    for (let i = 0; i < without.length; i += BUNDLE_CHUNK) chunks.push(without.slice(i, i + BUNDLE_CHUNK));
+    try {
+      await inParallel(chunks, BUNDLE_CHUNKS_PARALLEL, async (chunk) => {
+        const got = await postWithRetry(() => this.ctx.api.bundlesBatch(chunk.map((t) => ({ userId: t.userId, deviceId: t.deviceId }))));
+        for (const u of got.users) keep(u.userId, u.devices);
+      });
+      return bundles;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404 && err.code === ErrorCode.not_found)) throw err;
+    }
+    // A relay from before the batched fetch (404 for the route): one request per user, as it was.
+    const byUser = new Map<string, Target[]>();
+    for (const t of without) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+    await inParallel([...byUser], FETCH_PARALLEL, async ([userId, missing]) => {
+      try {
+        const got = await postWithRetry(() => this.ctx.api.bundles(userId, missing.length === 1 ? missing[0]!.deviceId : undefined));
+        keep(userId, got.devices);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
+    });
+    return bundles;
   }
 
   /**
