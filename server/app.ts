@@ -6,9 +6,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ClientConfig, Health, LIMITS, MessagingPolicy } from '../common/wire/schemas.ts';
 import { ERRORS, type ErrorBody, type ErrorCode } from '../common/errors.ts';
 import { ApiError, errorBody } from './errors.ts';
-import { serverLoggerOptions } from './logging.ts';
+import { accessLog, SendTally, serverLoggerOptions } from './logging.ts';
 import { auditPolicyInForce } from './policy-audit.ts';
-import { authenticator, IdTokenVerifier } from './auth.ts';
+import { authenticator, CredentialCache, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { PostgresStore } from './store/postgres/index.ts';
@@ -180,6 +180,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(trustProxy !== undefined ? { trustProxy } : {}),
     // Never credentials or tokens, nor emails and names (server/logging.ts).
     logger: logger === true ? serverLoggerOptions() : logger,
+    // One access line per request instead of Fastify's two (accessLog below); accepted sends are summed per second.
+    disableRequestLogging: true,
     bodyLimit: LIMITS.bodyBytes,
     // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -217,8 +219,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw err;
     }
   }
-  // One writer (SQLite): the sends of a turn share a commit. Many (PostgreSQL): each send is one statement.
-  const hub = new DeliveryHub(store, app.log, { ...(bus ? { bus } : {}), groupCommit: opts.database === undefined });
+  // One writer (SQLite): the sends of a turn share a commit, and verified credentials are cached (this process sees
+  // every revocation). Many (PostgreSQL): each send is one statement, each request reads its device.
+  const credentials = opts.database === undefined ? new CredentialCache() : undefined;
+  const hub = new DeliveryHub(store, app.log, { ...(bus ? { bus } : {}), groupCommit: opts.database === undefined, ...(credentials ? { credentials } : {}) });
   const organization = opts.organization ?? (opts.devIdp ? 'Acme Corp' : 'Parley');
   const ctx: AppContext = {
     store, hub, now,
@@ -226,7 +230,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     organization,
     devIdp: Boolean(opts.devIdp),
     identity: undefined,
-    authenticate: authenticator(store, now),
+    authenticate: authenticator(store, now, credentials),
     leaseKey,
     offlinePolicy: { offlineLockHours, offlineWipeDays },
     limits: new ServerLimits(now, opts.rateLimits, opts.caps),
@@ -236,9 +240,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       isAdmin: async (user) => (await orgAdminState(ctx, user)) === 'admin',
     }),
     releaser: new HeldReleaser(store, hub, now, app.log, opts.heldReleaseIntervalMs ?? 5_000),
+    sends: new SendTally(app.log),
   };
 
   const routes = requireResponseSchemas(app);
+  app.addHook('onResponse', accessLog(ctx.sends));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = errorResponse(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -294,6 +300,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   ctx.releaser.start();
 
   app.addHook('onClose', async () => {
+    ctx.sends.flush();
     await ctx.releaser.stop();
     await retention?.stop();
     hub.shutdown();

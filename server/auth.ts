@@ -35,23 +35,87 @@ export function authOf(req: FastifyRequest): AuthContext {
 /** How often lastSeen is written at most, so that every request does not become a write. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
+/** Devices whose verified credential is remembered at most (a few MiB); beyond, the oldest entry goes. */
+export const CREDENTIAL_CACHE_SIZE = 50_000;
+
+/**
+ * Verified credentials of active devices, so that a request costs a hash instead of a database read. An entry
+ * holds the sha256 of the secret (as the store does), never the secret; a presented credential still has to hash
+ * to it. `forget` is called on every state change away from 'active' (applyLifecycleAction → DeliveryHub.evict:
+ * revoke, wipe, SCIM deactivation), and `epoch` makes a lookup that raced with such a change not cache what it read.
+ * Only for a store this process alone writes (SQLite): with PostgreSQL another node may revoke a device unseen.
+ */
+export class CredentialCache {
+  readonly #entries = new Map<string, DeviceRecord>();
+  #epoch = 0;
+
+  constructor(private readonly max = CREDENTIAL_CACHE_SIZE) {}
+
+  get epoch(): number { return this.#epoch; }
+
+  get(userId: string, deviceId: number): DeviceRecord | undefined {
+    return this.#entries.get(`${userId}/${deviceId}`);
+  }
+
+  /** Remembers an active device read at `epoch`, unless a change was announced since. */
+  put(device: DeviceRecord, epoch: number): void {
+    if (epoch !== this.#epoch || device.state !== 'active') return;
+    const k = `${device.userId}/${device.deviceId}`;
+    this.#entries.delete(k);
+    if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(k, device);
+  }
+
+  /** The device's state changed (or may have): its next request reads the store again. */
+  forget(userId: string, deviceId: number): void {
+    this.#epoch++;
+    this.#entries.delete(`${userId}/${deviceId}`);
+  }
+
+  get size(): number { return this.#entries.size; }
+}
+
+/**
+ * Verifies a credential string (`<userId>.<deviceId>.<secret>`): the active device it names, else 401 (wrong or
+ * unknown) or 403 (the device is no longer active). Shared by the HTTP hook below and anything else that is
+ * handed a credential.
+ */
+export async function verifyCredential(
+  store: ServerStore, credential: string, now: () => number, cache?: CredentialCache,
+): Promise<AuthContext> {
+  const parts = CREDENTIAL.exec(credential);
+  if (!parts) throw unauthorized();
+  const [, userId, deviceIdText, secret] = parts as unknown as [string, string, string, string];
+  const deviceId = Number(deviceIdText);
+  const presented = hashSecret(secret);
+  const cached = cache?.get(userId, deviceId);
+  if (cached && timingSafeEqual(Buffer.from(cached.credentialHash), presented)) return touched(store, cached, now);
+  const epoch = cache?.epoch ?? 0;
+  const device = await store.devices.get(userId, deviceId);
+  // Hash even when the device is unknown so that timing does not reveal which devices exist.
+  const expected = device ? Buffer.from(device.credentialHash) : Buffer.alloc(presented.length);
+  if (!device || expected.length !== presented.length || !timingSafeEqual(expected, presented)) throw unauthorized();
+  // Only after the secret matched, so that strangers learn nothing about a device's state.
+  if (device.state !== 'active') throw deviceRefused(device.state);
+  cache?.put(device, epoch);
+  return touched(store, device, now);
+}
+
+async function touched(store: ServerStore, device: DeviceRecord, now: () => number): Promise<AuthContext> {
+  const t = now();
+  if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) {
+    device.lastSeen = t; // the cached record too, so that the next minute's requests do not write again
+    await store.devices.touch(device.userId, device.deviceId, t);
+  }
+  return { userId: device.userId, deviceId: device.deviceId, device };
+}
+
 /** An onRequest hook: runs before the body is parsed, so unauthenticated callers get 401 whatever they send. */
-export function authenticator(store: ServerStore, now: () => number) {
+export function authenticator(store: ServerStore, now: () => number, cache?: CredentialCache) {
   return async function authenticate(req: FastifyRequest): Promise<void> {
     const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const parts = match && CREDENTIAL.exec(match[1]!);
-    if (!parts) throw unauthorized();
-    const [, userId, deviceIdText, secret] = parts as unknown as [string, string, string, string];
-    const device = await store.devices.get(userId, Number(deviceIdText));
-    // Hash even when the device is unknown so that timing does not reveal which devices exist.
-    const presented = hashSecret(secret);
-    const expected = device ? Buffer.from(device.credentialHash) : Buffer.alloc(presented.length);
-    if (!device || expected.length !== presented.length || !timingSafeEqual(expected, presented)) throw unauthorized();
-    // Only after the secret matched, so that strangers learn nothing about a device's state.
-    if (device.state !== 'active') throw deviceRefused(device.state);
-    const t = now();
-    if (t - device.lastSeen > LAST_SEEN_RESOLUTION_MS) await store.devices.touch(userId, device.deviceId, t);
-    authByRequest.set(req, { userId, deviceId: device.deviceId, device });
+    if (!match) throw unauthorized();
+    authByRequest.set(req, await verifyCredential(store, match[1]!, now, cache));
   };
 }
 

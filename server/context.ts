@@ -8,6 +8,7 @@ import type { LeaseKey } from './lease-key.ts';
 import type { ServerLimits } from './limits/index.ts';
 import type { ConnectionGuard } from './limits/connections.ts';
 import type { Workplace } from './workplace/index.ts';
+import type { SendTally } from './logging.ts';
 import type { HeldReleaser } from './workplace/release.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -33,4 +34,6 @@ export interface AppContext {
   workplace: Workplace;
   /** Moves held envelopes into the live queue when due (server/workplace/release.ts). */
   releaser: HeldReleaser;
+  /** Accepted sends, logged as one line per second (server/logging.ts). */
+  sends: SendTally;
 }

@@ -15,6 +15,7 @@ import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/
 import { encodeBase64 } from './base64.ts';
 import type { NewEnvelope, SendOnce, ServerStore, StoredEnvelope } from './store/types.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
+import type { CredentialCache } from './auth.ts';
 
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
 import { errorBody } from './errors.ts';
@@ -137,13 +138,15 @@ class Connection {
  * published there, and what arrives from there is done here for the sockets this node holds; without one, the
  * in-process hub alone. `groupCommit`: the sends and acks of one turn share one store transaction (SQLite, one
  * writer: a commit costs more than its inserts); off for a store with many writers, which takes them one by one.
+ * `credentials`: the verified-credential cache (auth.ts), told of every device evicted here (revoke, wipe).
  */
-export interface HubOptions { bus?: Bus; groupCommit?: boolean }
+export interface HubOptions { bus?: Bus; groupCommit?: boolean; credentials?: CredentialCache }
 
 export class DeliveryHub {
   readonly #connections = new Map<string, Connection>();
   readonly #bus: Bus | undefined;
   readonly #groupCommit: boolean;
+  readonly #credentials: CredentialCache | undefined;
   /** Acked envelopes not yet deleted: deleted together, one transaction per turn of the event loop. */
   #acked: { userId: string; deviceId: number; id: number }[] = [];
   /** Sends waiting for the next group commit. */
@@ -153,6 +156,7 @@ export class DeliveryHub {
   constructor(private readonly store: ServerStore, private readonly log: FastifyBaseLogger, opts: HubOptions = {}) {
     this.#bus = opts.bus;
     this.#groupCommit = opts.groupCommit ?? true;
+    this.#credentials = opts.credentials;
     this.#bus?.onEvent((userId, event) => this.#fromBus(userId, event));
     // Events published while the bus was away are lost: every local queue is read again.
     this.#bus?.onReconnect(() => { for (const conn of this.#connections.values()) conn.schedule(); });
@@ -338,6 +342,7 @@ export class DeliveryHub {
    * a wiped device gets `{type:'wipe'}` first, then the socket closes with 4001 (wipe) or 4003 (revoke).
    */
   evict(userId: string, deviceId: number, why: 'wipe' | 'revoke'): void {
+    this.#credentials?.forget(userId, deviceId);
     this.#evictLocal(userId, deviceId, why);
     this.#bus?.publish(userId, { kind: 'evict', deviceId, why });
   }

@@ -234,10 +234,11 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     // Members off work get their copies at their next working period (server/workplace/).
     const heldUntil = await ctx.workplace.hold(me, toStore, req.body.urgent === true);
     const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
+    // Through the hub: the sends of one turn share a commit (DeliveryHub.storeEnvelopes).
     if (sendId === undefined) {
-      await ctx.store.envelopes.store(toStore);
+      await ctx.hub.storeEnvelopes(toStore);
     } else {
-      const r = await ctx.store.envelopes.storeOnce(toStore, {
+      const r = await ctx.hub.storeSend(toStore, {
         userId: me.userId, deviceId: me.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
       });
       if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };

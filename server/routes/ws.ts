@@ -23,6 +23,8 @@ export function wsRoutes(app: App, ctx: AppContext): void {
     ctx.connections.exempt(req.raw.socket);
     ctx.connections.watch(socket);
     ctx.hub.attach(userId, deviceId, socket);
+    // The access line of the upgrade (onResponse does not run for a socket).
+    req.log.info({ method: 'GET', url: '/v1/ws', remoteAddress: req.ip, statusCode: 101, userId, deviceId }, 'delivery socket opened');
     // An admin action between authentication and attach found no socket to close: check once more.
     void ctx.store.devices.get(userId, deviceId).then((d) => {
       if (d && d.state !== 'active') ctx.hub.evict(userId, deviceId, d.state === 'revoked' ? 'revoke' : 'wipe');

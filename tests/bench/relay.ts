@@ -23,7 +23,11 @@ import { ms, now, summarize, type Goal, type SectionResult, type Table } from '.
 
 const SENDERS = 200;
 const RECEIVERS = 200;
-const IDLE = 10_000;
+/** PARLEY_BENCH_RELAY_QUICK=1 (while working on the relay): throughput only, no idle sockets nor latency phase. */
+const QUICK = process.env.PARLEY_BENCH_RELAY_QUICK === '1';
+/** Extra node flags for the server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+const SERVER_NODE_ARGS = (process.env.PARLEY_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const IDLE = QUICK ? 0 : 10_000;
 const CONNECTIONS = 8;
 const DEPTH = 32;
 const WARM_S = 1;
@@ -32,7 +36,7 @@ const GROUPS = 20;
 const GROUP_SIZE = 100;
 const GROUP_DEPTH = 4;
 const RATE = 1_000;
-const LATENCY_S = 5;
+const LATENCY_S = QUICK ? 0.2 : 5;
 const CONTENT_BYTES = 400;
 const DRAIN_TIMEOUT_MS = 60_000;
 const GIB = 1024 ** 3;
@@ -138,7 +142,7 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     const receivers = await provision(dataDir, 'receiver', RECEIVERS);
     const idle = await provision(dataDir, 'idle', IDLE);
     log(`relay: ${SENDERS + RECEIVERS + IDLE} devices provisioned in ${((now() - t0) / 1000).toFixed(1)} s`);
-    srv = await startServerChild(dataDir, logFile);
+    srv = await startServerChild(dataDir, logFile, SERVER_NODE_ARGS);
     await publishKeys(srv.url, receivers);
 
     // ---- idle sockets and RSS ----
