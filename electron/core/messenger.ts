@@ -122,7 +122,7 @@ export class Messenger {
     const checks = new SenderChecks(this.ctx, this.contacts);
     this.trust = new Trust(this.ctx, this.contacts, checks);
     const sessions = new Sessions(this.ctx, this.contacts);
-    this.sender = new Sender(this.ctx, this.contacts, this.trust, sessions);
+    this.sender = new Sender(this.ctx, this.contacts.forSending(), this.trust, sessions);
     this.groupViews = new GroupViews(this.ctx, this.contacts);
     this.groupSync = new GroupSync(this.ctx, this.contacts, this.groupViews);
     this.groupActions = new GroupActions(this.ctx, this.contacts, this.groupViews, this.groupSync);

@@ -5,12 +5,41 @@ import { ApiError } from '../net/api.ts';
 import type { Contact } from '../store/local-store.ts';
 import { UsageError, type CoreContext } from '../context.ts';
 
+/**
+ * How long a directory answer is reused for sending without asking again. Sends stay correct in between:
+ * the server refuses an envelope set that does not match the recipient's active devices (409/410, which
+ * replaces the device list and drops the cached answer), and a verified contact's new key is refused by
+ * the protocol state. What ages is only a name, an email moved to another person, or a device nobody sent
+ * to yet (safety-number screens ask with `fresh`).
+ */
+export const DIRECTORY_REUSE_MS = 60_000;
+
 export class Contacts {
+  /** email (lower case) → the user it resolved to and when the directory said so; this process only. */
+  private readonly confirmed = new Map<string, { userId: string; at: number }>();
+  /** Set on the view forSending() returns. */
+  private readonly reuseByDefault: boolean = false;
+
   constructor(private readonly ctx: CoreContext) {}
 
-  /** Resolves an email through the company directory and remembers the person as a contact. */
-  async resolve(email: string): Promise<{ contact: Contact; entry: W.DirectoryEntry }> {
+  /**
+   * The same contacts (same store, same remembered answers) for the send path: its resolve() reuses a
+   * recent directory answer unless told `fresh`. Everything else (safety numbers, starting a chat) asks.
+   */
+  forSending(): Contacts {
+    return Object.create(this, { reuseByDefault: { value: true } }) as Contacts;
+  }
+
+  /**
+   * Resolves an email through the company directory and remembers the person as a contact. With `reuse`
+   * (the default of forSending()), an answer from the last DIRECTORY_REUSE_MS is reused — no request per
+   * message sent — while the stored device list is not empty and was not replaced since, and the contact
+   * is not verified (a verified contact's new device must stop the send before anything is encrypted).
+   */
+  async resolve(email: string, opts: { fresh?: boolean; reuse?: boolean } = {}): Promise<{ contact: Contact; entry: W.DirectoryEntry }> {
     const { store, api } = this.ctx;
+    const reused = !opts.fresh && (opts.reuse ?? this.reuseByDefault) ? this.reusable(email) : undefined;
+    if (reused) return reused;
     let entry: W.DirectoryEntry;
     try {
       entry = await api.lookup(email);
@@ -19,16 +48,44 @@ export class Contacts {
       if (err instanceof ApiError && err.status === 400) throw new UsageError(`not a valid email address: ${email}`);
       throw err;
     }
+    const asked = Date.now();
     await store.exclusive(async () => {
       store.upsertContact({ userId: entry.userId, email: entry.email, name: entry.name }, this.ctx.now());
       this.recordListing(entry);
     });
+    this.confirmed.set(email.toLowerCase(), { userId: entry.userId, at: asked });
     return { contact: store.getContact(entry.userId)!, entry };
+  }
+
+  /** A recent directory answer for `email`, rebuilt from the store (the listing as recorded), if still usable. */
+  private reusable(email: string): { contact: Contact; entry: W.DirectoryEntry } | undefined {
+    const key = email.toLowerCase();
+    const hit = this.confirmed.get(key);
+    if (!hit) return undefined;
+    const age = Date.now() - hit.at;
+    const contact = age >= 0 && age < DIRECTORY_REUSE_MS ? this.ctx.store.getContact(hit.userId) : undefined;
+    const devices = contact && this.devicesOf(hit.userId);
+    const listed = contact && this.ctx.store.getJson<Record<string, string>>(`listed:${hit.userId}`);
+    const complete = devices && devices.length > 0 && devices.every((d) => listed?.[String(d.deviceId)] !== undefined);
+    if (!contact || !complete || contact.email.toLowerCase() !== key || contact.verified) {
+      this.confirmed.delete(key);
+      return undefined;
+    }
+    const entry: W.DirectoryEntry = {
+      userId: contact.userId, email: contact.email, name: contact.name,
+      devices: devices.map((d) => ({ ...d, identityKey: listed![String(d.deviceId)]! })),
+    };
+    return { contact, entry };
+  }
+
+  /** Forgets the reusable directory answers naming `userId` (its device list changed under us). */
+  private unconfirm(userId: string): void {
+    for (const [email, c] of this.confirmed) if (c.userId === userId) this.confirmed.delete(email);
   }
 
   /** Remembers a directory listing: the devices to encrypt for and each one's identity key. In a transaction. */
   private recordListing(entry: W.DirectoryEntry): void {
-    this.setDevices(entry.userId, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })));
+    this.setDevices(entry.userId, entry.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })), true);
     const keys = this.ctx.store.getJson<Record<string, string>>(`listed:${entry.userId}`) ?? {};
     // Devices seen listed once stay known (a message sent before a device was removed is still theirs);
     // a device id listed with a new key is recorded with that key.
@@ -73,9 +130,13 @@ export class Contacts {
     return this.devicesOf(userId) ?? [];
   }
 
-  /** Records a device list; call inside a store transaction. */
-  setDevices(userId: string, devices: W.DeviceRef[]): void {
+  /**
+   * Records a device list; call inside a store transaction. A list from elsewhere than the directory (a
+   * 409/410 answer to a send) carries no identity keys: the next resolve asks the directory again.
+   */
+  setDevices(userId: string, devices: W.DeviceRef[], fromDirectory = false): void {
     this.ctx.store.setJson(`devices:${userId}`, devices);
+    if (!fromDirectory) this.unconfirm(userId);
   }
 
   async refreshDevices(userId: string): Promise<void> {

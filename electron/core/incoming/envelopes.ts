@@ -50,84 +50,93 @@ export class EnvelopeHandler {
    * and only then is the envelope acked. A redelivered envelope is recognised by its server id; a replayed
    * ciphertext under a new id fails the ratchet and is reported as rejected.
    */
-  async handle(env: W.IncomingEnvelope): Promise<EnvelopeOutcome> {
+  async handle(env: W.IncomingEnvelope, inTransaction?: (out: EnvelopeOutcome) => Promise<void>): Promise<EnvelopeOutcome> {
     const { store, account } = this.ctx;
     const peer = { userId: env.sourceUser, deviceId: env.sourceDevice };
     if (!store.isEnvelopeProcessed(account.server, env.id)) await this.checks.prepare(peer);
+    // `inTransaction` (the receive loop's receipt queue) commits with the message: one write, not two.
     return store.exclusive(async () => {
-      const server = account.server;
-      if (store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
-      const reject = (reason: string) => {
-        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
-        return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
-      };
-      const processed = (out: EnvelopeOutcome = {}): EnvelopeOutcome => {
-        store.markEnvelopeProcessed(server, env.id, this.ctx.now());
-        return out;
-      };
-      const content = unb64(env.content);
-      if (isUndeliverable(content)) {
-        return reject('the sender could not encrypt for this device (its keys are missing or do not verify); sign this device in again');
-      }
-      let payload: Decoded;
-      try {
-        const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, content);
-        payload = decodeContent(plain);
-      } catch (err) {
-        if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);
-        throw err;
-      }
-      const fromSelf = env.sourceUser === account.userId;
-      const check = this.checks.check(peer);
-      // The server stamps aboutGroup on a 1:1 send about a group after checking both ends are in it: receipts for
-      // a group's messages, and reactions of plain members of announcement groups (sent to the author only).
-      const aboutGroupKind = payload.kind === 'receipt' || (payload.kind === 'reaction' && env.group === undefined);
-      if (aboutGroupKind ? (payload as { group?: string }).group !== env.aboutGroup : env.aboutGroup !== undefined) {
-        return reject(payload.kind === 'receipt'
-          ? `a ${payload.receipt === 'read' ? 'read' : 'delivery'} receipt whose group the server did not check`
-          : payload.kind === 'reaction' ? 'a reaction whose group the server did not check'
-            : 'a message stamped as concerning a group that is not a delivery or read receipt');
-      }
-      if (payload.kind === 'verified') {
-        const refused = await this.verifiedSync.apply(payload, fromSelf, check);
-        if (refused) return reject(refused);
-        return processed({ verified: payload.userId });
-      }
-      if (payload.kind === 'receipt') {
-        if (check.flag) return reject('a receipt from a device or key the directory does not list for its sender');
-        return processed(this.receipt(payload, env, fromSelf));
-      }
-      if (payload.kind === 'quick-replies') {
-        // The user's own list: only ever from one of their own listed devices.
-        if (!fromSelf || check.flag) return reject('quick replies from a device that is not one of this user\'s listed devices');
-        this.onQuickReplies(payload);
-        return processed();
-      }
-      // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
-      const stamped = env.group ?? env.aboutGroup;
-      if ((payload.group !== undefined || stamped !== undefined) && payload.group !== stamped) {
-        return reject('a group message that the server did not relay for that group');
-      }
-      if (payload.kind === 'typing') {
-        // Our own devices get a copy only because the server wants one per device; a doubtful sender is not shown typing.
-        if (fromSelf || check.flag) return processed();
-        return processed({ events: [await this.typing(payload, env)] });
-      }
-      const place = await this.place(env, payload, fromSelf);
-      if (typeof place === 'string') return reject(place);
-      if (payload.kind === 'text' || payload.kind === 'message' || payload.kind === 'unknown') {
-        return this.storeReceived(env, payload, place, check);
-      }
-      // Edits, deletes, reactions and timers change what people see: only from a sender the client vouches for.
-      if (check.flag) return reject(`a ${payload.kind} from a device or key the directory does not list for its sender`);
-      const origin: Origin = {
-        userId: env.sourceUser, deviceId: env.sourceDevice, sender: place.sender, serverTimestamp: env.serverTimestamp,
-        conversationId: place.conversationId, ...(place.group ? { group: place.group, groupName: place.groupName } : {}),
-      };
-      const applied = this.applier.apply(payload as Control, origin);
-      if ('refused' in applied) return reject(applied.refused);
-      return processed({ events: applied.events });
+      const out = await this.process(env, peer);
+      await inTransaction?.(out);
+      return out;
     });
+  }
+
+  /** Inside the store transaction: everything handle() does after the network-bound sender check. */
+  private async process(env: W.IncomingEnvelope, peer: { userId: string; deviceId: number }): Promise<EnvelopeOutcome> {
+    const { store, account } = this.ctx;
+    const server = account.server;
+    if (store.isEnvelopeProcessed(server, env.id)) return { duplicate: true };
+    const reject = (reason: string) => {
+      store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+      return { rejected: { envelopeId: env.id, fromUserId: env.sourceUser, fromDevice: env.sourceDevice, reason } };
+    };
+    const processed = (out: EnvelopeOutcome = {}): EnvelopeOutcome => {
+      store.markEnvelopeProcessed(server, env.id, this.ctx.now());
+      return out;
+    };
+    const content = unb64(env.content);
+    if (isUndeliverable(content)) {
+      return reject('the sender could not encrypt for this device (its keys are missing or do not verify); sign this device in again');
+    }
+    let payload: Decoded;
+    try {
+      const plain = await this.ctx.party.decrypt(peer, env.type as CiphertextType, content);
+      payload = decodeContent(plain);
+    } catch (err) {
+      if (err instanceof ProtocolError || err instanceof PayloadError) return reject(err.message);
+      throw err;
+    }
+    const fromSelf = env.sourceUser === account.userId;
+    const check = this.checks.check(peer);
+    // The server stamps aboutGroup on a 1:1 send about a group after checking both ends are in it: receipts for
+    // a group's messages, and reactions of plain members of announcement groups (sent to the author only).
+    const aboutGroupKind = payload.kind === 'receipt' || (payload.kind === 'reaction' && env.group === undefined);
+    if (aboutGroupKind ? (payload as { group?: string }).group !== env.aboutGroup : env.aboutGroup !== undefined) {
+      return reject(payload.kind === 'receipt'
+        ? `a ${payload.receipt === 'read' ? 'read' : 'delivery'} receipt whose group the server did not check`
+        : payload.kind === 'reaction' ? 'a reaction whose group the server did not check'
+          : 'a message stamped as concerning a group that is not a delivery or read receipt');
+    }
+    if (payload.kind === 'verified') {
+      const refused = await this.verifiedSync.apply(payload, fromSelf, check);
+      if (refused) return reject(refused);
+      return processed({ verified: payload.userId });
+    }
+    if (payload.kind === 'receipt') {
+      if (check.flag) return reject('a receipt from a device or key the directory does not list for its sender');
+      return processed(this.receipt(payload, env, fromSelf));
+    }
+    if (payload.kind === 'quick-replies') {
+      // The user's own list: only ever from one of their own listed devices.
+      if (!fromSelf || check.flag) return reject('quick replies from a device that is not one of this user\'s listed devices');
+      this.onQuickReplies(payload);
+      return processed();
+    }
+    // Both or neither: the server stamps the group it checked membership for; the sender names it inside.
+    const stamped = env.group ?? env.aboutGroup;
+    if ((payload.group !== undefined || stamped !== undefined) && payload.group !== stamped) {
+      return reject('a group message that the server did not relay for that group');
+    }
+    if (payload.kind === 'typing') {
+      // Our own devices get a copy only because the server wants one per device; a doubtful sender is not shown typing.
+      if (fromSelf || check.flag) return processed();
+      return processed({ events: [await this.typing(payload, env)] });
+    }
+    const place = await this.place(env, payload, fromSelf);
+    if (typeof place === 'string') return reject(place);
+    if (payload.kind === 'text' || payload.kind === 'message' || payload.kind === 'unknown') {
+      return this.storeReceived(env, payload, place, check);
+    }
+    // Edits, deletes, reactions and timers change what people see: only from a sender the client vouches for.
+    if (check.flag) return reject(`a ${payload.kind} from a device or key the directory does not list for its sender`);
+    const origin: Origin = {
+      userId: env.sourceUser, deviceId: env.sourceDevice, sender: place.sender, serverTimestamp: env.serverTimestamp,
+      conversationId: place.conversationId, ...(place.group ? { group: place.group, groupName: place.groupName } : {}),
+    };
+    const applied = this.applier.apply(payload as Control, origin);
+    if ('refused' in applied) return reject(applied.refused);
+    return processed({ events: applied.events });
   }
 
   /** The conversation of a record: the server-checked group, or the 1:1 chat derived from the sender (our copy: from `to`). */

@@ -124,21 +124,23 @@ export class ReceiveLoop {
       inFlight++;
       chain = chain.then(async () => {
         if (env.type === 3) onPreKeyMessage();
-        const out = await this.envelopes.handle(env);
+        // The receipt is queued in the message's own transaction (stored together or not at all).
+        const out = await this.envelopes.handle(env, async ({ message: m }) => {
+          // No receipt for a message whose sender the client does not vouch for (it may not be theirs).
+          if (m && !m.outgoing && !m.flag && handlers.receipts !== false) await this.receipts.queue(m.fromUserId, m.messageId, m.group);
+        });
         socket?.ack(env.id);
         if (out.message) {
           counts.received++;
           if (this.groupSync.hasPending) this.scheduleGroupSync(handlers.onGroupsSynced);
-          // No receipt for a message whose sender the client does not vouch for (it may not be theirs).
-          if (!out.message.outgoing && !out.message.flag && handlers.receipts !== false) await this.receipts.queue(out.message.fromUserId, out.message.messageId, out.message.group);
           handlers.onMessage?.(out.message);
         }
         if (out.rejected) { counts.rejected++; handlers.onRejected?.(out.rejected); }
         if (out.delivered && out.delivered.messageIds.length > 0) handlers.onDelivered?.(out.delivered);
         for (const e of out.events ?? []) handlers.onEvent?.(e);
       }).catch((err: Error) => { failure ??= err; settle('finished'); }).finally(() => {
-        // Receipts go out once a burst is processed: one message per sender, not one per message.
-        if (--inFlight === 0) void this.receipts.flush();
+        // Receipts go out after a burst is processed, batched (receipts.ts): one message per sender, not one per message.
+        if (--inFlight === 0) this.receipts.schedule();
       });
     };
 
@@ -188,6 +190,7 @@ export class ReceiveLoop {
     const how = await settled;
     await chain;
     if (!wipe) await this.receipts.flush();
+    else this.receipts.cancel();
     await socket.close();
     if (wipe) throw wipe;
     // A failure while storing (disk, store) is not a network problem: never retry it silently.
