@@ -19,8 +19,11 @@ export interface Expired {
 export function purgeDue(store: LocalStore, now: number, messagesDays: number | undefined): Expired[] {
   const db = store.handle;
   const cutoff = messagesDays === undefined ? -1 : now - messagesDays * DAY_MS;
-  const due = db.prepare(`SELECT id, conversation_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?
-    UNION SELECT id, conversation_id FROM messages WHERE received_at < ?`).all([now, cutoff]) as Row[];
+  // Two indexed range reads (messages_expiry, messages_age), merged here: as one UNION, SQLite sorted both
+  // sides by id and walked the whole table (0.8 s at every launch with 100,000 messages).
+  const timed = db.prepare('SELECT id, conversation_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').all([now]) as Row[];
+  const old = cutoff < 0 ? [] : db.prepare('SELECT id, conversation_id FROM messages WHERE received_at < ?').all([cutoff]) as Row[];
+  const due = [...new Map([...timed, ...old].map((r) => [String(r.id), r])).values()];
   if (due.length === 0) return [];
   const del = db.prepare('DELETE FROM messages WHERE id = ?');
   const unquote = db.prepare('UPDATE messages SET reply_excerpt = NULL WHERE reply_to = ? AND reply_excerpt IS NOT NULL');
