@@ -16,7 +16,7 @@
 // key bundles), the encryption block (from the end of the last fetch to the start of the POST: the store
 // transaction with X3DH for devices without a session and one Double Ratchet encrypt per device) and the POST.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -35,7 +35,8 @@ import type { GroupSendRequest } from '../../common/wire/groups.ts';
 import { makeDevice, MemoryProtocolState } from '../crypto/memory-state.ts';
 import { ms, now, summarize, type SectionResult, type Table } from './stats.ts';
 
-const SIZES = [10, 100, 1_000] as const;
+/** PARLEY_BENCH_GROUP_SIZES=1000 (comma-separated, must include 1000) runs fewer sizes while iterating. */
+const SIZES: readonly number[] = process.env.PARLEY_BENCH_GROUP_SIZES?.split(',').map(Number) ?? [10, 100, 1_000];
 /** Steady-state sends per group size (after the first message), median reported. */
 const STEADY: Record<number, number> = { 10: 7, 100: 5, 1_000: 5 };
 /** Replays of a captured POST body, members offline, then members online. */
@@ -138,6 +139,29 @@ interface SendTimes {
 }
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/**
+ * PARLEY_BENCH_GROUP_PROFILE=<dir>: a CPU profile (node:inspector) of the biggest group's first send and of its
+ * steady sends, written there as first.cpuprofile and steady.cpuprofile (open in Chrome DevTools).
+ */
+async function profiled<T>(name: string, on: boolean, fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.PARLEY_BENCH_GROUP_PROFILE;
+  if (!dir || !on) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 /** One sendGroupText, split into phases from the recorded HTTP calls. */
 async function timedSend(alice: Messenger, calls: Call[], groupId: string, text: string): Promise<SendTimes> {
@@ -292,21 +316,24 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
       };
 
       const firstText = `bench group ${n} #${textSeq++} ${FILLER}`;
-      const first = await timedSend(alice, calls, group.id, firstText);
+      const biggest = n === Math.max(...SIZES);
+      const first = await profiled('first', biggest, () => timedSend(alice!, calls, group.id, firstText));
       if (first.envelopes !== n - 1) throw new Error(`first send made ${first.envelopes} envelopes, expected ${n - 1}`);
       if (first.body.envelopes.some((e) => e.type !== MessageType.PreKeyWhisper)) throw new Error('first message: not all PreKeyWhisper');
       await readBy0(first, MessageType.PreKeyWhisper, firstText);
       log(`groups: ${n} members: first message ${ms(first.total)} ms (fetch ${ms(first.fetch)}, X3DH+encrypt ${ms(first.encrypt)}, POST ${ms(first.post)})`);
 
       const steady: SendTimes[] = [];
-      for (let i = 0; i < STEADY[n]!; i++) {
-        const text = `bench group ${n} #${textSeq++} ${FILLER}`;
-        const t = await timedSend(alice, calls, group.id, text);
-        // Until a member's device answers, libsignal keeps wrapping the sender's messages as PreKeyWhisper (same
-        // ratchet step, the X3DH header repeated): in a group that is the usual case, so either type is fine here.
-        await readBy0(t, t.body.envelopes.find((e) => e.userId === members[0]!.userId)!.type, text);
-        steady.push(t);
-      }
+      await profiled('steady', biggest, async () => {
+        for (let i = 0; i < STEADY[n]!; i++) {
+          const text = `bench group ${n} #${textSeq++} ${FILLER}`;
+          const t = await timedSend(alice!, calls, group.id, text);
+          // Until a member's device answers, libsignal keeps wrapping the sender's messages as PreKeyWhisper (same
+          // ratchet step, the X3DH header repeated): in a group that is the usual case, so either type is fine here.
+          await readBy0(t, t.body.envelopes.find((e) => e.userId === members[0]!.userId)!.type, text);
+          steady.push(t);
+        }
+      });
       const last = steady.at(-1)!;
       // Without its sendId: the relay answers a repeated sendId with the first result and stores nothing.
       const { sendId: _sendId, ...replayable } = last.body as typeof last.body & { sendId?: string };
