@@ -272,7 +272,7 @@ export class LocalStore {
       .run([m.receivedAt, m.direction === 'in' ? 1 : 0, m.conversationId]);
     return true;
   }
-  /** Our 1:1 messages that wait for their recipient's first active device or, written offline, to be sent ('queued'), oldest first. */
+  /** Our 1:1 messages that wait for their recipient's first active device or, written offline, to be sent ('queued'), oldest first. Its WHERE matches the partial index messages_pending (migration 0007). */
   waitingMessages(peerUserId?: string): { id: string; peerUserId: string; body: string; sentAt: number; status: string }[] {
     return (this.db.prepare(`SELECT m.id, c.peer_user_id, m.body, m.sent_at, m.status FROM messages m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.status IN ('waiting', 'queued') AND m.direction = 'out' AND c.peer_user_id IS NOT NULL AND (? IS NULL OR c.peer_user_id = ?)

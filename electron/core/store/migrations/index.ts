@@ -7,5 +7,6 @@ import { migration as messageContent } from './0003-message-content.ts';
 import { migration as searchAndChatSettings } from './0004-search-and-chat-settings.ts';
 import { migration as attachments } from './0005-attachments.ts';
 import { migration as retention } from './0006-retention.ts';
+import { migration as launchIndexes } from './0007-launch-indexes.ts';
 
-export const MIGRATIONS: readonly string[] = [initial, senderFlags, messageContent, searchAndChatSettings, attachments, retention];
+export const MIGRATIONS: readonly string[] = [initial, senderFlags, messageContent, searchAndChatSettings, attachments, retention, launchIndexes];
