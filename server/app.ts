@@ -1,6 +1,6 @@
 // The Parley relay/directory server: Fastify + TypeBox validation, SQLite storage, WebSocket
 // delivery, and (for development) an embedded OpenID Connect provider.
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ClientConfig, Health, LIMITS, MessagingPolicy } from '../common/wire/schemas.ts';
@@ -181,7 +181,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Never credentials or tokens, nor emails and names (server/logging.ts).
     logger: logger === true ? serverLoggerOptions() : logger,
     // One access line per request instead of Fastify's two (accessLog below); accepted sends are summed per second.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.bodyBytes,
     // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -22,6 +22,8 @@ import { errorBody } from './errors.ts';
 import { CLOSE_ABUSE, CLOSE_NOT_READING, FrameMeter, WS_LIMITS } from './frame-meter.ts';
 
 const BATCH = 100;
+/** An ack exactly as ClientFrame has it (what JSON.stringify makes of it); any other spelling takes the full check. */
+const ACK = /^\{"type":"ack","id":"([0-9]{1,18})"\}$/;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
@@ -43,6 +45,11 @@ class Connection {
   #again = false;
   #afterDrain: (() => void)[] = [];
   closed = false;
+  /**
+   * The hub's commit chain (DeliveryHub.#chainStart) this connection is in step with: its last read came after
+   * every envelope for it outside that chain, so the chain's commits can hand it their envelopes directly.
+   */
+  syncedChain: number | undefined;
   /** This socket's frame limits (frame-meter.ts). */
   readonly meter = new FrameMeter();
   /** When this socket took the device's delivery (newer sockets replace older ones, on any node). */
@@ -54,7 +61,27 @@ class Connection {
     readonly socket: WebSocket,
     private readonly store: ServerStore,
     private readonly log: FastifyBaseLogger,
+    /** The hub's current chain start, read just before each queue read. */
+    private readonly chain: () => number,
   ) {}
+
+  /**
+   * Envelopes the hub just committed for this device, in id order, from a commit of chain `chainStart`: pushed
+   * without reading them back when the connection is in step with that chain and idle; else one more read.
+   */
+  offer(envelopes: StoredEnvelope[], chainStart: number): void {
+    if (this.closed) return;
+    if (this.#running || this.syncedChain !== chainStart || this.socket.bufferedAmount > WS_LIMITS.highWaterBytes) {
+      this.schedule();
+      return;
+    }
+    for (const e of envelopes) {
+      if (e.id <= this.#lastSentId) continue;
+      this.socket.send(JSON.stringify({ type: 'envelope', envelope: toIncoming(e) } satisfies ServerFrame));
+      this.#lastSentId = e.id;
+      this.meter.credit();
+    }
+  }
 
   /** Closes for abuse: nothing more is read or answered, and the socket goes even if the peer ignores the close. */
   closeForAbuse(code: number, reason: string): void {
@@ -90,11 +117,16 @@ class Connection {
   }
 
   async #drain(): Promise<void> {
+    this.syncedChain = undefined;
     try {
+      let chain: number;
       do {
         this.#again = false;
+        chain = this.chain();
         await this.#pump();
       } while (this.#again && !this.closed);
+      // The last read saw everything committed before it: later commits of the same chain can be handed over.
+      this.syncedChain = chain;
       if (!this.closed) for (const f of this.#afterDrain.splice(0)) f();
     } catch (err) {
       if (!this.closed) {
@@ -149,6 +181,14 @@ export class DeliveryHub {
   readonly #credentials: CredentialCache | undefined;
   /** Acked envelopes not yet deleted: deleted together, one transaction per turn of the event loop. */
   #acked: { userId: string; deviceId: number; id: number }[] = [];
+  /**
+   * The hub's commit chain (group commit only): consecutive commits whose envelope ids follow on each other with
+   * nobody else's insert in between (ids only grow: AUTOINCREMENT). `#chainStart` is the first id of the current
+   * chain, `#chainEnd` the last id committed. A connection whose last read came after the chain's start
+   * (Connection.syncedChain) is handed each commit's envelopes directly instead of reading them back.
+   */
+  #chainStart = -1;
+  #chainEnd = -1;
   /** Sends waiting for the next group commit. */
   #toStore: { envelopes: NewEnvelope[]; send: SendOnce | undefined; resolve: (r: StoreResult) => void; reject: (e: unknown) => void }[] = [];
   #stopped = false;
@@ -177,7 +217,7 @@ export class DeliveryHub {
 
   attach(userId: string, deviceId: number, socket: WebSocket): void {
     const k = key(userId, deviceId);
-    const conn = new Connection(userId, deviceId, socket, this.store, this.log);
+    const conn = new Connection(userId, deviceId, socket, this.store, this.log, () => this.#chainStart);
     const previous = this.#connections.get(k);
     this.#connections.set(k, conn);
     if (previous) {
@@ -221,6 +261,9 @@ export class DeliveryHub {
   }
 
   async #onFrame(conn: Connection, text: string | null): Promise<void> {
+    // The frame every envelope gets back, in the form clients write it: no JSON parse nor schema walk.
+    const ack = text === null ? null : ACK.exec(text);
+    if (ack) return this.#onAck(conn, ack[1]!);
     let frame: unknown;
     try {
       frame = text === null ? undefined : JSON.parse(text);
@@ -237,7 +280,11 @@ export class DeliveryHub {
       }
       return;
     }
-    const id = Number(frame.id);
+    return this.#onAck(conn, frame.id);
+  }
+
+  async #onAck(conn: Connection, idText: string): Promise<void> {
+    const id = Number(idText);
     // Ids beyond 2^53 were never issued; an ack for someone else's envelope deletes nothing.
     if (!Number.isSafeInteger(id)) return;
     if (!this.#groupCommit) {
@@ -265,7 +312,7 @@ export class DeliveryHub {
   }
 
   /**
-   * Stores the envelopes of one send. The sends of one turn of the event loop share one write transaction
+   * Stores the envelopes of one send and delivers them (no separate notify). The sends of one turn of the event loop share one write transaction
    * (group commit): on this server a commit costs more than the inserts in it, so under load this is what
    * most of a send's database time was. Each send keeps its own savepoint, so one failing fails only itself.
    */
@@ -283,7 +330,12 @@ export class DeliveryHub {
   }
 
   #queue(envelopes: NewEnvelope[], send: SendOnce | undefined): Promise<StoreResult> {
-    if (!this.#groupCommit) return this.#storeOne(envelopes, send);
+    if (!this.#groupCommit) {
+      return this.#storeOne(envelopes, send).then((r) => {
+        if ('stored' in r) this.notify(r.stored.filter((e) => e.deliverAfter === undefined).map((e) => ({ userId: e.destUser, deviceId: e.destDevice })));
+        return r;
+      });
+    }
     return new Promise((resolve, reject) => {
       this.#toStore.push({ envelopes, send, resolve, reject });
       if (this.#toStore.length === 1) setImmediate(() => void this.#commit());
@@ -304,13 +356,38 @@ export class DeliveryHub {
       for (const b of batch) b.reject(err);
       return;
     }
+    const stored: StoredEnvelope[] = [];
+    for (const r of results) if ('ok' in r && 'stored' in r.ok) stored.push(...r.ok.stored);
+    if (stored.length > 0) this.#deliverCommitted(stored);
     batch.forEach((b, i) => { const r = results[i]!; if ('ok' in r) b.resolve(r.ok); else b.reject(r.err); });
   }
 
-  /** Called after envelopes were stored for these devices. */
+  /** Delivers what one group commit stored (in id order): handed to the connections on this node, announced to others. */
+  #deliverCommitted(stored: StoredEnvelope[]): void {
+    const first = stored[0]!.id;
+    if (first !== this.#chainEnd + 1) this.#chainStart = first; // someone else inserted in between: a new chain
+    this.#chainEnd = stored[stored.length - 1]!.id;
+    const byConn = new Map<Connection, StoredEnvelope[]>();
+    const others: { userId: string; deviceId: number }[] = [];
+    for (const e of stored) {
+      if (e.deliverAfter !== undefined) continue; // held: released later with a fresh id (server/workplace/)
+      const conn = this.#connections.get(key(e.destUser, e.destDevice));
+      if (!conn) { if (this.#bus) others.push({ userId: e.destUser, deviceId: e.destDevice }); continue; }
+      const list = byConn.get(conn);
+      if (list) list.push(e); else byConn.set(conn, [e]);
+    }
+    for (const [conn, list] of byConn) conn.offer(list, this.#chainStart);
+    if (others.length > 0) this.#publishNotify(others);
+  }
+
+  /** Called after envelopes were stored for these devices by something other than storeEnvelopes/storeSend. */
   notify(devices: Iterable<{ userId: string; deviceId: number }>): void {
     const list = [...devices];
     this.#notifyLocal(list);
+    this.#publishNotify(list);
+  }
+
+  #publishNotify(list: { userId: string; deviceId: number }[]): void {
     if (!this.#bus) return;
     const byUser = new Map<string, number[]>();
     for (const d of list) {

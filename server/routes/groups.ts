@@ -243,7 +243,6 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       });
       if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
     }
-    ctx.hub.notify(req.body.envelopes);
     return { serverTimestamp, ...held };
   });
 }

@@ -59,7 +59,6 @@ export function messageRoutes(app: App, ctx: AppContext): void {
       // A concurrent duplicate got there first: its answer, and nothing stored or notified twice.
       if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
     }
-    ctx.hub.notify(envelopes);
     return { serverTimestamp, ...held };
   });
 }
