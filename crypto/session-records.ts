@@ -9,6 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { SessionCipher } from '@privacyresearch/libsignal-protocol-typescript';
 import { SessionRecord } from '@privacyresearch/libsignal-protocol-typescript/lib/session-record.js';
+import { SessionLock } from '@privacyresearch/libsignal-protocol-typescript/lib/session-lock.js';
 import type { SessionType } from '@privacyresearch/libsignal-protocol-typescript/lib/session-types.js';
 
 export type { SessionRecord };
@@ -30,6 +31,60 @@ export function pruneChains(session: SessionType): void {
     ...session.oldRatchetList.map((o) => b64(o.ephemeralKey)),
   ]);
   for (const k of Object.keys(session.chains)) if (!keep.has(k)) delete session.chains[k];
+}
+
+// The library's serialize, without its costs: base64-js in JavaScript for every key (a third of an encrypt's
+// serialize) becomes Buffer's native base64. The JSON is byte for byte the library's (same fields, order and
+// undefined/absent rules as session-record.js *ArrayBufferToString); tests/crypto/session-serialize.test.ts
+// compares the two on real sessions, and the cache's `verify` mode on every hit.
+type Bin = ArrayBuffer | ArrayBufferView | undefined | null;
+/** abToS: base64 of `new Uint8Array(b)` (nothing → ''). */
+const s64 = (b: Bin): string => {
+  if (b == null) return '';
+  if (b instanceof ArrayBuffer) return Buffer.from(b).toString('base64');
+  return Buffer.from(new Uint8Array(b as unknown as ArrayLike<number>)).toString('base64');
+};
+/* eslint-disable @typescript-eslint/no-explicit-any -- the library's own shapes, mirrored field by field */
+const keyPairJson = (kp: any) => ({ pubKey: s64(kp.pubKey), privKey: s64(kp.privKey) });
+function chainJson(c: any) {
+  const messageKeys: Record<string, string> = {};
+  for (const k of Object.keys(c.messageKeys)) messageKeys[k] = s64(c.messageKeys[k]);
+  return { chainType: c.chainType, chainKey: { key: c.chainKey.key ? s64(c.chainKey.key) : undefined, counter: c.chainKey.counter }, messageKeys };
+}
+function sessionJson(sess: any) {
+  const { indexInfo: ii, currentRatchet: r, pendingPreKey: ppk, oldRatchetList, chains } = sess;
+  const newChains: Record<string, unknown> = {};
+  for (const k of Object.keys(chains)) newChains[k] = chainJson(chains[k]);
+  return {
+    indexInfo: { closed: ii.closed, remoteIdentityKey: s64(ii.remoteIdentityKey), baseKey: ii.baseKey ? s64(ii.baseKey) : undefined, baseKeyType: ii.baseKeyType },
+    registrationId: sess.registrationId,
+    currentRatchet: {
+      rootKey: s64(r.rootKey), ephemeralKeyPair: r.ephemeralKeyPair && keyPairJson(r.ephemeralKeyPair),
+      lastRemoteEphemeralKey: s64(r.lastRemoteEphemeralKey), previousCounter: r.previousCounter, added: r.added,
+    },
+    pendingPreKey: ppk ? { baseKey: s64(ppk.baseKey), preKeyId: ppk.preKeyId, signedKeyId: ppk.signedKeyId } : undefined,
+    oldRatchetList: oldRatchetList.map((o: any) => ({ ephemeralKey: s64(o.ephemeralKey), added: o.added })),
+    chains: newChains,
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** The same string as the library's `record.serialize()`, faster. */
+export function serializeRecord(record: SessionRecord): string {
+  const sessions: Record<string, unknown> = {};
+  for (const k of Object.keys(record.sessions)) sessions[k] = sessionJson(record.sessions[k]);
+  return JSON.stringify({ sessions, version: record.version });
+}
+
+/**
+ * The library's job queue keeps every job's promise in `SessionLock._promises` (and every failed job's error in
+ * `SessionLock.errors`) for good — only its own tests read them. A 1,000-member group send added 1,000 promises
+ * per message that were never freed, and the garbage collector walked the growing array on every major GC.
+ * Called after each of our jobs; the queue itself (`jobQueue`, per address) is untouched.
+ */
+export function forgetSettledJobs(): void {
+  SessionLock._promises.length = 0;
+  SessionLock.errors.length = 0;
 }
 
 interface Entry { serialized: string; record: SessionRecord }
@@ -83,7 +138,7 @@ export class SessionRecordCache {
     const slot: { record: SessionRecord; serialized?: string } = { record };
     record.serialize = () => {
       for (const s of Object.values(record.sessions)) pruneChains(s);
-      const out = SessionRecord.prototype.serialize.call(record);
+      const out = serializeRecord(record);
       slot.serialized = out;
       return out;
     };

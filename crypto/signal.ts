@@ -14,7 +14,7 @@ import { Buffer } from 'node:buffer';
 import { randomInt } from 'node:crypto';
 import { fingerprintDigits } from './fingerprint.ts';
 import { useNativePrimitives } from './native.ts';
-import { CachingSessionCipher, SessionRecordCache, type SessionCacheOptions } from './session-records.ts';
+import { CachingSessionCipher, forgetSettledJobs, SessionRecordCache, type SessionCacheOptions } from './session-records.ts';
 
 // Native X25519/XEdDSA/HMAC/AES/SHA-512 under the library for everyone who loads this module.
 useNativePrimitives();
@@ -239,7 +239,7 @@ export class SignalParty {
   /** Runs session jobs for one remote device one after another, as the library's own job queue does. */
   private serialized<T>(peer: PeerAddress, job: () => Promise<T>): Promise<T> {
     const key = addressKey(peer);
-    const guarded = () => job().finally(() => this.records.release(key));
+    const guarded = () => job().finally(() => { this.records.release(key); forgetSettledJobs(); });
     const run = (this.jobs.get(key) ?? Promise.resolve()).then(guarded, guarded);
     const tail = run.catch(() => undefined);
     this.jobs.set(key, tail);

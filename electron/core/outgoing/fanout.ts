@@ -125,14 +125,19 @@ export class Fanout {
       const key = addressKey(t);
       if (!skipped.has(key)) {
         try {
-          if (!(await this.sessions.has(t))) await this.sessions.startFrom(t, p.bundles.get(key)!);
+          // A device with a session at prepare time is encrypted to directly (a session dropped since then
+          // fails as no-session below); one fetched for starts one unless another send did meanwhile.
+          const bundle = p.bundles.get(key);
+          if (bundle && !(await this.sessions.has(t))) await this.sessions.startFrom(t, bundle);
           const ct = await this.ctx.party.encrypt(t, payloadFor(t));
           envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || t.registrationId, type: ct.type, content: b64(ct.body) });
           continue;
         } catch (err) {
           if (err instanceof ProtocolError && err.kind === 'untrusted-identity') throw untrusted(t);
           if (!(err instanceof ProtocolError)) throw err;
-          skipped.set(key, { userId: t.userId, deviceId: t.deviceId, reason: `its keys do not verify (${err.message.replace(/^cannot process message: /, '')})` });
+          const reason = err.kind === 'no-session' ? 'its session was reset during this send'
+            : `its keys do not verify (${err.message.replace(/^cannot process message: /, '')})`;
+          skipped.set(key, { userId: t.userId, deviceId: t.deviceId, reason });
         }
       }
       envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: t.registrationId, type: 1, content: b64(UNDELIVERABLE) });
