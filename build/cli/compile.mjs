@@ -28,8 +28,16 @@ export const ENTRIES = Object.freeze({
   start: 'electron/cli/start.ts',
 });
 
-/** Pure-ESM packages without files of their own to find (no __dirname, no import.meta.url): bundled. */
-const BUNDLED = /^(typebox|@noble\/curves|@noble\/hashes|openid-client|oauth4webapi|jose)(\/|$)/;
+/**
+ * Packages without files of their own to find (no __dirname, no import.meta.url): bundled. The pure-ESM ones,
+ * and the Signal library with its protobuf code (CommonJS: as separate files Node had to scan each one for
+ * its exports and compile it apart, ~60 ms of every start; their own require()s of packages left external go
+ * through the banner's require). Not @privacyresearch/curve25519-typescript: its Emscripten loader uses
+ * __dirname.
+ */
+const BUNDLED = /^(typebox|@noble\/curves|@noble\/hashes|openid-client|oauth4webapi|jose|@privacyresearch\/libsignal-protocol-(typescript|protobuf-ts)|protobufjs|@protobufjs\/[a-z]+|base64-js)(\/|$)/;
+/** CommonJS code in the bundle may require() a package left external: ESM has no require of its own. */
+const REQUIRE_BANNER = "import { createRequire as __parleyCreateRequire } from 'node:module'; const require = __parleyCreateRequire(import.meta.url);";
 const externalPackages = {
   name: 'external-packages',
   setup(build) {
@@ -91,6 +99,7 @@ export async function compile({ clean = false } = {}) {
     write: false,
     logLevel: 'silent',
     plugins: [externalPackages, sourceImportMeta],
+    banner: { js: REQUIRE_BANNER },
   });
   if (clean) rmSync(OUT_DIR, { recursive: true, force: true });
   mkdirSync(OUT_DIR, { recursive: true });
