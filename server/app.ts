@@ -10,6 +10,8 @@ import { accessLog, SendTally, serverLoggerOptions } from './logging.ts';
 import { auditPolicyInForce } from './policy-audit.ts';
 import { authenticator, CredentialCache, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
+import { serveSocketSends } from './socket-send.ts';
+import { SEND_FRAME_BYTES } from '../common/wire/socket-send.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { PostgresStore } from './store/postgres/index.ts';
 import { NatsBus } from './bus/nats.ts';
@@ -259,8 +261,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let devIdp: DevIdp | undefined;
   if (opts.devIdp) mountDevIdp(app, () => devIdp);
 
-  // A client frame is an ack of ~40 bytes: anything near this cap is abuse, refused (1009) before it is buffered whole.
-  await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
+  // A client frame is an ack of ~40 bytes or a send (server/socket-send.ts, at most a send body): anything larger
+  // is refused (1009) before it is buffered whole; acks above WS_LIMITS.frameChars are malformed frames.
+  await app.register(websocket, { options: { maxPayload: SEND_FRAME_BYTES } });
+  serveSocketSends(ctx, hub, app.log);
 
   app.get('/healthz', { schema: { response: replies({ 200: Health }) } }, async () => ({ ok: true as const }));
   readinessRoutes(app, ctx, { store: opts.database === undefined ? 'sqlite' : 'postgres', pingStore, bus });

@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
 import { ClientFrame, type IncomingEnvelope, type ServerFrame } from '../common/wire/schemas.ts';
+import type { SendResultFrame } from '../common/wire/socket-send.ts';
 import { encodeBase64 } from './base64.ts';
 import type { NewEnvelope, SendOnce, ServerStore, StoredEnvelope } from './store/types.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
@@ -22,6 +23,22 @@ import { errorBody } from './errors.ts';
 import { CLOSE_ABUSE, CLOSE_NOT_READING, FrameMeter, WS_LIMITS } from './frame-meter.ts';
 
 const BATCH = 100;
+/** How every `send` frame starts (socket-send.ts checks the rest): the serialisation of SendFrame, type first. */
+const SEND_PREFIX = '{"type":"send",';
+
+/** What a request-frame handler may do with the socket it came on. */
+export interface SocketPeer {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly closed: boolean;
+  /** The socket's frame limits (frame-meter.ts). */
+  readonly meter: FrameMeter;
+  /** Counts a request in flight (the socket is not read while too many are). */
+  begin(): void;
+  end(): void;
+  reply(frame: SendResultFrame): void;
+}
+export type RequestHandler = (peer: SocketPeer, text: string) => void;
 /** An ack exactly as ClientFrame has it (what JSON.stringify makes of it); any other spelling takes the full check. */
 const ACK = /^\{"type":"ack","id":"([0-9]{1,18})"\}$/;
 
@@ -94,8 +111,26 @@ class Connection {
     this.socket.once('close', () => clearTimeout(kill));
   }
 
-  /** A content-free frame (queue-empty, signals, errors): refused by closing when the client is not reading. */
-  sendLight(frame: ServerFrame): void {
+  /** Requests (send frames) of this socket being handled; above WS_LIMITS.requestsInFlight the socket is not read. */
+  #inFlight = 0;
+
+  /** SocketPeer: a request frame is being handled. */
+  begin(): void {
+    if (++this.#inFlight === WS_LIMITS.requestsInFlight) this.socket.pause();
+  }
+
+  /** SocketPeer: …and is answered. */
+  end(): void {
+    if (this.#inFlight-- === WS_LIMITS.requestsInFlight && !this.closed) this.socket.resume();
+  }
+
+  /** SocketPeer: the answer to a request frame (small: a send's result); same rule as sendLight. */
+  reply(frame: SendResultFrame): void {
+    this.sendLight(frame);
+  }
+
+  /** A content-free frame (queue-empty, signals, errors, results): refused by closing when the client is not reading. */
+  sendLight(frame: ServerFrame | SendResultFrame): void {
     if (this.closed) return;
     if (this.socket.bufferedAmount > WS_LIMITS.maxQueuedBytes) {
       this.log.warn({ userId: this.userId, deviceId: this.deviceId }, 'delivery socket not reading; closed');
@@ -158,7 +193,7 @@ class Connection {
     }
   }
 
-  send(frame: ServerFrame): Promise<void> {
+  send(frame: ServerFrame | SendResultFrame): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket.send(JSON.stringify(frame), (err) => (err && !this.closed ? reject(err) : resolve()));
     });
@@ -192,6 +227,7 @@ export class DeliveryHub {
   /** Sends waiting for the next group commit. */
   #toStore: { envelopes: NewEnvelope[]; send: SendOnce | undefined; resolve: (r: StoreResult) => void; reject: (e: unknown) => void }[] = [];
   #stopped = false;
+  #requests: RequestHandler | undefined;
 
   constructor(private readonly store: ServerStore, private readonly log: FastifyBaseLogger, opts: HubOptions = {}) {
     this.#bus = opts.bus;
@@ -234,6 +270,11 @@ export class DeliveryHub {
     socket.on('error', (err) => this.log.debug({ err }, 'websocket error'));
     socket.on('message', (data, isBinary) => {
       if (conn.closed) return; // closed for abuse, replaced or evicted: what is still buffered is dropped unread
+      // A send frame: its own budget (socket-send.ts), not the ack bucket; at most SEND_FRAME_BYTES (maxPayload).
+      if (this.#requests && !isBinary && Buffer.isBuffer(data) && data.length > SEND_PREFIX.length && data.toString('latin1', 0, SEND_PREFIX.length) === SEND_PREFIX) {
+        this.#requests(conn, data.toString());
+        return;
+      }
       if (!conn.meter.take()) {
         this.log.warn({ userId, deviceId }, 'delivery socket flooded; closed');
         conn.closeForAbuse(CLOSE_ABUSE, 'too many frames');
@@ -260,6 +301,30 @@ export class DeliveryHub {
     });
   }
 
+  /** Handles request frames (`send`: server/socket-send.ts); without one, they are malformed frames. */
+  onRequests(handler: RequestHandler): void {
+    this.#requests = handler;
+  }
+
+  /** The socket sent more frames than its budgets allow: closed (1008). */
+  flooded(conn: SocketPeer): void {
+    const c = conn as Connection;
+    this.log.warn({ userId: c.userId, deviceId: c.deviceId }, 'delivery socket flooded; closed');
+    c.closeForAbuse(CLOSE_ABUSE, 'too many frames');
+  }
+
+  /** A frame that is not one the server understands: answered a few times, then dropped, then the socket closed. */
+  badFrame(conn: SocketPeer): void {
+    const c = conn as Connection;
+    const verdict = c.meter.badFrame();
+    if (verdict === 'close') {
+      this.log.warn({ userId: c.userId, deviceId: c.deviceId }, 'delivery socket sent too many malformed frames; closed');
+      c.closeForAbuse(CLOSE_ABUSE, 'too many malformed frames');
+    } else if (verdict === 'reply') {
+      c.sendLight({ type: 'error', ...errorBody('invalid_frame') });
+    }
+  }
+
   async #onFrame(conn: Connection, text: string | null): Promise<void> {
     // The frame every envelope gets back, in the form clients write it: no JSON parse nor schema walk.
     const ack = text === null ? null : ACK.exec(text);
@@ -271,13 +336,7 @@ export class DeliveryHub {
       frame = undefined;
     }
     if (!Value.Check(ClientFrame, frame)) {
-      const verdict = conn.meter.badFrame();
-      if (verdict === 'close') {
-        this.log.warn({ userId: conn.userId, deviceId: conn.deviceId }, 'delivery socket sent too many malformed frames; closed');
-        conn.closeForAbuse(CLOSE_ABUSE, 'too many malformed frames');
-      } else if (verdict === 'reply') {
-        conn.sendLight({ type: 'error', ...errorBody('invalid_frame') });
-      }
+      this.badFrame(conn);
       return;
     }
     return this.#onAck(conn, frame.id);

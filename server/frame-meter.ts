@@ -24,8 +24,14 @@ export const WS_LIMITS = {
   maxQueuedBytes: 8 * 1024 * 1024,
   /** After a close for abuse, the socket is destroyed if the close handshake has not finished by then. */
   abuseGraceMs: 2000,
-  /** The longest text a client frame can be (an ack is ~40 characters). */
+  /** The longest text a client frame can be (an ack is ~40 characters); `send` frames have SEND_FRAME_BYTES. */
   frameChars: 256,
+  /** Send frames a socket may send at once (a burst of receipts after a backlog), then… */
+  sendBurst: 1000,
+  /** …per second: beyond, 429 rate_limited (the HTTP route has no per-device limit; this socket's frames are cheap to make). */
+  sendsPerSecond: 200,
+  /** Requests handled at once per socket: at this many, the socket is not read until one is answered. */
+  requestsInFlight: 64,
 } as const;
 
 /** Real time, not the injectable clock: the limits are about this process. */
@@ -44,6 +50,19 @@ export class FrameMeter {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  #sendTokens: number = WS_LIMITS.sendBurst;
+  #sendRefilledAt = Date.now();
+
+  /** Takes a token for one send frame: 0 if there was one, else the milliseconds until there is. */
+  takeSend(): number {
+    const t = Date.now();
+    this.#sendTokens = Math.min(WS_LIMITS.sendBurst, this.#sendTokens + (Math.max(0, t - this.#sendRefilledAt) * WS_LIMITS.sendsPerSecond) / 1000);
+    this.#sendRefilledAt = t;
+    if (this.#sendTokens < 1) return Math.ceil(((1 - this.#sendTokens) * 1000) / WS_LIMITS.sendsPerSecond);
+    this.#sendTokens -= 1;
+    return 0;
   }
 
   /** An envelope was sent: its ack is paid for. */

@@ -298,6 +298,16 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('prekeys-low'), deviceId: DeviceId, count: Type.Integer({ minimum: 0 }) }),
   /** The server could not read a client frame (error: invalid_frame). */
   Type.Object({ type: Type.Literal('error'), error: ErrorCodeSchema, message: Type.String() }),
+  /**
+   * The answer to a `send` frame (common/wire/socket-send.ts), paired by `req`: the HTTP route's status and body —
+   * SendResponse for 200, DeviceMismatch for 409/410, ErrorBody otherwise (checked by status, as over HTTP).
+   */
+  Type.Object({
+    type: Type.Literal('send-result'),
+    req: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+    status: Type.Integer({ minimum: 100, maximum: 599 }),
+    body: Type.Unknown(),
+  }),
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 

@@ -3,6 +3,7 @@
 // Optional `sendId`: a retry of an accepted send (its response lost) is answered with the first result and stores
 // nothing. Optional `aboutGroup` (a delivery receipt for a group message): stamped after checking both ends are in
 // the group, so the recipient can hold the receipt's group against something the sender could not forge.
+import type { Static } from 'typebox';
 import { DeviceMismatch, NoQuery, SendRequest, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, unknownUser } from '../errors.ts';
@@ -30,35 +31,41 @@ async function requirePairInGroup(ctx: AppContext, groupId: string, sender: stri
   if (group.confidential && !isGroupAdmin(a.role) && !isGroupAdmin(b.role) && sender !== recipient) throw refuse();
 }
 
+/**
+ * One 1:1 send, whichever way it came (POST /v1/messages, or a `send` frame on the delivery socket:
+ * server/socket-send.ts): throws ApiError for every refusal, as the route answers it.
+ */
+export async function acceptSend(ctx: AppContext, sender: { userId: string; deviceId: number }, body: SendRequest): Promise<Static<typeof SendResponse>> {
+  await ctx.workplace.requireConsentOf(sender.userId);
+  const { recipient, envelopes, sendId, aboutGroup, urgent } = body;
+  // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
+  const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
+  if (earlier !== undefined) return { serverTimestamp: earlier };
+  if (!(await ctx.store.users.get(recipient))) throw unknownUser();
+  if (aboutGroup !== undefined) await requirePairInGroup(ctx, aboutGroup, sender.userId, recipient);
+
+  // Expected: every active device of the recipient and of the sender, except the sending device.
+  const serverTimestamp = ctx.now();
+  const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {});
+  // The recipient off work: their copies wait for their next working period (server/workplace/).
+  const heldUntil = await ctx.workplace.hold(sender, toStore, urgent === true);
+  const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
+  // The hub stores and delivers (DeliveryHub.storeEnvelopes).
+  if (sendId === undefined) {
+    await ctx.hub.storeEnvelopes(toStore);
+  } else {
+    const r = await ctx.hub.storeSend(toStore, {
+      userId: sender.userId, deviceId: sender.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
+    });
+    // A concurrent duplicate got there first: its answer, and nothing stored or notified twice.
+    if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
+  }
+  return { serverTimestamp, ...held };
+}
+
 export function messageRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/messages', {
     onRequest: ctx.authenticate,
     schema: { querystring: NoQuery, body: SendRequest, response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }) },
-  }, async (req) => {
-    const sender = authOf(req);
-    await ctx.workplace.requireConsentOf(sender.userId);
-    const { recipient, envelopes, sendId, aboutGroup, urgent } = req.body;
-    // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
-    const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
-    if (earlier !== undefined) return { serverTimestamp: earlier };
-    if (!(await ctx.store.users.get(recipient))) throw unknownUser();
-    if (aboutGroup !== undefined) await requirePairInGroup(ctx, aboutGroup, sender.userId, recipient);
-
-    // Expected: every active device of the recipient and of the sender, except the sending device.
-    const serverTimestamp = ctx.now();
-    const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {});
-    // The recipient off work: their copies wait for their next working period (server/workplace/).
-    const heldUntil = await ctx.workplace.hold(sender, toStore, urgent === true);
-    const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
-    if (sendId === undefined) {
-      await ctx.hub.storeEnvelopes(toStore);
-    } else {
-      const r = await ctx.hub.storeSend(toStore, {
-        userId: sender.userId, deviceId: sender.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
-      });
-      // A concurrent duplicate got there first: its answer, and nothing stored or notified twice.
-      if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
-    }
-    return { serverTimestamp, ...held };
-  });
+  }, (req) => acceptSend(ctx, authOf(req), req.body));
 }

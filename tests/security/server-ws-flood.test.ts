@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { SqliteStore } from '../../server/store/sqlite.ts';
+import { SEND_FRAME_BYTES } from '../../common/wire/socket-send.ts';
 import { activeDevice, startTestServer, type Registered, type TestServer } from '../server/helpers.ts';
 
 let server: TestServer;
@@ -99,7 +100,8 @@ test('valid acks faster than any fixed rate are fine while they answer envelopes
 
 test('a frame larger than any client frame closes the socket (1009) without being parsed', async () => {
   const s = await open(alice);
-  s.ws.send(JSON.stringify({ type: 'ack', id: '1', pad: 'x'.repeat(16 * 1024) }));
+  // The largest client frame is a `send` frame (common/wire/socket-send.ts).
+  s.ws.send(JSON.stringify({ type: 'ack', id: '1', pad: 'x'.repeat(SEND_FRAME_BYTES) }));
   assert.equal((await s.closed).code, 1009);
 });
 
