@@ -4,8 +4,7 @@
 // device that was revoked since we last looked is dropped after refreshing that member's devices.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KeyBundles } from '../../common/wire/schemas.ts';
-import { attackerBundle, drain, readStore, startWorld, type World } from './world.ts';
+import { attackerBundle, drain, readStore, rewriteBundles, startWorld, type World } from './world.ts';
 
 let world: World | undefined;
 afterEach(async () => { await world?.close(); world = undefined; });
@@ -20,10 +19,7 @@ test('a member device with a bad signed-prekey signature is skipped and reported
   // dave's device publishes a bundle whose signed prekey signature does not verify.
   const registrationId = await readStore(dave, (s) => s.getJson<{ registrationId: number }>('identity')!.registrationId);
   const bad = await attackerBundle(dave.deviceId, registrationId, { badSignature: true });
-  world.proxy.afterResponse((x) => {
-    if (x.method !== 'GET' || !x.path.startsWith(`/v1/keys/${dave.userId}`) || x.status !== 200) return undefined;
-    return { status: 200, body: { ...(x.body as KeyBundles), devices: [bad] } };
-  });
+  rewriteBundles(world.proxy, dave.userId, () => [bad]);
 
   const sent = await alice.m.sendGroupText(g.id, 'standup moved to 10');
   assert.deepEqual(sent.skipped.map((s) => [s.userId, s.deviceId]), [[dave.userId, dave.deviceId]]);

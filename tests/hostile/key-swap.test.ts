@@ -4,9 +4,9 @@
 // changed" event; for a verified contact, nothing is encrypted to the new key.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeviceBundle, KeyBundles } from '../../common/wire/schemas.ts';
+import type { DeviceBundle } from '../../common/wire/schemas.ts';
 import { SafetyNumberChangedError } from '../../electron/core/messenger.ts';
-import { attackerBundle, drain, readStore, startWorld, type Device, type World } from './world.ts';
+import { attackerBundle, drain, readStore, rewriteBundles, startWorld, type Device, type World } from './world.ts';
 
 let world: World | undefined;
 afterEach(async () => { await world?.close(); world = undefined; });
@@ -28,11 +28,7 @@ async function armKeySwap(w: World, victim: Device, target: Device): Promise<{ b
       },
     };
   });
-  w.proxy.afterResponse((x) => {
-    if (x.method !== 'GET' || !x.path.startsWith(`/v1/keys/${target.userId}`) || x.status !== 200) return undefined;
-    const body = x.body as KeyBundles;
-    return { status: 200, body: { ...body, devices: body.devices.map((d) => (d.deviceId === target.deviceId ? bundle : d)) } };
-  });
+  rewriteBundles(w.proxy, target.userId, (devices) => devices.map((d) => (d.deviceId === target.deviceId ? bundle : d)));
   // Envelopes posted for the target after the swap: encrypted to the attacker's key.
   const start = w.proxy.exchanges.length;
   const posted = () => w.proxy.exchanges.slice(start).filter((x) => x.method === 'POST' && x.path === '/v1/messages' && x.from?.userId === victim.userId).length;

@@ -6,7 +6,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyBundles, UploadKeysRequest } from '../../common/wire/schemas.ts';
 import { PREKEY_BATCH, PREKEY_LOW_WATER } from '../../electron/core/account/prekeys.ts';
-import { drain, readStore, startWorld, type Device, type World } from './world.ts';
+import { drain, readStore, rewriteBundles, startWorld, type Device, type World } from './world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 let world: World | undefined;
@@ -75,8 +75,7 @@ test('the signed prekey rotates after 7 days; the old one still opens a session 
   assert.deepEqual(await readStore(later, (s) => s.signedPreKeys().map((k) => k.keyId)), [1, 2], 'the replaced key is kept for the grace period');
 
   // bob starts a session from the pre-rotation bundle (the relay serves it, as a cache would).
-  world.proxy.afterResponse((x) => (x.method === 'GET' && x.path.startsWith(`/v1/keys/${alice.userId}`) && x.from?.userId === bob.userId
-    ? { status: 200, body: before } : undefined));
+  rewriteBundles(world.proxy, alice.userId, () => before.devices, bob.userId);
   await bob.m.sendText('alice@acme.test', 'sent with last week\'s bundle');
   assert.deepEqual((await drain(later)).messages.map((x) => x.text), ['sent with last week\'s bundle']);
 

@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/app.ts';
-import type { DeviceBundle, ServerFrame } from '../../common/wire/schemas.ts';
+import type { DeviceBundle, KeyBundles, ServerFrame } from '../../common/wire/schemas.ts';
+import type { BundleBatchResponse } from '../../common/wire/keys.ts';
 import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
 import { defaultVault, loginNewDevice, Messenger, type ReceivedMessage, type RejectedEnvelope } from '../../electron/core/messenger.ts';
 import { LocalStore } from '../../electron/core/store/local-store.ts';
@@ -97,6 +98,24 @@ export async function attackerBundle(deviceId: number, registrationId: number, o
     signedPreKey: { keyId: 7, publicKey: b64(signed.keyPair.publicKey), signature: signature.toString('base64') },
     preKey: { keyId: 77, publicKey: b64(pre!.keyPair.publicKey) },
   };
+}
+
+/**
+ * Makes the server hand out `rewrite(devices)` as `userId`'s key bundles (to requests of `from` only, if given),
+ * whichever fetch asks: GET /v1/keys/:userId[/:deviceId] or the batched POST /v1/keys/bundles.
+ */
+export function rewriteBundles(proxy: HostileProxy, userId: string, rewrite: (devices: DeviceBundle[]) => DeviceBundle[], from?: string): () => void {
+  return proxy.afterResponse((x) => {
+    if (x.status !== 200 || (from !== undefined && x.from?.userId !== from)) return undefined;
+    if (x.method === 'GET' && x.path.startsWith(`/v1/keys/${userId}`)) {
+      const body = x.body as KeyBundles;
+      return { status: 200, body: { ...body, devices: rewrite(body.devices) } };
+    }
+    if (x.method !== 'POST' || x.path !== '/v1/keys/bundles') return undefined;
+    const body = x.body as BundleBatchResponse;
+    if (!body.users.some((u) => u.userId === userId)) return undefined;
+    return { status: 200, body: { users: body.users.map((u) => (u.userId === userId ? { ...u, devices: rewrite(u.devices) } : u)) } };
+  });
 }
 
 export const envelopeFrame = (f: ServerFrame) => (f.type === 'envelope' ? f.envelope : undefined);
