@@ -174,12 +174,13 @@ export class AppController {
   private async enterSignedIn(): Promise<void> {
     const m = this.messenger!;
     const me = { userId: m.me.userId, deviceId: m.me.deviceId, email: m.me.email, name: m.me.name, orgAdmin: m.me.orgAdmin };
-    let policy: { version: string; text: string } | undefined;
-    try {
-      policy = await m.fetchPolicy();
-    } catch { /* offline: the accepted version stays valid */ }
+    // Both asked at once (one round trip less before the window shows). Offline: the accepted version stays valid.
     // The server's record counts too (it refuses messaging without it): accepted here but not there asks again.
-    const onServer = policy === undefined ? undefined : await m.workplace.consent().then((c) => !c.required || c.accepted, () => undefined);
+    const [policy, consent] = await Promise.all([
+      m.fetchPolicy().catch((): undefined => undefined),
+      m.workplace.consent().then((c) => !c.required || c.accepted, (): undefined => undefined),
+    ]);
+    const onServer = policy === undefined ? undefined : consent;
     const mustAccept = policy !== undefined && (policy.version !== m.acceptedPolicy() || onServer === false);
     this.setState({
       phase: mustAccept ? 'consent' : 'ready', me, organization: m.me.organization, server: m.me.server,

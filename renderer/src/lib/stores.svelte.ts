@@ -53,6 +53,8 @@ class AppStore {
   private unsubscribe: (() => void) | null = null;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** At launch the list is asked together with the state (one round trip less before it shows); used once, if ready. */
+  private launchList: Promise<ConversationSummary[] | null> | null = null;
   private generation = 0;
   private localCounter = 0;
   /** Status events for messages not (yet) in the view, by message id. */
@@ -71,6 +73,7 @@ class AppStore {
     document.addEventListener('visibilitychange', () => {
       if (this.shown() && this.selectedId && this.state?.phase === 'ready') this.markRead(this.selectedId);
     });
+    this.launchList = call('conversations.list', {}).catch(() => null);
     await this.reloadState();
   }
 
@@ -177,6 +180,7 @@ class AppStore {
   }
 
   private handle(e: AppEvent): void {
+    if (e.type !== 'state') this.launchList = null; // something changed since that answer: ask again
     switch (e.type) {
       case 'state':
         this.setState(e.state);
@@ -213,7 +217,10 @@ class AppStore {
       do {
         this.refreshAgain = false;
         try {
-          const list = await call('conversations.list', {});
+          // The launch answer was asked before the state said ready: taken only if it came (else asked again).
+          const early = this.launchList ? await this.launchList : null;
+          this.launchList = null;
+          const list = early ?? await call('conversations.list', {});
           if (this.state?.phase !== 'ready') return;
           // The open conversation is being read: don't flash a badge while `markRead` is on its way.
           this.conversations = list
