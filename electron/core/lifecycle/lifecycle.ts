@@ -4,6 +4,8 @@
 // (non-secret ids, pinned lease key, last lease) and the vault's lifecycle key.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { DeviceStatusResponse, signedText, type Lease } from '../../../common/wire/lifecycle.ts';
@@ -158,21 +160,54 @@ export type ServerStatus =
   | { kind: 'revoked'; organization: string }
   | { kind: 'unreachable'; why: string };
 
+/**
+ * POSTs JSON with node:http(s), not fetch: this runs first at every launch, and fetch's first use loads and
+ * compiles undici (its HTTP parser is WebAssembly), ~40 ms of `parley whoami`, which makes no other request.
+ * No redirects are followed. Resolves with the status and the parsed body (null when not JSON).
+ */
+function postJson(url: URL, body: string, timeoutMs: number): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
+    if (!send) { reject(new Error(`not an http(s) URL: ${url.origin}`)); return; }
+    const req = send(url, {
+      method: 'POST', agent: false, timeout: timeoutMs,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_STATUS_BYTES) { req.destroy(new Error('the status response is too large')); return; }
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        let json: unknown = null;
+        try { json = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { /* checked by the caller */ }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const MAX_STATUS_BYTES = 64 * 1024;
+
 /** Asks the server about this device, signed with the lifecycle key (no store credential needed). */
 export async function fetchStatus(info: LifecycleInfo, vault: SecretVault, now: () => number): Promise<ServerStatus> {
   const signText = await lifecycleSigner(vault);
   const timestamp = now();
-  let res: Response;
+  let res: { status: number; json: unknown };
   try {
-    res = await fetch(new URL('/v1/lifecycle/status', info.server), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000),
-      body: JSON.stringify({ userId: info.userId, deviceId: info.deviceId, timestamp, signature: signText(signedText.status(info.userId, info.deviceId, timestamp)) }),
-    });
+    res = await postJson(new URL('/v1/lifecycle/status', info.server), JSON.stringify({
+      userId: info.userId, deviceId: info.deviceId, timestamp, signature: signText(signedText.status(info.userId, info.deviceId, timestamp)),
+    }), 5000);
   } catch (err) {
     return { kind: 'unreachable', why: (err as Error).message };
   }
-  if (!res.ok) return { kind: 'unreachable', why: `HTTP ${res.status}` };
-  const body: unknown = await res.json().catch(() => null);
+  if (res.status < 200 || res.status > 299) return { kind: 'unreachable', why: `HTTP ${res.status}` };
+  const body = res.json;
   if (!checkStatusResponse.Check(body)) return { kind: 'unreachable', why: 'invalid status response' };
   if (body.status === 'wipe') return { kind: 'wipe', reason: body.wipe?.reason ?? '', organization: body.organization };
   if (body.status === 'revoked') return { kind: 'revoked', organization: body.organization };
