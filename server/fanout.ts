@@ -12,6 +12,8 @@ export async function checkFanout(
   store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
   /** What the server stamps on the envelopes after its own checks: the group relayed for, or the group a 1:1 send is about. */
   stamp: { groupId?: string; aboutGroup?: string } = {},
+  /** Device lists the caller already read (active devices of a user), so they are not read twice. */
+  known: Record<string, DeviceRef[]> = {},
 ): Promise<NewEnvelope[]> {
   const contents = envelopes.map((e, i) => {
     const bytes = decodeBase64(e.content);
@@ -26,7 +28,7 @@ export async function checkFanout(
 
   const devices: Record<string, DeviceRef[]> = {};
   for (const userId of recipients) {
-    devices[userId] ??= (await store.devices.active(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+    devices[userId] ??= known[userId] ?? (await store.devices.active(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
   }
   const expected = new Map<string, DeviceAddress & DeviceRef>();
   for (const [userId, refs] of Object.entries(devices)) {

@@ -41,12 +41,15 @@ export async function acceptSend(ctx: AppContext, sender: { userId: string; devi
   // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
   const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
   if (earlier !== undefined) return { serverTimestamp: earlier };
-  if (!(await ctx.store.users.get(recipient))) throw unknownUser();
+  // A recipient with an active device exists (devices belong to users): the user row is read only when there is none.
+  const recipientDevices = (await ctx.store.devices.active(recipient)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+  if (recipientDevices.length === 0 && !(await ctx.store.users.get(recipient))) throw unknownUser();
   if (aboutGroup !== undefined) await requirePairInGroup(ctx, aboutGroup, sender.userId, recipient);
 
   // Expected: every active device of the recipient and of the sender, except the sending device.
   const serverTimestamp = ctx.now();
-  const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {});
+  const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {},
+    { [recipient]: recipientDevices });
   // The recipient off work: their copies wait for their next working period (server/workplace/).
   const heldUntil = await ctx.workplace.hold(sender, toStore, urgent === true);
   const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};

@@ -65,7 +65,7 @@ export function cpuMsOf(pid: number): number {
 }
 
 /** A keep-alive HTTP/1.1 connection with pipelining: requests are pre-encoded bytes, answers are status codes. */
-export class PipelinedConnection {
+export class PipelinedConnection implements Requester {
   readonly #socket: Socket;
   readonly #waiting: ((status: number) => void)[] = [];
   #buf: Buffer = Buffer.alloc(0);
@@ -120,6 +120,52 @@ export class PipelinedConnection {
   }
 }
 
+/** Anything the closed loop can keep requests in flight on: answers are status codes (0 = connection lost). */
+export interface Requester { request(bytes: Buffer): Promise<number> }
+
+const RESULT_STATUS = /^\{"type":"send-result","req":"[A-Za-z0-9_-]*","status":(\d{3}),/;
+
+/**
+ * A sender's delivery socket used for `send` frames (common/wire/socket-send.ts): frames are prebuilt bytes, each
+ * `send-result` answers the oldest outstanding one (the bench only counts statuses, so pairing by req is not needed).
+ */
+export class SocketSender implements Requester {
+  readonly #waiting: ((status: number) => void)[] = [];
+  #failed: Error | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const m = RESULT_STATUS.exec(data.toString('latin1', 0, 80));
+      if (m) this.#waiting.shift()?.(Number(m[1]));
+    });
+    ws.on('close', () => this.#fail(new Error('delivery socket closed')));
+  }
+
+  /** Opens the device's delivery socket and waits for queue-empty. */
+  static open(url: string, credential: string): Promise<SocketSender> {
+    return openReceiver(url, credential).then((ws) => new SocketSender(ws));
+  }
+
+  request(bytes: Buffer): Promise<number> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.ws.send(bytes, { binary: false });
+    });
+  }
+
+  #fail(e: Error): void {
+    if (this.#failed) return;
+    this.#failed = e;
+    for (const w of this.#waiting.splice(0)) w(0);
+  }
+}
+
+/** The bytes of one `send` frame. */
+export function sendFrameBytes(body: unknown): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'send', req: 'b', send: body }));
+}
+
 /** The bytes of one authenticated JSON POST. */
 export function postBytes(host: string, port: number, path: string, credential: string, body: unknown): Buffer {
   const json = Buffer.from(JSON.stringify(body));
@@ -152,8 +198,8 @@ export function openReceiver(url: string, credential: string, onEnvelope?: (head
 }
 
 /** Opens `count` sockets with at most `parallel` handshakes at a time. */
-export async function openMany(count: number, parallel: number, open: (i: number) => Promise<WebSocket>): Promise<WebSocket[]> {
-  const out: WebSocket[] = new Array(count);
+export async function openMany<T = WebSocket>(count: number, parallel: number, open: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
     while (next < count) {
