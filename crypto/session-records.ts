@@ -76,6 +76,25 @@ export function serializeRecord(record: SessionRecord): string {
   return JSON.stringify({ sessions, version: record.version });
 }
 
+/** The library's own serialize (tests and the cache's `verify` mode compare against it). */
+export const librarySerialize: (this: SessionRecord) => string = SessionRecord.prototype.serialize;
+/** The record the library serialized last, with its string: only until the next serialize. */
+let lastSerialized: { record: SessionRecord; serialized: string } | undefined;
+
+/**
+ * Every record the library serializes — the session builder's too (X3DH), whose records never pass through
+ * the cache — is written by serializeRecord and remembered until the next serialize. The builder stores the
+ * string right after making it (`storeSession(address, record.serialize())`), so `stored` can keep the
+ * builder's object and the first encrypt after X3DH does not parse the string it was just given back.
+ */
+export function useFastRecordSerialize(): void {
+  SessionRecord.prototype.serialize = function serialize(this: SessionRecord): string {
+    const serialized = serializeRecord(this);
+    lastSerialized = { record: this, serialized };
+    return serialized;
+  };
+}
+
 /**
  * The library's job queue keeps every job's promise in `SessionLock._promises` (and every failed job's error in
  * `SessionLock.errors`) for good — only its own tests read them. A 1,000-member group send added 1,000 promises
@@ -111,7 +130,7 @@ export class SessionRecordCache {
       this.misses++;
       return undefined;
     }
-    if (this.opts.verify && SessionRecord.prototype.serialize.call(e.record) !== serialized) {
+    if (this.opts.verify && librarySerialize.call(e.record) !== serialized) {
       throw new Error(`session cache: the cached record of ${address} no longer matches what it was stored as`);
     }
     this.hits++;
@@ -161,7 +180,11 @@ export class SessionRecordCache {
   stored(address: string, serialized: string): void {
     const slot = this.pending.get(address);
     this.pending.delete(address);
+    const last = lastSerialized;
+    lastSerialized = undefined;
     if (slot && slot.serialized === serialized) this.remember(address, { serialized, record: slot.record });
+    // Not a job's record (the builder's, see useFastRecordSerialize): the object that was just serialized to it.
+    else if (!slot && last?.serialized === serialized) this.remember(address, { serialized, record: last.record });
     else this.map.delete(address);
   }
 

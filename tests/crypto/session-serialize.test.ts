@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionRecord } from '@privacyresearch/libsignal-protocol-typescript/lib/session-record.js';
-import { serializeRecord } from '../../crypto/session-records.ts';
+import { librarySerialize, serializeRecord } from '../../crypto/session-records.ts';
 import { makeDevice, type TestDevice } from './memory-state.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -15,9 +15,9 @@ function checkAll(d: TestDevice): number {
   let n = 0;
   for (const stored of d.state.sessions.values()) {
     const record = SessionRecord.deserialize(stored);
-    const library = SessionRecord.prototype.serialize.call(record);
+    const library = librarySerialize.call(record);
     assert.equal(serializeRecord(record), library);
-    assert.equal(SessionRecord.prototype.serialize.call(SessionRecord.deserialize(serializeRecord(record))), library);
+    assert.equal(librarySerialize.call(SessionRecord.deserialize(serializeRecord(record))), library);
     n++;
   }
   return n;
@@ -73,7 +73,7 @@ test('serializeRecord keeps the library\'s rules for absent and odd values', () 
       chains: {},
     },
   };
-  assert.equal(serializeRecord(record), SessionRecord.prototype.serialize.call(record));
+  assert.equal(serializeRecord(record), librarySerialize.call(record));
 });
 
 test('the library\'s job queue does not keep every settled job (SessionLock._promises and .errors stay empty)', async () => {
@@ -91,4 +91,23 @@ test('the library\'s job queue does not keep every settled job (SessionLock._pro
   await assert.rejects(bob.party.decrypt(alice.address, ct.type, ct.body));
   await new Promise((r) => setImmediate(r));
   assert.deepEqual([SessionLock._promises.length, SessionLock.errors.length], [0, 0]);
+});
+
+test('after X3DH the first encrypt uses the session builder\'s record (a cache hit, checked against the stored string)', async () => {
+  const checked = { sessionCache: { max: 64, verify: true } };
+  const alice = await makeDevice('u_alicebuilderaaaaaaaaaaa', 1, 5, checked);
+  const bob = await makeDevice('u_bobbuilderbbbbbbbbbbbbb', 1, 5, checked);
+  await alice.party.startSession(bob.address, bob.bundle());
+  const { hits, misses } = alice.party.sessionCacheStats;
+  const ct = await alice.party.encrypt(bob.address, enc('first'));
+  assert.deepEqual([alice.party.sessionCacheStats.hits, alice.party.sessionCacheStats.misses], [hits + 1, misses]);
+  assert.equal(new TextDecoder().decode(await bob.party.decrypt(alice.address, ct.type, ct.body)), 'first');
+  // Another X3DH, then the store holds another string than the builder made (another process wrote it): parsed.
+  await alice.party.startSession(bob.address, bob.bundle());
+  const key = [...alice.state.sessions.keys()][0]!;
+  alice.state.sessions.set(key, alice.state.sessions.get(key)!.replace('"version":"v1"', '"version": "v1"'));
+  const misses2 = alice.party.sessionCacheStats.misses;
+  const again = await alice.party.encrypt(bob.address, enc('second'));
+  assert.equal(alice.party.sessionCacheStats.misses, misses2 + 1, 'another string: parsed from the store');
+  assert.equal(new TextDecoder().decode(await bob.party.decrypt(alice.address, again.type, again.body)), 'second');
 });

@@ -89,11 +89,13 @@ export class GroupSender {
     const { store, party, account, api } = this.ctx;
     let users = new Set([...recipients, account.userId]);
     for (let attempt = 1; ; attempt++) {
-      const unknown = [...users].filter((u) => this.contacts.devicesOf(u) === undefined);
+      // Each member's cached list is read once (a store read and a JSON parse: 1,000 of them for a big group).
+      const lists = new Map([...users].map((u) => [u, this.contacts.devicesOf(u)]));
+      const unknown = [...lists].filter(([, l]) => l === undefined).map(([u]) => u);
       await inParallel(unknown, FETCH_PARALLEL, (u) => this.contacts.refreshDevices(u));
       const targets: Target[] = [];
       for (const u of users) {
-        for (const d of this.contacts.knownDevices(u)) {
+        for (const d of lists.get(u) ?? this.contacts.knownDevices(u)) {
           if (u === account.userId && d.deviceId === account.deviceId) continue;
           targets.push({ userId: u, ...d });
         }
