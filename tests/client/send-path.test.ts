@@ -64,10 +64,13 @@ test('delivery receipts for a stream of messages are batched, and every message 
   const receiving = dave.receive({ onMessage: (m) => got.push(m), stopAfterDrainMs: Infinity, signal: ac.signal });
   const N = 20;
   const ids: string[] = [];
-  for (let i = 0; i < N; i++) ids.push((await carol.sendText('dave@acme.test', `stream ${i}`)).messageId);
-  await waitFor(() => got.length === N, { what: 'the stream at dave', timeoutMs: 30_000 });
-  ac.abort();
-  await receiving; // stopping sends what is still pending
+  try {
+    for (let i = 0; i < N; i++) ids.push((await carol.sendText('dave@acme.test', `stream ${i}`)).messageId);
+    await waitFor(() => got.length === N, { what: 'the stream at dave', timeoutMs: 30_000 });
+  } finally {
+    ac.abort();
+    await receiving; // stopping sends what is still pending
+  }
 
   // Counted where they arrive (whichever way dave's client sent them): one onDelivered per receipt message.
   const receipts: string[][] = [];
