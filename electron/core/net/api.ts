@@ -13,6 +13,7 @@ import * as WP from '../../../common/wire/workplace.ts';
 import * as B from '../../../common/wire/business.ts';
 import * as A from '../../../common/wire/attachments.ts';
 import * as K from '../../../common/wire/keys.ts';
+import { SocketSends, type SendResponse } from './ws-send.ts';
 
 /**
  * A refusal by the server (or a response that breaks the contract: status 0, code invalid_response). Compare
@@ -45,8 +46,19 @@ export function checkWire<T extends TSchema>(schema: T, value: unknown, what: st
   return value as Static<T>;
 }
 
+/** A send's answer (HTTP or delivery socket) as the client takes it: the checked 200 body, else its ApiError. */
+function checkSendResult(status: number, body: unknown, what: string): SendResponse {
+  if (status === 200) return checkWire(W.SendResponse, body, `${what} response`);
+  const e = parseErrorBody(status, JSON.stringify(body ?? null), what);
+  const special = SEND_ERRORS[status as keyof typeof SEND_ERRORS];
+  if (special) checkWire(special, e.body, `${what} HTTP ${status} body`);
+  throw new ApiError(status, e.code, e.message, e.body);
+}
+
 export class ApiClient {
   readonly baseUrl: string;
+  /** 1:1 sends over the delivery socket while it is open (ws-send.ts). */
+  #socketSends: SocketSends | undefined;
 
   constructor(baseUrl: string, private credential?: string, private readonly timeoutMs = 15_000) {
     const u = new URL(baseUrl);
@@ -117,7 +129,10 @@ export class ApiClient {
   lookup(email: string) { return this.request('POST', '/v1/directory/lookup', W.DirectoryEntry, { email }); }
   search(q: string) { return this.request('POST', '/v1/directory/search', W.DirectorySearchResult, { q }); }
   user(userId: string) { return this.request('GET', `/v1/users/${encodeURIComponent(userId)}`, W.DirectoryEntry); }
-  send(req: W.SendRequest) { return this.request('POST', '/v1/messages', W.SendResponse, req, SEND_ERRORS); }
+  send(req: W.SendRequest): Promise<SendResponse> {
+    if (this.#socketSends?.open) return this.#socketSends.send(req);
+    return this.request('POST', '/v1/messages', W.SendResponse, req, SEND_ERRORS);
+  }
 
   createGroup(req: G.CreateGroupRequest) { return this.request('POST', '/v1/groups', G.GroupInfo, req); }
   groups() { return this.request('GET', '/v1/groups', G.GroupList); }
@@ -193,6 +208,11 @@ export class ApiClient {
     const ws = new WebSocket(url, { headers: this.credential ? { authorization: `Bearer ${this.credential}` } : {}, handshakeTimeout: this.timeoutMs });
     return new Promise((resolve, reject) => {
       ws.once('open', () => {
+        const sends = new SocketSends(ws, {
+          check: (status, body) => checkSendResult(status, body, 'send over the delivery socket'),
+          lost: (message) => new NetworkError(message),
+        }, this.timeoutMs);
+        this.#socketSends = sends;
         ws.on('message', (data) => {
           let frame: W.ServerFrame;
           try {
@@ -201,9 +221,14 @@ export class ApiClient {
             handlers.onError(err as Error);
             return;
           }
-          handlers.onFrame(frame);
+          if (frame.type === 'send-result') sends.settle(frame);
+          else handlers.onFrame(frame);
         });
-        ws.on('close', (code, reason) => handlers.onClose(code, String(reason)));
+        ws.on('close', (code, reason) => {
+          if (this.#socketSends === sends) this.#socketSends = undefined;
+          sends.closed();
+          handlers.onClose(code, String(reason));
+        });
         ws.on('error', (err) => handlers.onError(err));
         resolve(new DeliverySocket(ws));
       });
