@@ -1,0 +1,198 @@
+// One delivery socket of the hub (delivery.ts): its pump (reads the device's queue in id order from the last
+// envelope it sent), the envelopes a commit hands it directly, its frame limits and its outgoing writes.
+// Ordering and the commit chain are explained in delivery.ts.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { IncomingEnvelope, ServerFrame } from '../common/wire/schemas.ts';
+import type { SendResultFrame } from '../common/wire/socket-send.ts';
+import { encodeBase64 } from './base64.ts';
+import type { ServerStore, StoredEnvelope } from './store/types.ts';
+import { CLOSE_NOT_READING, FrameMeter, WS_LIMITS } from './frame-meter.ts';
+
+const BATCH = 100;
+
+/**
+ * Frames written to one socket in one turn of the event loop leave in one write (a syscall each was a tenth of
+ * the relay's time under load): the socket's TCP stream is corked at the first frame and uncorked once, after the
+ * turn. ws writes each frame as cork/write/uncork on that same stream, which nests inside this cork.
+ */
+const corked: Socket[] = [];
+function uncorkAll(): void {
+  for (const raw of corked.splice(0)) raw.uncork();
+}
+function corkForTurn(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw || raw.writableCorked > 0 || raw.destroyed) return;
+  raw.cork();
+  if (corked.push(raw) === 1) setImmediate(uncorkAll);
+}
+
+/** What a request-frame handler may do with the socket it came on. */
+export interface SocketPeer {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly closed: boolean;
+  /** The socket's frame limits (frame-meter.ts). */
+  readonly meter: FrameMeter;
+  /** Counts a request in flight (the socket is not read while too many are). */
+  begin(): void;
+  end(): void;
+  reply(frame: SendResultFrame): void;
+}
+export type RequestHandler = (peer: SocketPeer, text: string) => void;
+
+export function toIncoming(e: StoredEnvelope): IncomingEnvelope {
+  return {
+    id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
+    content: encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
+    ...(e.aboutGroup ? { aboutGroup: e.aboutGroup } : {}),
+  };
+}
+
+export class Connection {
+  #lastSentId = 0;
+  /** A pump is running; `#again`: something was stored meanwhile, so it reads once more before it stops. */
+  #running = false;
+  #again = false;
+  #afterDrain: (() => void)[] = [];
+  closed = false;
+  /**
+   * The hub's commit chain (DeliveryHub.#chainStart) this connection is in step with: its last read came after
+   * every envelope for it outside that chain, so the chain's commits can hand it their envelopes directly.
+   */
+  syncedChain: number | undefined;
+  /** This socket's frame limits (frame-meter.ts). */
+  readonly meter = new FrameMeter();
+  /** When this socket took the device's delivery (newer sockets replace older ones, on any node). */
+  readonly attachedAt = Date.now();
+
+  constructor(
+    readonly userId: string,
+    readonly deviceId: number,
+    readonly socket: WebSocket,
+    private readonly store: ServerStore,
+    private readonly log: FastifyBaseLogger,
+    /** The hub's current chain start, read just before each queue read. */
+    private readonly chain: () => number,
+  ) {}
+
+  /**
+   * Envelopes the hub just committed for this device, in id order, from a commit of chain `chainStart`: pushed
+   * without reading them back when the connection is in step with that chain and idle; else one more read.
+   */
+  offer(envelopes: StoredEnvelope[], chainStart: number): void {
+    if (this.closed) return;
+    if (this.#running || this.syncedChain !== chainStart || this.socket.bufferedAmount > WS_LIMITS.highWaterBytes) {
+      this.schedule();
+      return;
+    }
+    corkForTurn(this.socket);
+    for (const e of envelopes) {
+      if (e.id <= this.#lastSentId) continue;
+      this.socket.send(JSON.stringify({ type: 'envelope', envelope: toIncoming(e) } satisfies ServerFrame));
+      this.#lastSentId = e.id;
+      this.meter.credit();
+    }
+  }
+
+  /** Closes for abuse: nothing more is read or answered, and the socket goes even if the peer ignores the close. */
+  closeForAbuse(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.pause();
+    this.socket.close(code, reason);
+    const kill = setTimeout(() => this.socket.terminate(), WS_LIMITS.abuseGraceMs);
+    kill.unref();
+    this.socket.once('close', () => clearTimeout(kill));
+  }
+
+  /** Requests (send frames) of this socket being handled; above WS_LIMITS.requestsInFlight the socket is not read. */
+  #inFlight = 0;
+
+  /** SocketPeer: a request frame is being handled. */
+  begin(): void {
+    if (++this.#inFlight === WS_LIMITS.requestsInFlight) this.socket.pause();
+  }
+
+  /** SocketPeer: …and is answered. */
+  end(): void {
+    if (this.#inFlight-- === WS_LIMITS.requestsInFlight && !this.closed) this.socket.resume();
+  }
+
+  /** SocketPeer: the answer to a request frame (small: a send's result); same rule as sendLight. */
+  reply(frame: SendResultFrame): void {
+    if (!this.closed) corkForTurn(this.socket);
+    this.sendLight(frame);
+  }
+
+  /** A content-free frame (queue-empty, signals, errors, results): refused by closing when the client is not reading. */
+  sendLight(frame: ServerFrame | SendResultFrame): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > WS_LIMITS.maxQueuedBytes) {
+      this.log.warn({ userId: this.userId, deviceId: this.deviceId }, 'delivery socket not reading; closed');
+      this.closeForAbuse(CLOSE_NOT_READING, 'not reading');
+      return;
+    }
+    void this.send(frame).catch(() => {});
+  }
+
+  /**
+   * Pumps never overlap, and notifications that arrive while one runs are folded into one more read
+   * (under load a device is notified far more often than a read finds something new).
+   */
+  schedule(after?: () => void): void {
+    if (after) this.#afterDrain.push(after);
+    if (this.#running) { this.#again = true; return; }
+    this.#running = true;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.syncedChain = undefined;
+    try {
+      let chain: number;
+      do {
+        this.#again = false;
+        chain = this.chain();
+        await this.#pump();
+      } while (this.#again && !this.closed);
+      // The last read saw everything committed before it: later commits of the same chain can be handed over.
+      this.syncedChain = chain;
+      if (!this.closed) for (const f of this.#afterDrain.splice(0)) f();
+    } catch (err) {
+      if (!this.closed) {
+        this.log.error({ err }, 'delivery failed; closing the connection so the client reconnects');
+        this.socket.close(1011, 'delivery failed');
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #pump(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const batch = await this.store.envelopes.after(this.userId, this.deviceId, this.#lastSentId, BATCH);
+      // The socket keeps frame order: queue the whole batch, then wait for the last write only.
+      let last: Promise<void> | undefined;
+      for (const e of batch) {
+        if (this.closed) return;
+        // Bounded send queue: above the high-water mark, wait until what was queued reached the kernel.
+        if (last && this.socket.bufferedAmount > WS_LIMITS.highWaterBytes) await last;
+        if (this.closed) return;
+        last = this.send({ type: 'envelope', envelope: toIncoming(e) });
+        this.#lastSentId = e.id;
+        this.meter.credit();
+      }
+      await last;
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  send(frame: ServerFrame | SendResultFrame): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.send(JSON.stringify(frame), (err) => (err && !this.closed ? reject(err) : resolve()));
+    });
+  }
+}
