@@ -5,7 +5,6 @@ import { asAttachments, type PendingFile } from './chat-actions.ts';
 import { typing } from './typing.svelte.ts';
 
 type Status = MessageView['status'];
-
 const PAGE = 100;
 /** Higher wins when two sources disagree about an outgoing message (events may overtake replies). */
 const RANK: Record<Status, number> = { sending: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4, received: 0, system: 0 };
@@ -53,8 +52,7 @@ class AppStore {
   private unsubscribe: (() => void) | null = null;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
-  /** At launch the list is asked together with the state (one round trip less before it shows); used once, if ready. */
-  private launchList: Promise<ConversationSummary[] | null> | null = null;
+  private launchList: Promise<ConversationSummary[] | null> | null = null; // asked with the state at launch: used once
   private generation = 0;
   private localCounter = 0;
   /** Status events for messages not (yet) in the view, by message id. */
@@ -180,7 +178,6 @@ class AppStore {
   }
 
   private handle(e: AppEvent): void {
-    if (e.type !== 'state') this.launchList = null; // something changed since that answer: ask again
     switch (e.type) {
       case 'state':
         this.setState(e.state);
@@ -217,10 +214,7 @@ class AppStore {
       do {
         this.refreshAgain = false;
         try {
-          // The launch answer was asked before the state said ready: taken only if it came (else asked again).
-          const early = this.launchList ? await this.launchList : null;
-          this.launchList = null;
-          const list = early ?? await call('conversations.list', {});
+          const list = (await this.launchList?.finally(() => { this.launchList = null; })) ?? await call('conversations.list', {});
           if (this.state?.phase !== 'ready') return;
           // The open conversation is being read: don't flash a badge while `markRead` is on its way.
           this.conversations = list
