@@ -8,6 +8,31 @@ import type { NewEnvelope, ServerStore } from './store/types.ts';
 
 const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
 
+/**
+ * Active-device lists read during the current turn of the event loop, per store: under load many sends of one
+ * turn name the same recipients and senders, and reading a list once per turn instead of once per send is the
+ * same as those sends having read it a moment earlier (they are concurrent with any change anyway; the insert
+ * still refuses a device that is no longer active). Dropped at the end of the turn.
+ */
+const turnLists = new WeakMap<ServerStore, Map<string, Promise<DeviceRef[]>>>();
+
+/** The user's active devices as the fan-out check compares them (read at most once per turn). */
+export function activeRefs(store: ServerStore, userId: string): Promise<DeviceRef[]> {
+  let lists = turnLists.get(store);
+  if (!lists) {
+    lists = new Map();
+    turnLists.set(store, lists);
+    setImmediate(() => turnLists.delete(store));
+  }
+  let refs = lists.get(userId);
+  if (!refs) {
+    refs = store.devices.active(userId).then((ds) => ds.map(({ deviceId, registrationId }) => ({ deviceId, registrationId })));
+    lists.set(userId, refs);
+    refs.catch(() => lists.delete(userId)); // a failed read is not shared
+  }
+  return refs;
+}
+
 export async function checkFanout(
   store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
   /** What the server stamps on the envelopes after its own checks: the group relayed for, or the group a 1:1 send is about. */
@@ -28,7 +53,7 @@ export async function checkFanout(
 
   const devices: Record<string, DeviceRef[]> = {};
   for (const userId of recipients) {
-    devices[userId] ??= known[userId] ?? (await store.devices.active(userId)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+    devices[userId] ??= known[userId] ?? await activeRefs(store, userId);
   }
   const expected = new Map<string, DeviceAddress & DeviceRef>();
   for (const [userId, refs] of Object.entries(devices)) {

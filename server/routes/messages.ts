@@ -7,7 +7,7 @@ import type { Static } from 'typebox';
 import { DeviceMismatch, NoQuery, SendRequest, SendResponse } from '../../common/wire/schemas.ts';
 import { authOf } from '../auth.ts';
 import { ApiError, unknownUser } from '../errors.ts';
-import { checkFanout } from '../fanout.ts';
+import { activeRefs, checkFanout } from '../fanout.ts';
 import { isGroupAdmin } from '../groups/policy.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
@@ -42,7 +42,7 @@ export async function acceptSend(ctx: AppContext, sender: { userId: string; devi
   const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
   if (earlier !== undefined) return { serverTimestamp: earlier };
   // A recipient with an active device exists (devices belong to users): the user row is read only when there is none.
-  const recipientDevices = (await ctx.store.devices.active(recipient)).map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+  const recipientDevices = await activeRefs(ctx.store, recipient);
   if (recipientDevices.length === 0 && !(await ctx.store.users.get(recipient))) throw unknownUser();
   if (aboutGroup !== undefined) await requirePairInGroup(ctx, aboutGroup, sender.userId, recipient);
 

@@ -32,7 +32,7 @@ const IDLE = QUICK ? 0 : 10_000;
 const CONNECTIONS = 8;
 const DEPTH = 32;
 /** `send` frames in flight per sender's delivery socket (the server handles up to 64 per socket at once). */
-const SOCKET_DEPTH = 4;
+const SOCKET_DEPTH = 16;
 const WARM_S = 1;
 const THROUGHPUT_S = 5;
 const GROUPS = 20;
