@@ -13,7 +13,8 @@ export default defineConfig({
       outDir: resolve(root, 'out/main'),
       externalizeDeps: { include: ['@signalapp/sqlcipher'] },
       rolldownOptions: {
-        input: { main: resolve(root, 'electron/main/main.ts') },
+        // The client core's encrypt worker thread: out/main/encrypt-worker.js, found beside the bundle (encrypt-pool.ts workerEntry).
+        input: { main: resolve(root, 'electron/main/main.ts'), 'encrypt-worker': resolve(root, 'electron/core/outgoing/encrypt-worker.ts') },
         external: ['@signalapp/sqlcipher', /^@signalapp\/sqlcipher\//],
         output: { format: 'es', entryFileNames: '[name].js' },
       },

@@ -282,11 +282,11 @@ export class SignalParty {
   }
 
   async deleteSession(peer: PeerAddress): Promise<void> {
-    await this.serialized(peer, async () => {
-      this.records.forget(addressKey(peer));
-      await this.state.removeSession(addressKey(peer));
-    });
+    await this.serialized(peer, async () => { this.records.forget(addressKey(peer)); await this.state.removeSession(addressKey(peer)); });
   }
+
+  /** The record was written past this party (an encrypt worker's, electron/core/outgoing/): drop the cached object. */
+  forgetRecord(peer: PeerAddress): void { this.records.forget(addressKey(peer)); }
 
   async encrypt(peer: PeerAddress, plaintext: Uint8Array): Promise<Ciphertext> {
     return this.serialized(peer, () => this.encryptNow(peer, plaintext));
@@ -371,7 +371,6 @@ export class SignalParty {
 }
 
 const FINGERPRINT_ITERATIONS = 5200;
-
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;

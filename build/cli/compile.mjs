@@ -26,7 +26,11 @@ export const ENTRIES = Object.freeze({
   'parley-release': 'electron/cli/release-main.ts',
   'parley-server': 'server/cli/main.ts',
   start: 'electron/cli/start.ts',
+  // The client core's encrypt worker thread (electron/core/outgoing/encrypt-pool.ts starts it by this name).
+  'encrypt-worker': 'electron/core/outgoing/encrypt-worker.ts',
 });
+/** Where the compiled worker is, relative to the pool's source file (import.meta.url there names that file). */
+const ENCRYPT_WORKER = relative(join(ROOT, 'electron', 'core', 'outgoing'), join(OUT_DIR, 'encrypt-worker.mjs')).split(sep).join('/');
 
 /**
  * Packages without files of their own to find (no __dirname, no import.meta.url): bundled. The pure-ESM ones,
@@ -100,6 +104,7 @@ export async function compile({ clean = false } = {}) {
     logLevel: 'silent',
     plugins: [externalPackages, sourceImportMeta],
     banner: { js: REQUIRE_BANNER },
+    define: { PARLEY_ENCRYPT_WORKER: JSON.stringify(ENCRYPT_WORKER) },
   });
   if (clean) rmSync(OUT_DIR, { recursive: true, force: true });
   mkdirSync(OUT_DIR, { recursive: true });

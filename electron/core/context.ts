@@ -2,7 +2,8 @@
 // signed-in account. The parts (account/, directory/, trust/, outgoing/, incoming/, groups/, …) each take
 // this context; messenger.ts wires them together.
 import { randomBytes } from 'node:crypto';
-import type { SignalParty } from '../../crypto/signal.ts';
+import type { ProtocolState, SignalParty } from '../../crypto/signal.ts';
+import type { EncryptPool, EncryptPoolOptions } from './outgoing/encrypt-pool.ts';
 import type { ApiClient } from './net/api.ts';
 import type { LocalStore } from './store/local-store.ts';
 import type { SecretVault } from './store/vault.ts';
@@ -15,6 +16,8 @@ export interface MessengerOptions {
   warn?: (line: string) => void;
   /** At registration: what kind of client this is ('CLI', 'Parley desktop'); the device is named "<kind> on <host>". */
   deviceKind?: string;
+  /** Worker threads for the protocol work of big fan-outs (outgoing/encrypt-pool.ts); false: always in-process. */
+  encryptPool?: EncryptPoolOptions | false;
 }
 
 /** The signed-in account, kept in the store at registration. */
@@ -33,6 +36,10 @@ export interface CoreContext {
   readonly store: LocalStore;
   readonly api: ApiClient;
   readonly party: SignalParty;
+  /** The state under `party` (the encrypt pool reads and writes it directly, inside the send's transaction). */
+  readonly protocol?: ProtocolState;
+  /** Big fan-outs encrypt on worker threads (outgoing/encrypt-pool.ts). */
+  readonly encryptPool?: EncryptPool;
   readonly account: Account;
   now(): number;
   /** Warnings for the user (weak vault, safety-number changes); the CLI prints them on stderr. */

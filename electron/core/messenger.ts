@@ -18,6 +18,7 @@ import { defaultVault, hasStore, registerDevice, type LoginMethod } from './acco
 import { maintainKeys, refillPreKeys } from './account/prekeys.ts';
 import { Preferences } from './account/preferences.ts';
 import { StoreProtocolState } from './protocol/store-protocol-state.ts';
+import { EncryptPool } from './outgoing/encrypt-pool.ts';
 import { Contacts } from './directory/contacts.ts';
 import { Trust, type SafetyNumberView, type VerificationStatus } from './trust/trust.ts';
 import { Sessions } from './outgoing/sessions.ts';
@@ -113,9 +114,12 @@ export class Messenger {
     api.setCredential(credential);
     const now = opts.now ?? Date.now;
     // The protocol state reports identity changes to the trust layer, which needs the context: wired lazily.
-    const party = new SignalParty(new StoreProtocolState(store, (peer) => this.trust.identityChanged(peer), now));
+    const protocol = new StoreProtocolState(store, (peer) => this.trust.identityChanged(peer), now);
+    const party = new SignalParty(protocol);
+    const warn = opts.warn ?? (() => {});
+    const encryptPool = opts.encryptPool === false ? undefined : new EncryptPool(opts.encryptPool, warn);
     this.ctx = {
-      store, api, party, account, now: () => now(), warn: opts.warn ?? (() => {}),
+      store, api, party, protocol, ...(encryptPool ? { encryptPool } : {}), account, now: () => now(), warn,
       grantFiles: (messageId, files, recipients) => this.attachments.grant(messageId, files, recipients),
     };
     this.contacts = new Contacts(this.ctx);
@@ -171,6 +175,7 @@ export class Messenger {
 
   close(): void {
     this.retention.stop();
+    void this.ctx.encryptPool?.close();
     this.store.close();
   }
 

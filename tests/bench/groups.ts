@@ -37,6 +37,8 @@ import { ms, now, summarize, type SectionResult, type Table } from './stats.ts';
 
 /** PARLEY_BENCH_GROUP_SIZES=1000 (comma-separated, must include 1000) runs fewer sizes while iterating. */
 const SIZES: readonly number[] = process.env.PARLEY_BENCH_GROUP_SIZES?.split(',').map(Number) ?? [10, 100, 1_000];
+/** PARLEY_BENCH_ENCRYPT_POOL=off: alice encrypts every fan-out in-process (the comparison for the worker pool). */
+const POOL_OFF = process.env.PARLEY_BENCH_ENCRYPT_POOL === 'off';
 /** Steady-state sends per group size (after the first message), median reported. */
 const STEADY: Record<number, number> = { 10: 7, 100: 5, 1_000: 5 };
 /** Replays of a captured POST body, members offline, then members online. */
@@ -290,7 +292,7 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
   const sockets: WebSocket[] = [];
   try {
     server = await startServer({ dataDir, port: 0, host: '127.0.0.1', devIdp: true, logger: false });
-    alice = await loginNewDevice(join(root, 'alice'), server.url, { kind: 'dev-user', username: 'alice' });
+    alice = await loginNewDevice(join(root, 'alice'), server.url, { kind: 'dev-user', username: 'alice' }, POOL_OFF ? { encryptPool: false } : {});
     const calls = instrument(alice);
     const credential = (alice['api'] as unknown as { credential: string }).credential;
     log(`groups: server at ${server.url}, alice signed in`);
@@ -394,7 +396,7 @@ export async function runGroups(log: (line: string) => void = () => {}): Promise
           ms(med(r.steady.map((s) => s.cpu))),
         ];
       }),
-      notes: [`Steady state: median of ${Object.entries(STEADY).map(([k, v]) => `${v} (${Number(k).toLocaleString('en-US')})`).join(', ')} sends after the first; every member already has a session. "Encrypt" is the store transaction of deliverToGroup: session check, X3DH for devices without a session, one Double Ratchet encrypt per device, ratchet state written to SQLCipher. "CPU" is process.cpuUsage() over the whole send (client and the in-process server together); with other work on the machine, wall time exceeds it.`],
+      notes: [`Steady state: median of ${Object.entries(STEADY).map(([k, v]) => `${v} (${Number(k).toLocaleString('en-US')})`).join(', ')} sends after the first; every member already has a session. "Encrypt" is the store transaction of deliverToGroup: session check, X3DH for devices without a session, one Double Ratchet encrypt per device, ratchet state written to SQLCipher. From 64 devices the protocol work runs on the client's encrypt pool (electron/core/outgoing/encrypt-pool.ts: worker threads, one per core, at least 2, started while the bundles are fetched): the main thread reads the sessions, the workers encrypt, the main thread checks the keys and writes the sessions back in the same transaction${POOL_OFF ? ' (this run: PARLEY_BENCH_ENCRYPT_POOL=off, all in-process)' : ''}. "CPU" is process.cpuUsage() over the whole send (client and the in-process server together); with other work on the machine, wall time exceeds it.`],
     };
     const serverTable: Table = {
       title: 'Server fan-out: POST /v1/groups/:id/messages with a prepared body (check members\' devices, store, notify)',

@@ -12,6 +12,7 @@ import { ApiError } from '../net/api.ts';
 import type { Contacts } from '../directory/contacts.ts';
 import type { Sessions } from './sessions.ts';
 import { postWithRetry } from './post.ts';
+import { encryptOnPool } from './pooled-encrypt.ts';
 import { b64, FETCH_PARALLEL, inParallel, sameBytes, type CoreContext } from '../context.ts';
 
 export interface Target extends PeerAddress { registrationId: number }
@@ -56,6 +57,8 @@ export class Fanout {
 
   /** Outside any transaction: the key bundles of targets without a session, fetched in few requests. */
   async prepare(targets: Target[]): Promise<Prepared> {
+    // A big fan-out is coming: the encrypt workers load while the bundles are fetched.
+    if (this.ctx.encryptPool?.wants(targets.length)) this.ctx.encryptPool.warm();
     const without: Target[] = [];
     for (const t of targets) if (!(await this.sessions.has(t))) without.push(t);
     const bundles = await this.fetchBundles(without);
@@ -121,15 +124,18 @@ export class Fanout {
   async encrypt(p: Prepared, payloadFor: (t: Target) => Uint8Array, untrusted: (t: Target) => Error): Promise<{ envelopes: W.OutgoingEnvelope[]; skipped: SkippedDevice[] }> {
     const envelopes: W.OutgoingEnvelope[] = [];
     const skipped = new Map(p.skipped);
+    const pooled = await this.encryptOnPool(p, skipped, payloadFor, untrusted);
     for (const t of p.targets) {
       const key = addressKey(t);
       if (!skipped.has(key)) {
         try {
+          const done = pooled?.get(key);
+          if (done instanceof Error) throw done;
           // A device with a session at prepare time is encrypted to directly (a session dropped since then
           // fails as no-session below); one fetched for starts one unless another send did meanwhile.
           const bundle = p.bundles.get(key);
-          if (bundle && !(await this.sessions.has(t))) await this.sessions.startFrom(t, bundle);
-          const ct = await this.ctx.party.encrypt(t, payloadFor(t));
+          if (!done && bundle && !(await this.sessions.has(t))) await this.sessions.startFrom(t, bundle);
+          const ct = done ?? await this.ctx.party.encrypt(t, payloadFor(t));
           envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: ct.registrationId || t.registrationId, type: ct.type, content: b64(ct.body) });
           continue;
         } catch (err) {
@@ -143,6 +149,14 @@ export class Fanout {
       envelopes.push({ userId: t.userId, deviceId: t.deviceId, registrationId: t.registrationId, type: 1, content: b64(UNDELIVERABLE) });
     }
     return { envelopes, skipped: [...skipped.values()] };
+  }
+
+  /** A big fan-out: the protocol work on the worker pool (pooled-encrypt.ts); undefined: do it in-process. */
+  private async encryptOnPool(p: Prepared, skipped: Map<string, SkippedDevice>, payloadFor: (t: Target) => Uint8Array, untrusted: (t: Target) => Error) {
+    const { encryptPool: pool, protocol, store, party } = this.ctx;
+    const todo = p.targets.filter((t) => !skipped.has(addressKey(t)));
+    if (!pool || !protocol || !pool.wants(todo.length)) return undefined;
+    return encryptOnPool({ store, party, protocol, pool, hasSession: (peer) => this.sessions.has(peer) }, todo, p.bundles, payloadFor, untrusted);
   }
 
   /** Tells the user which devices got nothing. */
