@@ -55,6 +55,19 @@ export class SendTally {
 
   constructor(private readonly log: { info(obj: object, msg: string): void }, private readonly periodMs = 1000) {}
 
+  readonly #socketListeners: ((sender: { userId: string; deviceId: number }) => void)[] = [];
+
+  /** Called for every send accepted over a delivery socket (HTTP sends are seen by onResponse hooks). */
+  onSocketSend(listener: (sender: { userId: string; deviceId: number }) => void): void {
+    this.#socketListeners.push(listener);
+  }
+
+  /** An accepted send over a socket: counted, and told to the listeners. */
+  socketSend(envelopes: number, sender: { userId: string; deviceId: number }): void {
+    this.count(envelopes, 'socket');
+    for (const l of this.#socketListeners) l(sender);
+  }
+
   count(envelopes: number, over: 'http' | 'socket'): void {
     this.#sends++;
     this.#envelopes += envelopes;

@@ -46,7 +46,7 @@ export function serveSocketSends(ctx: AppContext, hub: DeliveryHub, log: Fastify
     const sender = { userId: peer.userId, deviceId: peer.deviceId };
     peer.begin();
     acceptSend(ctx, sender, frame.send).then((result) => {
-      ctx.sends.count(frame.send.envelopes.length, 'socket');
+      ctx.sends.socketSend(frame.send.envelopes.length, sender);
       answer(200, result);
     }, (err: unknown) => {
       const { status, body } = failure(err, log);

@@ -49,6 +49,8 @@ export function businessRoutes(app: App, ctx: AppContext, opts: { statsK?: numbe
     if (url === '/v1/messages') stats.relayed();
     else if (url === '/v1/groups/:id/messages') stats.relayed((req.params as { id: string }).id);
   });
+  // Sends over the delivery socket (server/socket-send.ts) have no HTTP response: counted here.
+  ctx.sends.onSocketSend(({ userId, deviceId }) => { stats.active(userId, deviceId); stats.relayed(); });
   app.addHook('onClose', async () => { await stats.close(); });
 
   app.get('/v1/admin/stats', { ...admin, schema: { querystring: AdminStatsQuery, response: replies({ 200: AdminStats }) } }, async (req): Promise<AdminStats> => {

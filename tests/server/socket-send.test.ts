@@ -10,7 +10,7 @@ import { SocketClient } from './ws-client.ts';
 let server: TestServer;
 let alice: Registered, bob: Registered;
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ statsK: 1 });
   alice = await activeDevice(server.url, 'alice');
   bob = await activeDevice(server.url, 'bob');
 });
@@ -142,5 +142,21 @@ test('send frames have a budget per socket: beyond it, 429 rate_limited with ret
   assert.equal(limited[0].body.error, 'rate_limited');
   assert.ok(limited[0].body.retryAfterMs > 0);
   assert.equal(results.filter((r) => r.status === 400).length, results.length - limited.length);
+  await a.close();
+});
+
+test("socket sends count in the org's daily statistics like HTTP sends", async () => {
+  const carol = await activeDevice(server.url, 'carol'); // an org admin of the dev IdP
+  const relayed = async () => {
+    const r = await api(server.url, 'GET', '/v1/admin/stats?days=1', { auth: carol.auth });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return (r.body.days.at(-1).messagesRelayed ?? 0) as number;
+  };
+  const before = await relayed();
+  const a = await connected(alice);
+  for (const req of ['s1', 's2']) {
+    assert.equal((await request(a, { type: 'send', req, send: { recipient: bob.userId, envelopes: [envelopeFor(bob, req)] } })).status, 200);
+  }
+  assert.equal(await relayed(), before + 2);
   await a.close();
 });
