@@ -13,6 +13,9 @@ import { ApiError, errorBody } from './errors.ts';
 import { acceptSend } from './routes/messages.ts';
 
 const checkFrame = Compile(SendFrame);
+/** As server/auth.ts does per request: a device sending over its socket is seen, written at most once a minute. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+const touchedAt = new WeakMap<SocketPeer, number>();
 const REQ = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** The route's answer for a thrown error: ApiError as it says, anything else 500 (logged). */
@@ -44,6 +47,11 @@ export function serveSocketSends(ctx: AppContext, hub: DeliveryHub, log: Fastify
       return;
     }
     const sender = { userId: peer.userId, deviceId: peer.deviceId };
+    const t = ctx.now();
+    if (t - (touchedAt.get(peer) ?? 0) > LAST_SEEN_RESOLUTION_MS) {
+      touchedAt.set(peer, t);
+      ctx.store.devices.touch(sender.userId, sender.deviceId, t).catch((err: unknown) => log.warn({ err }, 'could not record last seen'));
+    }
     peer.begin();
     acceptSend(ctx, sender, frame.send).then((result) => {
       ctx.sends.socketSend(frame.send.envelopes.length, sender);
