@@ -114,3 +114,18 @@ test('a worker that does not answer in time is replaced', async () => {
 });
 
 export type { PeerAddress };
+
+test('a worker never encrypts on the record it made last time when the job hands it an older one (a rolled-back send)', async () => {
+  const pool = new EncryptPool({ size: 1 });
+  pools.push(pool);
+  const alice = await makeDevice('u_aliceaaaaaaaaaaaaaaaaaa');
+  const [bob] = await devices(1);
+  await alice.party.startSession(bob!.address, bob!.bundle());
+  const record = alice.state.sessions.get(addressKey(bob!.address))!;
+  const job: EncryptJob = { identity: alice.state.identity, payloads: [enc('same')], targets: [{ ...bob!.address, payload: 0, record }] };
+  const [a] = await pool.run(job);
+  const [b] = await pool.run(job); // the store still holds `record`: the send that took `a` was rolled back
+  assert.ok(a!.record && a!.record !== record);
+  assert.equal(b!.record, a!.record, 'the same step from the same record, not one more from the cached one');
+  assert.equal(dec(await bob!.party.decrypt(alice.address, b!.ciphertext!.type, b!.ciphertext!.body)), 'same');
+});

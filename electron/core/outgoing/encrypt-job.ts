@@ -40,8 +40,8 @@ const u8 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 class JobState implements ProtocolState {
   readonly sessions = new Map<string, string>();
   readonly identities = new Map<string, Uint8Array>();
-  constructor(private readonly identity: LocalIdentity) {}
-  async getLocalIdentity() { return this.identity; }
+  constructor(private readonly identity: () => LocalIdentity | undefined) {}
+  async getLocalIdentity() { return this.identity(); }
   async getPreKey() { return undefined; }
   async removePreKey() {}
   async getSignedPreKey() { return undefined; }
@@ -57,39 +57,55 @@ class JobState implements ProtocolState {
   }
 }
 
-/** Runs one job: per target X3DH if a bundle came, then encrypt; a ProtocolError is that target's result. */
-export async function runEncryptJob(job: EncryptJob): Promise<TargetResult[]> {
-  const state = new JobState(job.identity);
-  const party = new SignalParty(state, { sessionCache: { max: job.targets.length } });
-  const out: TargetResult[] = [];
-  for (const t of job.targets) {
-    const peer = { userId: t.userId, deviceId: t.deviceId };
-    const key = addressKey(peer);
-    if (t.record !== undefined) state.sessions.set(key, t.record);
-    if (t.known) state.identities.set(key, t.known);
-    const r: TargetResult = {};
+/**
+ * Runs jobs in one worker: per target X3DH if a bundle came, then encrypt; a ProtocolError is that target's
+ * result. The deserialized records stay cached between jobs (the pool sends a device to the same worker each
+ * time), used only when the record sent is exactly the string they stand for (crypto/session-records.ts), so
+ * the job's input stays the only truth.
+ */
+export class EncryptJobRunner {
+  private identity: LocalIdentity | undefined;
+  private readonly state = new JobState(() => this.identity);
+  private readonly party = new SignalParty(this.state, { sessionCache: { max: 4096 } });
+
+  async run(job: EncryptJob): Promise<TargetResult[]> {
+    this.identity = job.identity;
+    const { state, party } = this;
+    const out: TargetResult[] = [];
     try {
-      if (t.bundle) {
-        const b = t.bundle;
-        await party.startSession(peer, {
-          registrationId: b.registrationId, identityKey: u8(b.identityKey),
-          signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: u8(b.signedPreKey.publicKey), signature: u8(b.signedPreKey.signature) },
-          preKey: b.preKey && { keyId: b.preKey.keyId, publicKey: u8(b.preKey.publicKey) },
-        });
+      for (const t of job.targets) {
+        const peer = { userId: t.userId, deviceId: t.deviceId };
+        const key = addressKey(peer);
+        if (t.record !== undefined) state.sessions.set(key, t.record);
+        if (t.known) state.identities.set(key, t.known);
+        const r: TargetResult = {};
+        try {
+          if (t.bundle) {
+            const b = t.bundle;
+            await party.startSession(peer, {
+              registrationId: b.registrationId, identityKey: u8(b.identityKey),
+              signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: u8(b.signedPreKey.publicKey), signature: u8(b.signedPreKey.signature) },
+              preKey: b.preKey && { keyId: b.preKey.keyId, publicKey: u8(b.preKey.publicKey) },
+            });
+          }
+          r.ciphertext = await party.encrypt(peer, job.payloads[t.payload]!);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          r.error = { kind: err.kind, message: err.message };
+        }
+        const record = state.sessions.get(key);
+        if (record !== undefined && record !== t.record) r.record = record;
+        const seen = state.identities.get(key);
+        if (seen && seen !== t.known) r.identityKey = seen;
+        out.push(r);
+        // Nothing of one device's state is kept in the state for the next (only the cache, checked against the input).
+        state.sessions.delete(key);
+        state.identities.delete(key);
       }
-      r.ciphertext = await party.encrypt(peer, job.payloads[t.payload]!);
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      r.error = { kind: err.kind, message: err.message };
+      return out;
+    } finally {
+      state.sessions.clear();
+      state.identities.clear();
     }
-    const record = state.sessions.get(key);
-    if (record !== undefined && record !== t.record) r.record = record;
-    const seen = state.identities.get(key);
-    if (seen && seen !== t.known) r.identityKey = seen;
-    out.push(r);
-    // One job per target's state: nothing of one device stays around for the next.
-    state.sessions.delete(key);
-    state.identities.delete(key);
   }
-  return out;
 }

@@ -31,6 +31,13 @@ export function workerEntry(): URL {
   return new URL(import.meta.url.endsWith('.ts') ? './encrypt-worker-tsx.mjs' : './encrypt-worker.js', import.meta.url);
 }
 
+/** A stable worker per device (FNV-1a of its address), so that its worker still has its session record parsed. */
+function workerFor(address: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) h = Math.imul(h ^ address.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+}
+
 interface Pending { resolve: (r: TargetResult[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 
 class Slot {
@@ -119,31 +126,38 @@ export class EncryptPool {
   }
 
   /**
-   * Runs the job split over the workers; the results are in target order. Rejects when any part fails (a
-   * worker crashed, exited or timed out): the caller then does the whole job in-process.
+   * Runs the job split over the workers; the results are in target order. A device always goes to the same
+   * worker, which keeps its parsed session record for the next message. Rejects when any part fails (a worker
+   * crashed, exited or timed out): the caller then does the whole job in-process.
    */
   async run(job: EncryptJob): Promise<TargetResult[]> {
     if (this.closed) throw new Error('encrypt pool is closed');
-    const parts = Math.min(this.size, job.targets.length);
-    const per = Math.ceil(job.targets.length / parts);
-    const slots = Array.from({ length: parts }, (_, i) => this.slot(i));
+    const parts: number[][] = Array.from({ length: this.size }, () => []);
+    job.targets.forEach((t, i) => parts[workerFor(`${t.userId}/${t.deviceId}`, this.size)]!.push(i));
+    const used = parts.map((idx, i) => [idx, i] as const).filter(([idx]) => idx.length > 0);
+    const slots = used.map(([, i]) => this.slot(i));
     try {
       await Promise.all(slots.map((s) => s.ready));
     } catch (err) {
-      // Not one crash mid-job but a worker that cannot even load: in-process from now on.
-      if (this.started === slots.length || slots.every((s) => s.dead)) {
+      // Not one crash mid-job but workers that cannot even load: in-process from now on.
+      if (this.started === slots.length) {
         this.unavailable = err instanceof Error ? err.message : String(err);
         this.warn(`note: encrypting in this process only (the encrypt workers cannot start: ${this.unavailable})`);
       }
       throw err;
     }
-    const results = await Promise.all(slots.map((s, i) => {
-      const part: EncryptJob = { ...job, targets: job.targets.slice(i * per, (i + 1) * per) };
-      const done = s.post(this.nextId++, part, this.timeoutMs);
+    const answers = await Promise.all(slots.map((s, k) => {
+      const done = s.post(this.nextId++, { ...job, targets: used[k]![0].map((i) => job.targets[i]!) }, this.timeoutMs);
       this.opts.onDispatch?.(s.worker);
       return done;
     }));
-    return results.flat();
+    const out: TargetResult[] = new Array(job.targets.length);
+    answers.forEach((a, k) => {
+      const idx = used[k]![0];
+      if (a.length !== idx.length) throw new Error('encrypt worker answered for a different number of devices');
+      idx.forEach((i, j) => { out[i] = a[j]!; });
+    });
+    return out;
   }
 
   async close(): Promise<void> {
