@@ -36,8 +36,8 @@ export interface SocketPeer {
   /** The socket's frame limits (frame-meter.ts). */
   readonly meter: FrameMeter;
   /** Counts a request in flight (the socket is not read while too many are). */
-  begin(): void;
-  end(): void;
+  begin(bytes: number): void;
+  end(bytes: number): void;
   reply(frame: SendResultFrame): void;
 }
 export type RequestHandler = (peer: SocketPeer, text: string) => void;
@@ -107,17 +107,32 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(kill));
   }
 
-  /** Requests (send frames) of this socket being handled; above WS_LIMITS.requestsInFlight the socket is not read. */
+  /**
+   * Requests (send frames) of this socket being handled and their size: at WS_LIMITS.requestsInFlight of them or
+   * WS_LIMITS.requestBytesInFlight bytes the socket is not read, so one device holds a bounded share of memory.
+   */
   #inFlight = 0;
+  #bytesInFlight = 0;
+  #paused = false;
 
-  /** SocketPeer: a request frame is being handled. */
-  begin(): void {
-    if (++this.#inFlight === WS_LIMITS.requestsInFlight) this.socket.pause();
+  /** SocketPeer: a request frame of `bytes` is being handled. */
+  begin(bytes: number): void {
+    this.#inFlight++;
+    this.#bytesInFlight += bytes;
+    if (!this.#paused && (this.#inFlight >= WS_LIMITS.requestsInFlight || this.#bytesInFlight >= WS_LIMITS.requestBytesInFlight)) {
+      this.#paused = true;
+      this.socket.pause();
+    }
   }
 
   /** SocketPeer: …and is answered. */
-  end(): void {
-    if (this.#inFlight-- === WS_LIMITS.requestsInFlight && !this.closed) this.socket.resume();
+  end(bytes: number): void {
+    this.#inFlight--;
+    this.#bytesInFlight -= bytes;
+    if (this.#paused && this.#inFlight < WS_LIMITS.requestsInFlight && this.#bytesInFlight < WS_LIMITS.requestBytesInFlight) {
+      this.#paused = false;
+      if (!this.closed) this.socket.resume();
+    }
   }
 
   /** SocketPeer: the answer to a request frame (small: a send's result); same rule as sendLight. */

@@ -32,6 +32,8 @@ export const WS_LIMITS = {
   sendsPerSecond: 200,
   /** Requests handled at once per socket: at this many, the socket is not read until one is answered. */
   requestsInFlight: 64,
+  /** …or when the frames being handled add up to this many bytes (a send frame may be 1 MiB). */
+  requestBytesInFlight: 4 * 1024 * 1024,
 } as const;
 
 /** Real time, not the injectable clock: the limits are about this process. */

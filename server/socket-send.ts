@@ -52,7 +52,7 @@ export function serveSocketSends(ctx: AppContext, hub: DeliveryHub, log: Fastify
       touchedAt.set(peer, t);
       ctx.store.devices.touch(sender.userId, sender.deviceId, t).catch((err: unknown) => log.warn({ err }, 'could not record last seen'));
     }
-    peer.begin();
+    peer.begin(text.length);
     acceptSend(ctx, sender, frame.send).then((result) => {
       ctx.sends.socketSend(frame.send.envelopes.length, sender);
       answer(200, result);
@@ -60,6 +60,6 @@ export function serveSocketSends(ctx: AppContext, hub: DeliveryHub, log: Fastify
       const { status, body } = failure(err, log);
       log.info({ method: 'SEND', url: '/v1/ws', statusCode: status, userId: sender.userId, deviceId: sender.deviceId }, 'socket send refused');
       answer(status, body);
-    }).finally(() => peer.end());
+    }).finally(() => peer.end(text.length));
   });
 }
