@@ -17,10 +17,27 @@ const SUPPORTED: Record<Kind, Record<string, ListFilter['attr']>> = {
   Group: { displayname: 'displayName', externalid: 'externalId', id: 'id' },
 };
 
+const MAX_FILTER_CHARS = 1024;
+const MAX_FILTER_NESTING = 8;
+
+/** The deepest nesting of ( and [ in the text (quotes ignored: it is only a bound, not a parse). */
+function nesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const c of text) {
+    if (c === '(' || c === '[') max = Math.max(max, ++depth);
+    else if ((c === ')' || c === ']') && depth > 0) depth--;
+  }
+  return max;
+}
+
 export function parseListFilter(kind: Kind, text: string | undefined): ListFilter | null {
   if (text === undefined || text.trim() === '') return null;
   const invalid = () => badRequest('invalidFilter', `Unsupported filter ${JSON.stringify(text.slice(0, 200))}: use ${
     kind === 'User' ? 'userName eq "…" or externalId eq "…"' : 'displayName eq "…" or externalId eq "…"'}.`);
+  // What Entra and Okta send is one short comparison; a long or deeply nested text is refused before the
+  // (recursive) parser sees it, so a hostile filter costs no stack and no time.
+  if (text.length > MAX_FILTER_CHARS || nesting(text) > MAX_FILTER_NESTING) throw invalid();
   let ast;
   try {
     ast = parse(text);
