@@ -18,7 +18,7 @@ import { defaultVault, hasStore, registerDevice, type LoginMethod } from './acco
 import { maintainKeys, refillPreKeys } from './account/prekeys.ts';
 import { Preferences } from './account/preferences.ts';
 import { StoreProtocolState } from './protocol/store-protocol-state.ts';
-import { EncryptPool } from './outgoing/encrypt-pool.ts';
+import { EncryptPool, poolOptionsFromEnv } from './outgoing/encrypt-pool.ts';
 import { Contacts } from './directory/contacts.ts';
 import { Trust, type SafetyNumberView, type VerificationStatus } from './trust/trust.ts';
 import { Sessions } from './outgoing/sessions.ts';
@@ -117,7 +117,7 @@ export class Messenger {
     const protocol = new StoreProtocolState(store, (peer) => this.trust.identityChanged(peer), now);
     const party = new SignalParty(protocol);
     const warn = opts.warn ?? (() => {});
-    const encryptPool = opts.encryptPool === false ? undefined : new EncryptPool(opts.encryptPool, warn);
+    const encryptPool = opts.encryptPool === false ? undefined : new EncryptPool(opts.encryptPool ?? poolOptionsFromEnv(), warn);
     this.ctx = {
       store, api, party, protocol, ...(encryptPool ? { encryptPool } : {}), account, now: () => now(), warn,
       grantFiles: (messageId, files, recipients) => this.attachments.grant(messageId, files, recipients),

@@ -21,6 +21,12 @@ export interface EncryptPoolOptions {
   onDispatch?: (worker: Worker) => void;
 }
 
+/** PARLEY_ENCRYPT_POOL_THRESHOLD=<n>: fan-outs from n devices use the pool (tests force the pool path through the CLI). */
+export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptPoolOptions {
+  const n = Number(env.PARLEY_ENCRYPT_POOL_THRESHOLD);
+  return Number.isSafeInteger(n) && n >= 1 ? { threshold: n } : {};
+}
+
 /**
  * Where the worker entry is: the compiled CLI's (build/cli/compile.mjs sets PARLEY_ENCRYPT_WORKER), the .js
  * beside this module in the Electron main bundle, or under tsx (tests, `npm start`) the bootstrap beside it
