@@ -17,6 +17,8 @@ export interface EncryptPoolOptions {
   size?: number;
   /** A job not answered in this time fails and its worker is replaced (default 60 s). */
   timeoutMs?: number;
+  /** Workers not loaded in this time fail the job (default 60 s). */
+  startTimeoutMs?: number;
   /** Tests: told of each job posted to a worker (e.g. to terminate it mid-job). */
   onDispatch?: (worker: Worker) => void;
 }
@@ -143,7 +145,12 @@ export class EncryptPool {
     const used = parts.map((idx, i) => [idx, i] as const).filter(([idx]) => idx.length > 0);
     const slots = used.map(([, i]) => this.slot(i));
     try {
-      await Promise.all(slots.map((s) => s.ready));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        const ms = this.opts.startTimeoutMs ?? 60_000;
+        timer = setTimeout(() => reject(new Error(`encrypt worker did not start within ${ms} ms`)), ms);
+      });
+      await Promise.race([Promise.all(slots.map((s) => s.ready)), late]).finally(() => clearTimeout(timer));
     } catch (err) {
       // Not one crash mid-job but workers that cannot even load: in-process from now on.
       if (this.started === slots.length) {
