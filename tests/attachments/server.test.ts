@@ -88,7 +88,8 @@ test('upload, grant, fetch: only the uploader and the granted devices; the blob 
   const second = await raw('GET', `/v1/attachments/${id}`, { auth: bob2 });
   assert.ok(second.body.equals(body));
   // The fetch is recorded after the response finished: wait for the deletion it triggers.
-  for (let i = 0; i < 200 && (blobFiles().includes(id) || (await raw('GET', `/v1/attachments/${id}`, { auth: alice })).status === 200); i++) {
+  // (Bounded by time, not by tries: under load 200 quick tries did not always span it.)
+  for (const until = Date.now() + 10_000; Date.now() < until && (blobFiles().includes(id) || (await raw('GET', `/v1/attachments/${id}`, { auth: alice })).status === 200);) {
     await new Promise((r) => setImmediate(r));
   }
   assert.ok(!blobFiles().includes(id), 'the blob file is gone');
