@@ -60,7 +60,7 @@ test('worker entry: under tsx, the bootstrap beside the pool that registers tsx 
 });
 
 test('a fan-out on the pool decrypts on every peer; replies decrypt; the ratchet goes on in-process and on the pool', async () => {
-  const pool = new EncryptPool({ size: 2 });
+  const pool = new EncryptPool({ size: 2, waitForStart: true });
   pools.push(pool);
   const alice = await makeDevice('u_aliceaaaaaaaaaaaaaaaaaa');
   const peers = await devices(40);
@@ -90,7 +90,7 @@ test('a fan-out on the pool decrypts on every peer; replies decrypt; the ratchet
 
 test('a worker killed mid-job fails that job; nothing comes back half; the next job runs on a new worker', async () => {
   let kill = true;
-  const pool = new EncryptPool({ size: 2, onDispatch: (w) => { if (kill) { kill = false; void w.terminate(); } } });
+  const pool = new EncryptPool({ size: 2, waitForStart: true, onDispatch: (w) => { if (kill) { kill = false; void w.terminate(); } } });
   pools.push(pool);
   const alice = await makeDevice('u_aliceaaaaaaaaaaaaaaaaaa');
   const peers = await devices(8);
@@ -105,7 +105,7 @@ test('a worker killed mid-job fails that job; nothing comes back half; the next 
 });
 
 test('a worker that does not answer in time fails the job; nothing comes back', async () => {
-  const pool = new EncryptPool({ size: 1, timeoutMs: 1 });
+  const pool = new EncryptPool({ size: 1, timeoutMs: 1, waitForStart: true });
   pools.push(pool);
   const alice = await makeDevice('u_aliceaaaaaaaaaaaaaaaaaa');
   const peers = await devices(30);
@@ -116,7 +116,7 @@ test('a worker that does not answer in time fails the job; nothing comes back', 
 export type { PeerAddress };
 
 test('a worker never encrypts on the record it made last time when the job hands it an older one (a rolled-back send)', async () => {
-  const pool = new EncryptPool({ size: 1 });
+  const pool = new EncryptPool({ size: 1, waitForStart: true });
   pools.push(pool);
   const alice = await makeDevice('u_aliceaaaaaaaaaaaaaaaaaa');
   const [bob] = await devices(1);

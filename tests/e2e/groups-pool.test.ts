@@ -29,7 +29,7 @@ after(async () => {
 let profiles = 0;
 /** A device; `onDispatch` set: its group sends to 2+ devices go to a pool of 2 workers. */
 const device = (user: string, onDispatch?: (w: Worker) => void) => devDevice(open, join(root, `${user}-${++profiles}`), server.url, user,
-  onDispatch ? { encryptPool: { threshold: 2, size: 2, onDispatch } } : { encryptPool: false });
+  onDispatch ? { encryptPool: { threshold: 2, size: 2, waitForStart: true, onDispatch } } : { encryptPool: false });
 const texts = async (m: Messenger) => (await drain(m)).map((x) => [x.text, x.from]);
 
 test('a group send on the pool reaches every member; sessions keep working both ways with in-process sends', async () => {

@@ -19,14 +19,16 @@ export interface EncryptPoolOptions {
   timeoutMs?: number;
   /** Workers not loaded in this time fail the job (default 60 s). */
   startTimeoutMs?: number;
+  /** Wait for workers still loading (tests); by default a job that finds them loading runs in-process. */
+  waitForStart?: boolean;
   /** Tests: told of each job posted to a worker (e.g. to terminate it mid-job). */
   onDispatch?: (worker: Worker) => void;
 }
 
-/** PARLEY_ENCRYPT_POOL_THRESHOLD=<n>: fan-outs from n devices use the pool (tests force the pool path through the CLI). */
+/** PARLEY_ENCRYPT_POOL_THRESHOLD=<n>: fan-outs from n devices use the pool, waiting for it to start (tests force the pool path through the CLI). */
 export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptPoolOptions {
   const n = Number(env.PARLEY_ENCRYPT_POOL_THRESHOLD);
-  return Number.isSafeInteger(n) && n >= 1 ? { threshold: n } : {};
+  return Number.isSafeInteger(n) && n >= 1 ? { threshold: n, waitForStart: true } : {};
 }
 
 /**
@@ -51,11 +53,12 @@ interface Pending { resolve: (r: TargetResult[]) => void; reject: (e: Error) => 
 class Slot {
   readonly pending = new Map<number, Pending>();
   readonly ready: Promise<void>;
+  isReady = false;
   dead = false;
-  constructor(readonly worker: Worker, onDead: (slot: Slot) => void) {
+  constructor(readonly worker: Worker, onDead: (slot: Slot, err: Error) => void) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
-        if ('ready' in msg) { if (this.pending.size === 0) worker.unref(); resolve(); return; }
+        if ('ready' in msg) { this.isReady = true; if (this.pending.size === 0) worker.unref(); resolve(); return; }
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.settle(msg.id);
@@ -66,7 +69,7 @@ class Slot {
         this.dead = true;
         reject(err);
         for (const [id, p] of this.pending) { this.settle(id); p.reject(err); }
-        onDead(this);
+        onDead(this, err);
       };
       worker.on('error', die);
       worker.on('exit', (code) => die(new Error(`encrypt worker exited (code ${code})`)));
@@ -125,8 +128,13 @@ export class EncryptPool {
   private slot(i: number): Slot {
     const s = this.slots[i];
     if (s && !s.dead) return s;
-    const created = new Slot(new Worker(workerEntry(), { name: `parley-encrypt-${i}` }), (dead) => {
+    const created = new Slot(new Worker(workerEntry(), { name: `parley-encrypt-${i}` }), (dead, err) => {
       if (this.slots[i] === dead) this.slots[i] = undefined;
+      // Gone before it was ever ready: not a crash mid-job but a worker that cannot load. In-process from now on.
+      if (!dead.isReady && !this.closed && this.unavailable === undefined) {
+        this.unavailable = err.message;
+        this.warn(`note: encrypting in this process only (the encrypt workers cannot start: ${err.message})`);
+      }
     });
     this.started++;
     this.slots[i] = created;
@@ -144,6 +152,8 @@ export class EncryptPool {
     job.targets.forEach((t, i) => parts[workerFor(`${t.userId}/${t.deviceId}`, this.size)]!.push(i));
     const used = parts.map((idx, i) => [idx, i] as const).filter(([idx]) => idx.length > 0);
     const slots = used.map(([, i]) => this.slot(i));
+    // A send never waits for cold workers (loading and warming up takes longer than the work): in-process this time.
+    if (!this.opts.waitForStart && !slots.every((s) => s.isReady)) throw new Error('encrypt workers are still starting');
     try {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
@@ -152,8 +162,7 @@ export class EncryptPool {
       });
       await Promise.race([Promise.all(slots.map((s) => s.ready)), late]).finally(() => clearTimeout(timer));
     } catch (err) {
-      // Not one crash mid-job but workers that cannot even load: in-process from now on.
-      if (this.started === slots.length) {
+      if (!slots.every((s) => s.isReady) && this.unavailable === undefined) {
         this.unavailable = err instanceof Error ? err.message : String(err);
         this.warn(`note: encrypting in this process only (the encrypt workers cannot start: ${this.unavailable})`);
       }
