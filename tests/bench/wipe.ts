@@ -13,6 +13,7 @@ import { defaultVault, loginNewDevice, type Messenger } from '../../electron/cor
 import { directConversationId } from '../../electron/core/payload.ts';
 import { STORE_FILE, type StoredMessage } from '../../electron/core/store/local-store.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
+import { NetworkError } from '../../electron/core/net/api.ts';
 import { ms, now, prng, summarize, type SectionResult, type Table } from './stats.ts';
 import { messageText } from './corpus.ts';
 
@@ -103,7 +104,11 @@ async function runOnce(root: string, name: string, server: RunningServer, carol:
   const seedMs = now() - t0;
   flushProfile(dir);
   const bytes = storeBytes(dir);
-  const res = await carol.admin.wipe({ email: BOB, reason: 'bench: lost laptop' });
+  // The seed above is synchronous and blocks this process (server included) for seconds: the server's keep-alive
+  // timer and the client's then fire in the same turn and carol's pooled connection may be reset as she reuses it.
+  // A wipe is safe to repeat, so one retry after a network error.
+  const wipe = () => carol.admin.wipe({ email: BOB, reason: 'bench: lost laptop' });
+  const res = await wipe().catch((err: unknown) => { if (err instanceof NetworkError) return wipe(); throw err; });
   if (!res.devices.some((d) => d.deviceId === bob.me.deviceId)) throw new Error(`the wipe did not target bob's device ${bob.me.deviceId}`);
 
   const vault = defaultVault(dir);
