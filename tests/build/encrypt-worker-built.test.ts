@@ -4,11 +4,11 @@
 // as a real worker thread in plain Node, encrypts a real job that the peer decrypts.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { compile, OUT_DIR, staleReason } from '../../build/cli/compile.mjs';
 import type { FromWorker, TargetResult, ToWorker } from '../../electron/core/outgoing/encrypt-job.ts';
 import { makeDevice } from '../crypto/memory-state.ts';
@@ -64,8 +64,14 @@ test('compiled CLI: dist/cli/encrypt-worker.mjs runs a job; the pool in the bund
 });
 
 test('Electron main bundle: out/main/encrypt-worker.js beside the module that starts it, and it runs a job', { timeout: 180_000 }, async () => {
-  execFileSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore', timeout: 170_000 });
-  const dir = join(root, 'out', 'main');
+  // Its own output directory: other build tests run `electron-vite build` into out/ at the same time, and a
+  // build empties its output directory first. Under node_modules/.cache (ignored by git), so the bundle's
+  // external packages still resolve from the project's node_modules.
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  const outDir = mkdtempSync(join(root, 'node_modules', '.cache', 'parley-worker-build-'));
+  after(() => rmSync(outDir, { recursive: true, force: true }));
+  execFileSync('npx', ['electron-vite', 'build', '--outDir', outDir], { cwd: root, stdio: 'ignore', timeout: 170_000 });
+  const dir = join(outDir, 'main');
   const file = join(dir, 'encrypt-worker.js');
   assert.ok(existsSync(file), 'out/main/encrypt-worker.js');
   // The module holding workerEntry resolves './encrypt-worker.js' beside itself: it must sit in out/main/.
