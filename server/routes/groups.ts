@@ -14,7 +14,7 @@ import type { App, AppContext } from '../context.ts';
 import { NoBody, replies } from '../responses.ts';
 import { canManage, canPost, isGroupAdmin, recipientsOf, visibleMembers, type Caller } from '../groups/policy.ts';
 import { checkFanout } from '../fanout.ts';
-import { SEND_ID_TTL_MS } from './messages.ts';
+import { holdAndStore } from './messages.ts';
 import { announceGroupChange, joinPendingDirectoryGroups, syncLinkedGroup } from '../groups/directory.ts';
 import { cleanName } from '../text.ts';
 import { orgAdminState } from '../identity/admin.ts';
@@ -231,18 +231,6 @@ export function groupRoutes(app: App, ctx: AppContext): void {
     if (earlier !== undefined) return { serverTimestamp: earlier };
     const serverTimestamp = ctx.now();
     const toStore = await checkFanout(ctx.store, me, recipientsOf(l.group, sender, l.members), req.body.envelopes, serverTimestamp, { groupId: l.group.id });
-    // Members off work get their copies at their next working period (server/workplace/).
-    const heldUntil = await ctx.workplace.hold(me, toStore, req.body.urgent === true);
-    const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
-    // Through the hub: the sends of one turn share a commit (DeliveryHub.storeEnvelopes).
-    if (sendId === undefined) {
-      await ctx.hub.storeEnvelopes(toStore);
-    } else {
-      const r = await ctx.hub.storeSend(toStore, {
-        userId: me.userId, deviceId: me.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
-      });
-      if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
-    }
-    return { serverTimestamp, ...held };
+    return holdAndStore(ctx, me, toStore, { sendId, serverTimestamp, urgent: req.body.urgent === true });
   });
 }

@@ -11,6 +11,7 @@ import { activeRefs, checkFanout } from '../fanout.ts';
 import { isGroupAdmin } from '../groups/policy.ts';
 import type { App, AppContext } from '../context.ts';
 import { replies } from '../responses.ts';
+import type { NewEnvelope } from '../store/types.ts';
 
 /** How long a sendId is remembered: retries come within minutes; older duplicates are caught by the receiver's message ids. */
 export const SEND_ID_TTL_MS = 2 * 3_600_000;
@@ -50,17 +51,27 @@ export async function acceptSend(ctx: AppContext, sender: { userId: string; devi
   const serverTimestamp = ctx.now();
   const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {},
     { [recipient]: recipientDevices });
-  // The recipient off work: their copies wait for their next working period (server/workplace/).
-  const heldUntil = await ctx.workplace.hold(sender, toStore, urgent === true);
+  return holdAndStore(ctx, sender, toStore, { sendId, serverTimestamp, urgent: urgent === true });
+}
+
+/**
+ * The end of an accepted send (1:1 or group): recipients off work get their copies at their next working period
+ * (server/workplace/), then the hub stores and delivers (the sends of one turn share a commit). With a sendId, a
+ * concurrent duplicate that got there first gets its answer, and nothing is stored or notified twice.
+ */
+export async function holdAndStore(
+  ctx: AppContext, sender: { userId: string; deviceId: number }, toStore: NewEnvelope[],
+  send: { sendId: string | undefined; serverTimestamp: number; urgent: boolean },
+): Promise<Static<typeof SendResponse>> {
+  const { sendId, serverTimestamp } = send;
+  const heldUntil = await ctx.workplace.hold(sender, toStore, send.urgent);
   const held = Object.keys(heldUntil).length > 0 ? { heldUntil } : {};
-  // The hub stores and delivers (DeliveryHub.storeEnvelopes).
   if (sendId === undefined) {
     await ctx.hub.storeEnvelopes(toStore);
   } else {
     const r = await ctx.hub.storeSend(toStore, {
       userId: sender.userId, deviceId: sender.deviceId, sendId, serverTimestamp, expiresAt: serverTimestamp + SEND_ID_TTL_MS, now: serverTimestamp,
     });
-    // A concurrent duplicate got there first: its answer, and nothing stored or notified twice.
     if ('duplicateOf' in r) return { serverTimestamp: r.duplicateOf };
   }
   return { serverTimestamp, ...held };
