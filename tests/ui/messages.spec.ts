@@ -52,6 +52,10 @@ async function openChat(page: Page, name: string): Promise<void> {
 async function send(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  // A refused send says why in the composer: that sentence, not a bare timeout, is what a failure shows.
+  const refused = page.locator('p.send-error');
+  await expect(message(page, text).or(refused).first()).toBeVisible();
+  await expect(refused, 'the composer reported a failed send').toHaveCount(0);
   await expect(message(page, text)).toBeVisible();
 }
 

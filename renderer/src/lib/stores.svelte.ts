@@ -256,7 +256,8 @@ class AppStore {
       const page = await call('messages.list', { conversationId: id, limit: PAGE + 1 });
       if (gen !== this.generation) return;
       this.hasOlder = page.length > PAGE;
-      this.messages = this.merge([], this.hasOlder ? page.slice(1) : page);
+      // What arrived while the page loaded (a message sent right away, live messages) stays: merged, not replaced.
+      this.messages = this.merge(this.withoutSentPlaceholders(this.messages, page), this.hasOlder ? page.slice(1) : page);
       this.appended++;
       if (this.shown()) this.markRead(id);
     } catch (err) {
@@ -311,15 +312,20 @@ class AppStore {
     return [...byId.values()].sort(bySeq);
   }
 
-  private receive(m: MessageView): void {
-    if (m.conversationId !== this.selectedId) return;
-    let current = this.messages;
-    if (m.direction === 'out' && !current.some((x) => x.id === m.id)) {
-      // Our own message, announced before `messages.send` replied: drop its placeholder.
+  /** `current` without the placeholder of each of our messages in `arrived` that it does not hold yet (same text). */
+  private withoutSentPlaceholders(current: MessageView[], arrived: MessageView[]): MessageView[] {
+    for (const m of arrived) {
+      if (m.direction !== 'out' || current.some((x) => x.id === m.id)) continue;
       const local = current.find((x) => x.id.startsWith('local-') && x.text === m.text);
       if (local) current = current.filter((x) => x !== local);
     }
-    this.messages = this.merge(current, [m]);
+    return current;
+  }
+
+  private receive(m: MessageView): void {
+    if (m.conversationId !== this.selectedId) return;
+    // Our own message, announced before `messages.send` replied: its placeholder goes.
+    this.messages = this.merge(this.withoutSentPlaceholders(this.messages, [m]), [m]);
     this.appended++;
     // A message from them ends their typing indicator.
     if (m.direction === 'in') typing.stoppedBy(m.conversationId, m.senderName);
