@@ -4,16 +4,9 @@ import type { AppEvent, AppState, ConversationSummary, GroupView, MessageView, R
 import { asAttachments, type PendingFile } from './chat-actions.ts';
 import { typing } from './typing.svelte.ts';
 
-type Status = MessageView['status'];
-const PAGE = 100;
-/** Higher wins when two sources disagree about an outgoing message (events may overtake replies). */
-const RANK: Record<Status, number> = { sending: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4, received: 0, system: 0 };
+import { bySeq, RANK, withoutSentPlaceholders, type Status } from './message-order.ts';
 
-function bySeq(a: MessageView, b: MessageView): number {
-  const ap = a.id.startsWith('local-') ? 1 : 0;
-  const bp = b.id.startsWith('local-') ? 1 : 0;
-  return ap - bp || a.seq - b.seq || a.sentAt - b.sentAt;
-}
+const PAGE = 100;
 
 class AppStore {
   /** False when neither the preload nor the browser bridge provided `window.parley`. */
@@ -257,7 +250,7 @@ class AppStore {
       if (gen !== this.generation) return;
       this.hasOlder = page.length > PAGE;
       // What arrived while the page loaded (a message sent right away, live messages) stays: merged, not replaced.
-      this.messages = this.merge(this.withoutSentPlaceholders(this.messages, page), this.hasOlder ? page.slice(1) : page);
+      this.messages = this.merge(withoutSentPlaceholders(this.messages, page), this.hasOlder ? page.slice(1) : page);
       this.appended++;
       if (this.shown()) this.markRead(id);
     } catch (err) {
@@ -312,20 +305,10 @@ class AppStore {
     return [...byId.values()].sort(bySeq);
   }
 
-  /** `current` without the placeholder of each of our messages in `arrived` that it does not hold yet (same text). */
-  private withoutSentPlaceholders(current: MessageView[], arrived: MessageView[]): MessageView[] {
-    for (const m of arrived) {
-      if (m.direction !== 'out' || current.some((x) => x.id === m.id)) continue;
-      const local = current.find((x) => x.id.startsWith('local-') && x.text === m.text);
-      if (local) current = current.filter((x) => x !== local);
-    }
-    return current;
-  }
-
   private receive(m: MessageView): void {
     if (m.conversationId !== this.selectedId) return;
     // Our own message, announced before `messages.send` replied: its placeholder goes.
-    this.messages = this.merge(this.withoutSentPlaceholders(this.messages, [m]), [m]);
+    this.messages = this.merge(withoutSentPlaceholders(this.messages, [m]), [m]);
     this.appended++;
     // A message from them ends their typing indicator.
     if (m.direction === 'in') typing.stoppedBy(m.conversationId, m.senderName);
