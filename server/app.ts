@@ -12,6 +12,7 @@ import { authenticator, CredentialCache, IdTokenVerifier } from './auth.ts';
 import { DeliveryHub } from './delivery.ts';
 import { serveSocketSends } from './socket-send.ts';
 import { SEND_FRAME_BYTES } from '../common/wire/socket-send.ts';
+import { BASE64_FORMAT, isBase64 } from '../common/wire/base64.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { PostgresStore } from './store/postgres/index.ts';
 import { NatsBus } from './bus/nats.ts';
@@ -186,7 +187,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.bodyBytes,
     // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // `base64`: the same check as TypeBox's (common/wire/base64.ts), not ajv-formats' slower `byte` pattern.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, formats: { [BASE64_FORMAT]: { type: 'string', validate: isBase64 } } } },
     // Query strings of the contract are small; anything else is noise.
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();

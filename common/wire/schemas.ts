@@ -3,9 +3,11 @@
 // (Fastify + TypeBox) and the client validates responses with the very same objects. Error bodies and
 // their codes: common/errors.ts. Like all of common/, no I/O and no imports outside common/.
 import { Type, type Static } from 'typebox';
+import { Format } from 'typebox/format';
 import { ErrorCode, ErrorCodeSchema } from '../errors.ts';
 import { OrgRules } from './org-rules.ts';
 import { Availability } from './workplace.ts';
+import { BASE64_FORMAT, isBase64 } from './base64.ts';
 
 /** Limits are part of the contract: the client splits work so it never exceeds them. */
 export const LIMITS = {
@@ -18,9 +20,13 @@ export const LIMITS = {
   searchResults: 50,
 } as const;
 
-/** Standard (padded) base64; decoding is checked again by the server. */
+// Registered wherever these schemas are loaded (TypeBox passes a format it does not know): the server's Ajv
+// registers the same function (server/app.ts) and refuses to compile a schema whose format it lacks.
+Format.Set(BASE64_FORMAT, isBase64);
+
+/** Standard (padded) base64 (common/wire/base64.ts); decoding is checked again by the server. */
 export const Base64 = (maxLength: number) =>
-  Type.String({ pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$', minLength: 4, maxLength });
+  Type.String({ format: BASE64_FORMAT, contentEncoding: 'base64', minLength: 4, maxLength });
 
 /** Opaque server-assigned user id; never an email or phone number. */
 export const UserId = Type.String({ pattern: '^u_[A-Za-z0-9_-]{22}$' });

@@ -2,10 +2,11 @@
 // values shaped like the contract — so a fuzzed request gets past validation into the handler — mixed with
 // values that are not (a wrong type, a key too many or too few, arbitrary JSON).
 import fc from 'fast-check';
+import { BASE64_FORMAT } from '../../common/wire/base64.ts';
 
 type Schema = Record<string, any>;
 
-/** Real values for patterned strings (a user id that exists, a group that exists), keyed by the pattern. */
+/** Real values for patterned strings (a user id that exists, a group that exists), keyed by the pattern (or the format's name). */
 export type Hints = Record<string, readonly unknown[]>;
 
 /** Strings matching `pattern` within the length bounds (generated from the regex, then filtered to the bounds). */
@@ -23,6 +24,13 @@ export function conforming(schema: Schema | undefined, hints: Hints = {}, depth 
   if (Array.isArray(schema.anyOf)) return fc.oneof(...schema.anyOf.map((s: Schema) => conforming(s, hints, depth + 1)));
   switch (schema.type) {
     case 'string': {
+      // The `base64` format (common/wire/base64.ts): hints under the format's name, else bytes of a fitting length.
+      if (schema.format === BASE64_FORMAT) {
+        const bytes = fc.uint8Array({ minLength: Math.ceil((schema.minLength ?? 0) / 4) * 3, maxLength: Math.min(Math.floor((schema.maxLength ?? 200) / 4) * 3, 300) })
+          .map((b) => Buffer.from(b).toString('base64'));
+        const known = hints[BASE64_FORMAT];
+        return known?.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: bytes }) : bytes;
+      }
       if (!schema.pattern) return fc.string({ unit: 'grapheme', minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 80) });
       const known = hints[schema.pattern];
       return known?.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: patterned(schema) }) : patterned(schema);
