@@ -95,8 +95,9 @@ export class EncryptJobRunner {
         }
         const record = state.sessions.get(key);
         if (record !== undefined && record !== t.record) r.record = record;
+        // The library saves the session's identity key on every encrypt: reported only when it is not the one on record.
         const seen = state.identities.get(key);
-        if (seen && seen !== t.known) r.identityKey = seen;
+        if (seen && !(t.known && Buffer.from(seen.buffer, seen.byteOffset, seen.byteLength).equals(t.known))) r.identityKey = seen;
         out.push(r);
         // Nothing of one device's state is kept in the state for the next (only the cache, checked against the input).
         state.sessions.delete(key);
