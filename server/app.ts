@@ -47,6 +47,9 @@ import {
   ConnectionGuard, connectionDefaults, fastifyTrustProxy, serverTimeoutOptions, type ConnectionOptions, type TrustProxy,
 } from './limits/connections.ts';
 
+/** The `base64` format of the wire schemas (common/wire/base64.ts) for Ajv. */
+const BASE64_AJV = { [BASE64_FORMAT]: { type: 'string' as const, validate: isBase64 } };
+
 /** Said when the dev IdP runs on a node of a cluster (--database): it cannot serve more than one node. */
 export const DEV_IDP_CLUSTER_WARNING = 'the dev IdP is for single-node development only: its signing keys and sign-in sessions live in this process and its issuer names this node, so other nodes refuse its tokens; give a cluster a real IdP (--issuer, --client-id)';
 
@@ -188,7 +191,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     bodyLimit: LIMITS.bodyBytes,
     // Reject rather than silently strip unknown properties or coerce "5" into 5: the contract is exact.
     // `base64`: the same check as TypeBox's (common/wire/base64.ts), not ajv-formats' slower `byte` pattern.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, formats: { [BASE64_FORMAT]: { type: 'string', validate: isBase64 } } } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, formats: BASE64_AJV } },
+    // The serializer's own Ajv picks between the branches of a union response: it knows the format too.
+    serializerOpts: { ajv: { formats: BASE64_AJV } },
     // Query strings of the contract are small; anything else is noise.
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -24,6 +24,12 @@ export const RATES = {
   prekeysByPair: { burst: 6, perSecond: 1 / 60 },
   /** `prekeys-low` frames per device (one is enough to make its client refill; the count is also polled). */
   prekeysLowSignal: { burst: 1, perSecond: 1 / 60 },
+  /**
+   * HTTP sends (POST /v1/messages and /v1/groups/:id/messages) per device, counted in requests: what a person
+   * or an outbox flush sends, with room to spare; a flooding client gets 429. `send` frames on the delivery
+   * socket have a budget of the same size of their own (frame-meter.ts).
+   */
+  sendsByDevice: { burst: 1000, perSecond: 200 },
   /** Delivery-socket connections per device (a client reconnects with backoff; a loop does not). */
   wsConnectByDevice: { burst: 20, perSecond: 1 / 3 },
 } as const satisfies Record<string, Rate>;

@@ -220,10 +220,11 @@ export function groupRoutes(app: App, ctx: AppContext): void {
       response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }),
     },
   }, async (req) => {
+    const me = authOf(req);
+    ctx.limits.of('sendsByDevice').consume(`${me.userId}/${me.deviceId}`, 'sends from this device');
     const l = await load(req, req.params.id, { membersOnly: true });
     const sender = l.caller.member!;
     if (!canPost(l.group, l.caller)) throw new ApiError('announcement_only');
-    const me = authOf(req);
     await ctx.workplace.requireConsentOf(me.userId);
     const { sendId } = req.body;
     // A retry of a send that was accepted (its response lost) gets the same answer, whatever changed since.

@@ -81,5 +81,9 @@ export function messageRoutes(app: App, ctx: AppContext): void {
   app.post('/v1/messages', {
     onRequest: ctx.authenticate,
     schema: { querystring: NoQuery, body: SendRequest, response: replies({ 200: SendResponse, 409: DeviceMismatch, 410: DeviceMismatch }) },
-  }, (req) => acceptSend(ctx, authOf(req), req.body));
+  }, (req) => {
+    const me = authOf(req);
+    ctx.limits.of('sendsByDevice').consume(`${me.userId}/${me.deviceId}`, 'sends from this device');
+    return acceptSend(ctx, me, req.body);
+  });
 }
