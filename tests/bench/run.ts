@@ -1,7 +1,9 @@
 // `npm run bench [-- section ...]`: Parley's benchmarks. Prints the figures and, when every section ran,
 // writes docs/benchmarks.md. Sections: protocol, latency, store, ui, wipe, groups, relay, attachments, chat-open (anchors are part of protocol, store, ui, wipe and groups).
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGroups } from './groups.ts';
 import { runLatency } from './latency.ts';
@@ -66,8 +68,46 @@ function machine(): [string, string][] {
   ];
 }
 
+/** Where a section run in its own process (--section-child ID) writes its SectionResult as JSON. */
+const CHILD_RESULT = 'PARLEY_BENCH_SECTION_RESULT';
+
+/**
+ * Each section runs in a fresh Node process: one section's heap (a 100,000-message store, 10,000 sockets' worth
+ * of garbage) made the in-process sections after it pay for its garbage collection, and their figures depended
+ * on what ran first. Its log lines go straight to this terminal; its result comes back as JSON.
+ */
+async function runIsolated(section: Section): Promise<SectionResult> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'parley-bench-section-'));
+  const out = join(dir, 'result.json');
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--section-child', section.id], {
+        stdio: 'inherit', env: { ...process.env, [CHILD_RESULT]: out },
+      });
+      child.on('error', reject);
+      child.on('exit', (c, signal) => resolve(signal ? null : c));
+    });
+    if (code !== 0) throw new Error(`bench section ${section.id} failed (exit ${code ?? 'by signal'})`);
+    return JSON.parse(readFileSync(out, 'utf8')) as SectionResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The child's side of runIsolated. */
+async function sectionChild(id: string): Promise<number> {
+  const section = SECTIONS.find((s) => s.id === id);
+  const out = process.env[CHILD_RESULT];
+  if (!section || !out) { console.error(`--section-child: unknown section ${id} or no ${CHILD_RESULT}`); return 2; }
+  const result = await section.run((line) => console.log(`   ${line}`));
+  writeFileSync(out, JSON.stringify(result));
+  // A handle a section left open must not keep its process (and the run) waiting: its result is in.
+  process.exit(0);
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args[0] === '--section-child') return sectionChild(args[1] ?? '');
   const unknown = args.filter((a) => !SECTIONS.some((s) => s.id === a));
   if (unknown.length > 0) {
     console.error(`unknown section: ${unknown.join(', ')}; sections are ${SECTIONS.map((s) => s.id).join(', ')} (none = all)`);
@@ -85,7 +125,7 @@ async function main(): Promise<number> {
   for (const section of chosen) {
     console.log(`== ${section.title}`);
     const ts = now();
-    const result = await section.run((line) => console.log(`   ${line}`));
+    const result = await runIsolated(section);
     const seconds = (now() - ts) / 1000;
     results.push({ section, result, seconds });
     for (const t of result.tables) console.log(`\n${renderTable(t)}`);
@@ -150,7 +190,7 @@ async function main(): Promise<number> {
     '',
     '## Method',
     '',
-    '- Timing with `performance.now()` around each operation, in one Node process (no worker threads); all figures in milliseconds unless marked. Distributions give mean, p50 and p99 (nearest rank). Every timed loop is preceded by untimed warm-up iterations. Garbage-collection pauses are not excluded: they are part of what a user sees, and they account for much of the p99s.',
+    '- Each section runs in a fresh Node process of its own (tests/bench/run.ts), so what one leaves in the heap does not slow the next. Timing with `performance.now()` around each operation; all figures in milliseconds unless marked. Distributions give mean, p50 and p99 (nearest rank). Every timed loop is preceded by untimed warm-up iterations. Garbage-collection pauses are not excluded: they are part of what a user sees, and they account for much of the p99s.',
     ...results.flatMap((r) => r.result.method.map((m) => `- ${m}`)),
     '',
   ].join('\n');
