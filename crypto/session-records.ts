@@ -108,6 +108,32 @@ export function forgetSettledJobs(): void {
 
 interface Entry { serialized: string; record: SessionRecord }
 
+const RECORD_VERSION = new SessionRecord().version;
+
+/**
+ * haveOpenSession from a record's JSON: exactly one session with `indexInfo.closed == -1` and a numeric
+ * registrationId is open, none is not. Undefined (the library decides, by parsing it in full) for another
+ * version (the library migrates those), more than one open session (the library throws) or any odd shape.
+ */
+export function openSessionIn(serialized: string): boolean | undefined {
+  let data: { version?: unknown; sessions?: Record<string, { indexInfo?: { closed?: unknown }; registrationId?: unknown } | null> };
+  try { data = JSON.parse(serialized); } catch { return undefined; }
+  if (data === null || typeof data !== 'object' || data.version !== RECORD_VERSION) return undefined;
+  const sessions = data.sessions;
+  if (sessions === null || typeof sessions !== 'object' || Array.isArray(sessions)) return undefined;
+  let open: { registrationId?: unknown } | undefined;
+  for (const k of Object.keys(sessions)) {
+    const session = sessions[k];
+    if (session === null || typeof session !== 'object' || typeof session.indexInfo !== 'object' || session.indexInfo === null) return undefined;
+    // eslint-disable-next-line eqeqeq -- the library's own test (session-record.js getOpenSession)
+    if (session.indexInfo.closed == -1) {
+      if (open) return undefined;
+      open = session;
+    }
+  }
+  return open !== undefined && typeof open.registrationId === 'number';
+}
+
 export interface SessionCacheOptions {
   /** Records kept (one per remote device); 0 turns the cache off. */
   max: number;
@@ -163,6 +189,19 @@ export class SessionRecordCache {
     };
     this.pending.set(address, slot);
     return record;
+  }
+
+  /**
+   * SessionRecord.haveOpenSession of a stored record. A cached object answers; otherwise the JSON is read
+   * without decoding a key (openSessionIn) and nothing is cached: after a worker's fan-out the main thread
+   * holds none of the records it wrote, and parsing 999 of them in full only to ask this was most of a big
+   * group send's main-thread time before the pool got the job. Anything unusual takes the library's path.
+   */
+  hasOpenSession(address: string, serialized: string | undefined): boolean {
+    if (serialized === undefined) { this.forget(address); return false; }
+    const e = this.map.get(address);
+    if (e?.serialized === serialized) return e.record.haveOpenSession();
+    return openSessionIn(serialized) ?? this.peek(address, serialized)?.haveOpenSession() ?? false;
   }
 
   /** A record only to read (hasSession, registration id): never changed, so it may stay cached. */

@@ -271,7 +271,8 @@ export class SignalParty {
   }
 
   async hasSession(peer: PeerAddress): Promise<boolean> {
-    return this.serialized(peer, async () => (await this.readRecord(peer))?.haveOpenSession() ?? false);
+    const key = addressKey(peer);
+    return this.serialized(peer, async () => this.records.hasOpenSession(key, await this.state.getSession(key)));
   }
 
   async sessionRegistrationId(peer: PeerAddress): Promise<number | undefined> {

@@ -99,3 +99,40 @@ test('old chains are pruned: 400 alternating messages keep the record small, a m
     assert.ok(record.length < 5000, `record of ${record.length} chars (the library alone: ~22,000 after 400 messages)`);
   }
 });
+
+test('hasSession read from the JSON (openSessionIn) agrees with the library on real records, closed ones and odd ones', async () => {
+  const { SessionRecord } = await import('@privacyresearch/libsignal-protocol-typescript/lib/session-record.js');
+  const { openSessionIn } = await import('../../crypto/session-records.ts');
+  const library = (s: string): boolean | 'throws' => { try { return SessionRecord.deserialize(s).haveOpenSession(); } catch { return 'throws'; } };
+  const { alice, bob } = await pair();
+  await send(alice, bob, 'one');
+  await send(bob, alice, 'two');
+  const real = alice.state.sessions.get(`${bob.address.userId}.${bob.address.deviceId}`) ?? [...alice.state.sessions.values()][0]!;
+  const data = JSON.parse(real);
+  const [first] = Object.keys(data.sessions);
+  const variant = (f: (d: any) => void) => { const d = structuredClone(data); f(d); return JSON.stringify(d); };
+  const cases: [string, string][] = [
+    ['a live session', real],
+    ['closed', variant((d) => { d.sessions[first!].indexInfo.closed = 1_700_000_000_000; })],
+    ['no registration id', variant((d) => { delete d.sessions[first!].registrationId; })],
+    ['no sessions', variant((d) => { d.sessions = {}; })],
+    ['two open sessions', variant((d) => { d.sessions.other = structuredClone(d.sessions[first!]); })],
+    ['one closed, one open', variant((d) => { d.sessions.other = structuredClone(d.sessions[first!]); d.sessions.other.indexInfo.closed = 5; })],
+    ['an older version', variant((d) => { d.version = 'v0'; })],
+    ['sessions is an array', variant((d) => { d.sessions = []; })],
+  ];
+  for (const [name, s] of cases) {
+    const light = openSessionIn(s);
+    const lib = library(s);
+    // Where the JSON alone does not settle it, the library's own check decides (undefined).
+    if (light !== undefined) assert.equal(light, lib, name);
+  }
+  assert.equal(openSessionIn(real), true);
+  assert.equal(openSessionIn(cases[1]![1]), false, 'a closed session is not open');
+  assert.equal(openSessionIn(cases[4]![1]), undefined, 'two open sessions: the library throws, so it decides');
+  assert.equal(openSessionIn(cases[6]![1]), undefined, 'another version: the library migrates, so it decides');
+  // And SignalParty.hasSession answers the same without the cache.
+  assert.equal(await alice.party.hasSession(bob.address), true);
+  alice.party.forgetRecord(bob.address);
+  assert.equal(await alice.party.hasSession(bob.address), true);
+});
