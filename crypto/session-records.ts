@@ -14,6 +14,8 @@ import type { SessionType } from '@privacyresearch/libsignal-protocol-typescript
 
 export type { SessionRecord };
 
+const RECORD_VERSION = new SessionRecord().version;
+
 const b64 = (ab: ArrayBuffer | undefined) => (ab ? Buffer.from(ab).toString('base64') : undefined);
 
 /**
@@ -76,6 +78,49 @@ export function serializeRecord(record: SessionRecord): string {
   return JSON.stringify({ sessions, version: record.version });
 }
 
+// The library's deserialize, likewise: base64-js and a copy per key become one native decode per key. The
+// same object shape, field for field (session-record.js *StringToArrayBuffer); another version goes to the
+// library, which migrates it. tests/crypto/session-serialize.test.ts compares the two on real records.
+/** toAB: a fresh ArrayBuffer of the decoded bytes; like base64-js, a length that is not a multiple of 4 throws. */
+const ab64 = (s: string): ArrayBuffer => {
+  if (s.length % 4 !== 0) throw new Error('Invalid string. Length must be a multiple of 4');
+  const b = Buffer.from(s, 'base64');
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+/* eslint-disable @typescript-eslint/no-explicit-any -- the library's own shapes, mirrored field by field */
+function chainOf(c: any) {
+  const messageKeys: Record<string, ArrayBuffer> = {};
+  for (const k of Object.keys(c.messageKeys)) messageKeys[k] = ab64(c.messageKeys[k]);
+  return { chainType: c.chainType, chainKey: { key: c.chainKey.key ? ab64(c.chainKey.key) : undefined, counter: c.chainKey.counter }, messageKeys };
+}
+function sessionOf(sess: any): SessionType {
+  const { indexInfo: ii, currentRatchet: r, pendingPreKey: ppk, oldRatchetList, chains } = sess;
+  const newChains: Record<string, unknown> = {};
+  for (const k of Object.keys(chains)) newChains[k] = chainOf(chains[k]);
+  return {
+    indexInfo: { closed: ii.closed, remoteIdentityKey: ab64(ii.remoteIdentityKey), baseKey: ii.baseKey ? ab64(ii.baseKey) : undefined, baseKeyType: ii.baseKeyType },
+    registrationId: sess.registrationId,
+    currentRatchet: {
+      rootKey: ab64(r.rootKey), ephemeralKeyPair: r.ephemeralKeyPair && { pubKey: ab64(r.ephemeralKeyPair.pubKey), privKey: ab64(r.ephemeralKeyPair.privKey) },
+      lastRemoteEphemeralKey: ab64(r.lastRemoteEphemeralKey), previousCounter: r.previousCounter, added: r.added,
+    },
+    pendingPreKey: ppk ? { baseKey: ab64(ppk.baseKey), preKeyId: ppk.preKeyId, signedKeyId: ppk.signedKeyId } : undefined,
+    oldRatchetList: oldRatchetList.map((o: any) => ({ ephemeralKey: ab64(o.ephemeralKey), added: o.added })),
+    chains: newChains,
+  } as SessionType;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** The same record as the library's `SessionRecord.deserialize(serialized)`, faster. */
+export function deserializeRecord(serialized: string): SessionRecord {
+  const data = JSON.parse(serialized);
+  if (data.version !== RECORD_VERSION) return SessionRecord.deserialize(serialized);
+  const record = new SessionRecord();
+  record.sessions = {};
+  for (const k of Object.keys(data.sessions)) record.sessions[k] = sessionOf(data.sessions[k]);
+  return record;
+}
+
 /** The library's own serialize (tests and the cache's `verify` mode compare against it). */
 export const librarySerialize: (this: SessionRecord) => string = SessionRecord.prototype.serialize;
 /** The record the library serialized last, with its string: only until the next serialize. */
@@ -108,7 +153,6 @@ export function forgetSettledJobs(): void {
 
 interface Entry { serialized: string; record: SessionRecord }
 
-const RECORD_VERSION = new SessionRecord().version;
 
 /**
  * haveOpenSession from a record's JSON: exactly one session with `indexInfo.closed == -1` and a numeric
@@ -179,7 +223,7 @@ export class SessionRecordCache {
     if (serialized === undefined) { this.forget(address); return undefined; }
     const e = this.hit(address, serialized);
     this.map.delete(address);
-    const record = e?.record ?? SessionRecord.deserialize(serialized);
+    const record = e?.record ?? deserializeRecord(serialized);
     const slot: { record: SessionRecord; serialized?: string } = { record };
     record.serialize = () => {
       for (const s of Object.values(record.sessions)) pruneChains(s);
@@ -209,8 +253,8 @@ export class SessionRecordCache {
     if (serialized === undefined) { this.forget(address); return undefined; }
     const e = this.hit(address, serialized);
     if (e) return e.record;
-    if (this.pending.has(address)) return SessionRecord.deserialize(serialized); // a job holds the cached one
-    const record = SessionRecord.deserialize(serialized);
+    if (this.pending.has(address)) return deserializeRecord(serialized); // a job holds the cached one
+    const record = deserializeRecord(serialized);
     this.remember(address, { serialized, record });
     return record;
   }

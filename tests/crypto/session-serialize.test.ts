@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionRecord } from '@privacyresearch/libsignal-protocol-typescript/lib/session-record.js';
-import { librarySerialize, serializeRecord } from '../../crypto/session-records.ts';
+import { deserializeRecord, librarySerialize, serializeRecord } from '../../crypto/session-records.ts';
 import { makeDevice, type TestDevice } from './memory-state.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -15,6 +15,10 @@ function checkAll(d: TestDevice): number {
   let n = 0;
   for (const stored of d.state.sessions.values()) {
     const record = SessionRecord.deserialize(stored);
+    // The native read gives the library's object, ArrayBuffer for ArrayBuffer (exact sizes, no shared pool).
+    const native = deserializeRecord(stored);
+    assert.deepStrictEqual(native, record);
+    for (const sess of Object.values(native.sessions)) assert.equal(sess.indexInfo.remoteIdentityKey.byteLength, sess.indexInfo.remoteIdentityKey.slice(0).byteLength);
     const library = librarySerialize.call(record);
     assert.equal(serializeRecord(record), library);
     assert.equal(librarySerialize.call(SessionRecord.deserialize(serializeRecord(record))), library);
@@ -110,4 +114,15 @@ test('after X3DH the first encrypt uses the session builder\'s record (a cache h
   const again = await alice.party.encrypt(bob.address, enc('second'));
   assert.equal(alice.party.sessionCacheStats.misses, misses2 + 1, 'another string: parsed from the store');
   assert.equal(new TextDecoder().decode(await bob.party.decrypt(alice.address, again.type, again.body)), 'second');
+});
+
+test('deserializeRecord: another version goes to the library (it migrates), and a bad key length throws as the library does', () => {
+  const stored = JSON.stringify({ sessions: {} }); // no version: the library's v1 migration runs
+  assert.deepStrictEqual(deserializeRecord(stored), SessionRecord.deserialize(stored));
+  const odd = JSON.stringify({ version: new SessionRecord().version, sessions: { k: {
+    indexInfo: { closed: -1, remoteIdentityKey: 'abc', baseKeyType: 1 }, registrationId: 1,
+    currentRatchet: { rootKey: '', lastRemoteEphemeralKey: '', previousCounter: 0, added: 0 }, oldRatchetList: [], chains: {},
+  } } });
+  assert.throws(() => SessionRecord.deserialize(odd));
+  assert.throws(() => deserializeRecord(odd));
 });
