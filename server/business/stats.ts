@@ -15,6 +15,8 @@ const FLUSH_MS = 5_000;
 const DAY_MS = 86_400_000;
 
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** The first millisecond of the UTC day `ms` is in. */
+const utcMidnight = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
 /** Suppresses every figure below k; days with nothing are listed as zero (0 < k is withheld too). */
 export function suppress(rows: DailyCounts[], days: string[], k: number): DailyStats[] {
@@ -41,6 +43,9 @@ export function lastDays(now: number, n: number): string[] {
 
 export class StatsCounter {
   #day: string;
+  /** Where #day starts and ends (ms): within, a send needs no date formatting (it was ~1% of a 1:1 send's server CPU). */
+  #dayStarts: number;
+  #dayEnds: number;
   #relayed = 0;
   #pending: Array<{ kind: 'u' | 'd' | 'g'; id: string }> = [];
   /** Members of #day already written by this node. */
@@ -49,11 +54,18 @@ export class StatsCounter {
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: BusinessStore, private readonly now: () => number, private readonly onError: (err: Error) => void) {
-    this.#day = utcDay(now());
+    const t = now();
+    this.#day = utcDay(t);
+    this.#dayStarts = utcMidnight(t);
+    this.#dayEnds = this.#dayStarts + DAY_MS;
   }
 
   #roll(): void {
-    const day = utcDay(this.now());
+    const t = this.now();
+    if (t >= this.#dayStarts && t < this.#dayEnds) return;
+    const day = utcDay(t);
+    this.#dayStarts = utcMidnight(t);
+    this.#dayEnds = this.#dayStarts + DAY_MS;
     if (day === this.#day) return;
     // The buffered figures belong to the day they happened on: written first, under the old day.
     this.#flushing = this.#flushing.then(() => this.#write(this.#day, this.#take()));
