@@ -3,7 +3,6 @@ import { bridge, call, messageOf, onEvent } from './api.ts';
 import type { AppEvent, AppState, ConversationSummary, GroupView, MessageView, ReplyView } from './api.ts';
 import { asAttachments, type PendingFile } from './chat-actions.ts';
 import { typing } from './typing.svelte.ts';
-
 import { bySeq, RANK, withoutSentPlaceholders, type Status } from './message-order.ts';
 
 const PAGE = 100;
