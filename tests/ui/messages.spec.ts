@@ -298,3 +298,40 @@ test('a message kind from a newer Parley shows as a placeholder, not lost', asyn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a message written while its chat is still loading stays on screen until it is sent', async ({ browser }) => {
+  const alice = await open(browser, 'alice');
+  // The browser shell's bridge (POST /api/call) holds the chat's first page and the send: the page answers first,
+  // without the message, as when a group send is still asking the server about its group.
+  const gate = () => {
+    let open!: () => void;
+    let reach!: () => void;
+    const opened = new Promise<void>((r) => { open = r; });
+    const reached = new Promise<void>((r) => { reach = r; });
+    return { open, opened, reach, reached };
+  };
+  const list = gate();
+  const sending = gate();
+  await alice.route('**/api/call', async (route) => {
+    const method = (route.request().postDataJSON() as { method?: string } | null)?.method;
+    const g = method === 'messages.list' ? list : method === 'messages.send' ? sending : undefined;
+    if (!g) return route.continue();
+    g.reach();
+    await g.opened;
+    return route.continue();
+  });
+  await chatButton(alice, 'Bob Baker').click();
+  await list.reached;
+  const text = 'Typed before the chat had loaded.';
+  await alice.getByRole('textbox', { name: 'Message' }).fill(text);
+  await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await sending.reached;
+  await expect(message(alice, text)).toBeVisible();
+  list.open();
+  await expect(message(alice, 'Can you review the Q3 budget before Friday?')).toBeVisible(); // the page is in
+  await expect(message(alice, text), 'the message stays while its send is under way').toBeVisible();
+  sending.open();
+  await expect(message(alice, text)).toContainText(/Sent|Delivered|Read/);
+  await expect(message(alice, text)).toHaveCount(1);
+  await alice.context().close();
+});
