@@ -2,7 +2,7 @@
 // parley-app per person): replies whose quote jumps to the original, reactions (one per person,
 // changeable), edits ("edited"), delete for everyone ("This message was deleted" remains) and for me,
 // "Read" after "Delivered", typing indicators, the actions menu by keyboard, a group chat, the read-receipt
-// switch, and a newer client's message kind. Screenshots of each state (docs/screenshots/ with
+// switch, a newer client's message kind, and a message sent while its chat is still loading. Screenshots of each state (docs/screenshots/ with
 // PARLEY_SCREENSHOTS=1) and an axe check of each.
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
