@@ -34,6 +34,7 @@ export class AppController {
   private readonly receiver: AppReceiver;
   private lockedTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly lifetime = new AbortController();
   /** One handler per API method; the dispatcher checks every call's input before it gets here. */
   readonly handlers: Handlers;
 
@@ -93,6 +94,7 @@ export class AppController {
   async stop(): Promise<void> {
     clearTimeout(this.lockedTimer);
     this.stopped = true;
+    this.lifetime.abort();
     this.receiver.stop();
     // Let the receive loop finish its current envelope before the store closes.
     await this.receiver.finished();
@@ -104,6 +106,7 @@ export class AppController {
   private host(): AppHost {
     return {
       opts: this.opts,
+      lifetime: this.lifetime.signal,
       state: () => this.state,
       setState: (patch) => this.setState(patch),
       emit: (e) => this.emit(e),
@@ -112,7 +115,11 @@ export class AppController {
       guard: (fn, refusal) => this.guard(fn, refusal),
       settings: () => this.settings(),
       start: () => this.start(),
-      signedIn: async (m) => { this.messenger = m; await this.enterSignedIn(); },
+      signedIn: async (m) => {
+        if (this.stopped) { m.close(); return; } // finished as the app stopped: nothing is opened after stop()
+        this.messenger = m;
+        await this.enterSignedIn();
+      },
       startReceiving: () => this.receiver.start(),
       closeMessenger: () => {
         this.receiver.stop();

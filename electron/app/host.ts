@@ -34,6 +34,8 @@ export const DEFAULT_SETTINGS: Settings = { notifications: true };
 
 export interface AppHost {
   readonly opts: AppControllerOptions;
+  /** Aborted when the app stops: what waits on the user (the browser sign-in) ends with it. */
+  readonly lifetime: AbortSignal;
   state(): AppState;
   setState(patch: Partial<AppState>): void;
   emit(e: AppEvent): void;

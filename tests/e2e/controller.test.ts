@@ -46,3 +46,28 @@ test('sign-in, retry while pending, consent; a lost store key is a recoverable p
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('stopping the app while the browser is out ends the sign-in: the loopback closes, nothing is registered', async () => {
+  const root = tempDir('controller-stop');
+  const server = await startDevServer(join(root, 'server'));
+  const profile = join(root, 'frank');
+  const c = new AppController({ profileDir: profile, serverUrl: server.url, vault: defaultVault(profile), openExternal: async () => {} });
+  try {
+    const call = createDispatcher(c);
+    await c.start();
+    const { url } = await call('auth.signIn', {}) as { url: string };
+    const loopback = new URL(new URL(url).searchParams.get('redirect_uri')!);
+    assert.equal(loopback.hostname, '127.0.0.1');
+    await c.stop();
+    await waitFor(() => c.getState().phase === 'signed-out', { timeoutMs: 5_000, what: 'the sign-in to end' });
+    assert.match(c.getState().error ?? '', /cancelled/);
+    // The listener is gone at once (not after the 5-minute timeout), so the browser cannot finish it later.
+    await assert.rejects(fetch(new URL('/callback?code=x&state=y', loopback)), /fetch failed/);
+    assert.equal(existsSync(join(profile, 'parley.db')), false, 'no store was created');
+    assert.equal(existsSync(join(profile, 'profile.json')), false, 'no device was registered');
+  } finally {
+    await c.stop();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

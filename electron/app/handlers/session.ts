@@ -37,7 +37,7 @@ export function sessionHandlers(host: AppHost): Pick<Handlers, SessionMethods> {
       const urlKnown = new Promise<string>((resolve, reject) => { resolveUrl = resolve; rejectUrl = reject; });
       host.setState({ phase: 'signing-in', error: undefined });
       loginNewDevice(opts.profileDir, opts.serverUrl, {
-        kind: 'browser',
+        kind: 'browser', signal: host.lifetime,
         openBrowser: async (url) => { pendingSignInUrl = url; resolveUrl(url); await opts.openExternal(url); },
       }, { vault: opts.vault, deviceKind: opts.deviceKind ?? 'Parley desktop', ...(opts.now ? { now: opts.now } : {}) }).then(async (m) => {
         pendingSignInUrl = undefined;

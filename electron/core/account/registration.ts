@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIdentity, createSignedPreKey } from '../../../crypto/signal.ts';
 import { devIdpAutoLogin } from '../auth/dev-login.ts';
-import { signInWithBrowser, signInWithDeviceCode, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from '../auth/oidc.ts';
+import { SignInError, signInWithBrowser, signInWithDeviceCode, type DeviceCodePrompt, type OpenBrowser, type SignInTarget } from '../auth/oidc.ts';
 import { ApiClient } from '../net/api.ts';
 import { LocalStore, STORE_FILE } from '../store/local-store.ts';
 import { FileVault, type SecretVault } from '../store/vault.ts';
@@ -17,7 +17,8 @@ import { b64, UsageError, type Account, type MessengerOptions } from '../context
 
 export type LoginMethod =
   | { kind: 'dev-user'; username: string }
-  | { kind: 'browser'; openBrowser: OpenBrowser }
+  /** `signal`: aborting it ends a sign-in still waiting for the browser, and no device is registered after it. */
+  | { kind: 'browser'; openBrowser: OpenBrowser; signal?: AbortSignal }
   | { kind: 'device-code'; onPrompt: (p: DeviceCodePrompt) => void };
 
 export function defaultVault(profileDir: string): SecretVault {
@@ -47,7 +48,8 @@ export async function registerDevice(
     if (!config.devIdp) throw new UsageError('--user works only against the embedded dev IdP; this server uses a real identity provider');
     idToken = await signInWithBrowser(target, nonce, devIdpAutoLogin(method.username));
   } else if (method.kind === 'browser') {
-    idToken = await signInWithBrowser(target, nonce, method.openBrowser);
+    idToken = await signInWithBrowser(target, nonce, method.openBrowser, undefined, method.signal);
+    if (method.signal?.aborted) throw new SignInError('sign-in was cancelled');
   } else {
     idToken = await signInWithDeviceCode(target, nonce, method.onPrompt);
   }

@@ -38,8 +38,9 @@ export type OpenBrowser = (url: string) => Promise<void>;
  * issuer, audience, expiry and our nonce are checked by openid-client; the server checks them again).
  */
 export async function signInWithBrowser(
-  target: SignInTarget, nonce: string, openBrowser: OpenBrowser, timeoutMs = 5 * 60_000,
+  target: SignInTarget, nonce: string, openBrowser: OpenBrowser, timeoutMs = 5 * 60_000, signal?: AbortSignal,
 ): Promise<string> {
+  if (signal?.aborted) throw new SignInError('sign-in was cancelled');
   const config = await discover(target);
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
@@ -57,6 +58,8 @@ export async function signInWithBrowser(
       });
       server.on('error', reject);
       setTimeout(() => reject(new SignInError('sign-in timed out: the browser did not come back')), timeoutMs).unref();
+      // The app stopped while the browser was out: the loopback listener closes now, not after the timeout.
+      signal?.addEventListener('abort', () => reject(new SignInError('sign-in was cancelled')), { once: true });
     });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
