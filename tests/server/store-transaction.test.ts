@@ -68,3 +68,34 @@ test('other callers wait for an open transaction: they never see or join its unc
   assert.equal(events[0], 'tx done');
   assert.ok(seen, 'the read ran after the commit and saw it');
 });
+
+test('work a finished transaction left running is an outsider to the next one (the context is off between transactions)', async () => {
+  // A continuation created inside transaction A that runs only while transaction B is open must wait for B,
+  // not slip into it: the store tracks "inside" with AsyncLocalStorage, which it turns off between transactions.
+  let resumeLeftover!: () => void;
+  const leftoverGate = new Promise<void>((r) => { resumeLeftover = r; });
+  let leftover!: Promise<unknown>;
+  await store.transaction(async () => {
+    leftover = leftoverGate.then(() => store.users.create(claims('leftover'), 1));
+  });
+  let releaseB!: () => void;
+  const gateB = new Promise<void>((r) => { releaseB = r; });
+  let insideB!: () => void;
+  const startedB = new Promise<void>((r) => { insideB = r; });
+  const b = store.transaction(async () => {
+    await store.users.create(claims('in-b'), 1);
+    insideB();
+    await gateB;
+    throw new Error('B rolls back');
+  });
+  await startedB;
+  resumeLeftover();
+  await new Promise((r) => setImmediate(r));
+  releaseB();
+  await assert.rejects(b, /B rolls back/);
+  await leftover;
+  assert.equal(await store.users.bySubject('https://idp.test', 'in-b'), undefined, 'B rolled back');
+  assert.ok(await store.users.bySubject('https://idp.test', 'leftover'), 'the left-over write waited for B and was not rolled back with it');
+  // And plain calls outside any transaction still work with the context off.
+  assert.ok(await store.users.create(claims('outside-any'), 1));
+});

@@ -134,6 +134,9 @@ export class Sql {
     } finally {
       this.#depth = 0;
       this.#open = undefined;
+      // Off between transactions: an enabled AsyncLocalStorage keeps Node's promise hooks on for every promise of
+      // the process (the relay's hot path included); the next transaction's run() turns it on again.
+      this.#context.disable();
       end();
     }
   }
