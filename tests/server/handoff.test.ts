@@ -1,27 +1,21 @@
 // Committed envelopes handed straight to an online socket (DeliveryHub's commit chain, server/delivery.ts) never
 // skip one that someone else inserted: another writer on the same SQLite file puts an envelope into bob's queue
 // without telling the hub, and the next sends must reach bob after it, in id order, each exactly once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqliteStore } from '../../server/store/sqlite.ts';
-import { activeDevice, api, startTestServer, type Registered, type TestServer } from './helpers.ts';
+import { api, withAliceAndBob } from './helpers.ts';
 import { SocketClient } from './ws-client.ts';
 
-let server: TestServer;
-let alice: Registered, bob: Registered;
-before(async () => {
-  server = await startTestServer();
-  alice = await activeDevice(server.url, 'alice');
-  bob = await activeDevice(server.url, 'bob');
-});
-after(async () => { await server.cleanup(); });
+const w = withAliceAndBob();
 
-const send = (text: string) => api(server.url, 'POST', '/v1/messages', {
-  auth: alice.auth,
-  body: { recipient: bob.userId, envelopes: [{ userId: bob.userId, deviceId: bob.deviceId, registrationId: bob.registrationId, type: 1, content: Buffer.from(text).toString('base64') }] },
+const send = (text: string) => api(w.server.url, 'POST', '/v1/messages', {
+  auth: w.alice.auth,
+  body: { recipient: w.bob.userId, envelopes: [{ userId: w.bob.userId, deviceId: w.bob.deviceId, registrationId: w.bob.registrationId, type: 1, content: Buffer.from(text).toString('base64') }] },
 });
 
 test('an envelope inserted behind the hub is delivered before the sends that follow it, none twice', async () => {
+  const { server, alice, bob } = w;
   const b = await SocketClient.connect(server.url, bob.auth);
   assert.equal((await b.next()).type, 'queue-empty');
   // In step: this one is handed over without a read.

@@ -1,5 +1,6 @@
 // Test helpers: a real server in a temp dir, and a self-contained HTTP driver for the dev IdP's
 // authorization-code + PKCE login (the sequence documented at the top of server/dev-idp.ts).
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -241,4 +242,21 @@ export async function activeDevice(serverUrl: string, username: string, preKeyId
   const res = await api(serverUrl, 'PUT', '/v1/keys', { auth: dev.auth, body: keyUpload(preKeyIds) });
   if (res.status !== 200) throw new Error(`keys: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return dev;
+}
+
+export interface AliceAndBob { server: TestServer; alice: Registered; bob: Registered }
+
+/**
+ * The usual set-up of a server test file: a test server with alice and bob (one active device each), made
+ * before the file's tests and removed after them. Read the fields inside tests (they are set by `before`).
+ */
+export function withAliceAndBob(): AliceAndBob {
+  const w = {} as AliceAndBob;
+  before(async () => {
+    w.server = await startTestServer();
+    w.alice = await activeDevice(w.server.url, 'alice');
+    w.bob = await activeDevice(w.server.url, 'bob');
+  });
+  after(async () => { await w.server?.cleanup(); });
+  return w;
 }
