@@ -14,8 +14,18 @@ const CLI = join(ROOT, 'electron', 'cli', 'parley.js');
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
 
+/**
+ * Every device of these tests signs in from 127.0.0.1, so the per-address sign-in limit (20 at once, then one per
+ * 3 s) is raised: a file that signs in 27 devices failed with 429 once it ran fast enough. That limit has its own
+ * test (tests/security/server-nonce-flood.test.ts).
+ */
+const SIGN_INS = { nonceByIp: { burst: 1_000, perSecond: 100 } };
+
 export function startDevServer(dataDir: string, port = 0, extra: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false, ...extra });
+  return startServer({
+    dataDir, port, host: '127.0.0.1', devIdp: true, logger: process.env.PARLEY_TEST_LOG ? { level: 'error' } : false, ...extra,
+    rateLimits: { ...SIGN_INS, ...extra.rateLimits },
+  });
 }
 
 /** A new in-process device signed in as dev-IdP `user`, its SQLCipher profile in `profileDir`; added to `open` so
