@@ -40,7 +40,8 @@ export type StoreResult = { stored: StoredEnvelope[] } | { duplicateOf: number }
  * `bus`: other relay nodes (server/bus/) — what this hub does for a device (notify, evict, signal) is also
  * published there, and what arrives from there is done here for the sockets this node holds; without one, the
  * in-process hub alone. `groupCommit`: the sends and acks of one turn share one store transaction (SQLite, one
- * writer: a commit costs more than its inserts); off for a store with many writers, which takes them one by one.
+ * writer: a commit costs more than its inserts and deletes); off for a store with many writers, which takes them
+ * one by one.
  * `credentials`: the verified-credential cache (auth.ts), told of every device evicted here (revoke, wipe).
  */
 export interface HubOptions { bus?: Bus; groupCommit?: boolean; credentials?: CredentialCache }
@@ -50,7 +51,7 @@ export class DeliveryHub {
   readonly #bus: Bus | undefined;
   readonly #groupCommit: boolean;
   readonly #credentials: CredentialCache | undefined;
-  /** Acked envelopes not yet deleted: deleted together, one transaction per turn of the event loop. */
+  /** Acked envelopes not yet deleted: deleted in the turn's group commit (#commit). */
   #acked: { userId: string; deviceId: number; id: number }[] = [];
   /**
    * The hub's commit chain (group commit only): consecutive commits whose envelope ids follow on each other with
@@ -62,6 +63,7 @@ export class DeliveryHub {
   #chainEnd = -1;
   /** Sends waiting for the next group commit. */
   #toStore: { envelopes: NewEnvelope[]; send: SendOnce | undefined; resolve: (r: StoreResult) => void; reject: (e: unknown) => void }[] = [];
+  #commitScheduled = false;
   #stopped = false;
   #requests: RequestHandler | undefined;
 
@@ -189,21 +191,7 @@ export class DeliveryHub {
       return;
     }
     this.#acked.push({ userId: conn.userId, deviceId: conn.deviceId, id });
-    if (this.#acked.length === 1) setImmediate(() => void this.#deleteAcked());
-  }
-
-  /** One write transaction for all acks of this turn instead of one per ack (a redelivery is harmless: clients drop known ids). */
-  async #deleteAcked(): Promise<void> {
-    const batch = this.#acked;
-    this.#acked = [];
-    if (this.#stopped) return; // the store is closing; these are delivered again next time
-    try {
-      await this.store.transaction(async () => {
-        for (const a of batch) await this.store.envelopes.delete(a.userId, a.deviceId, a.id);
-      });
-    } catch (err) {
-      this.log.error({ err }, 'failed to delete acknowledged envelopes (they will be delivered again)');
-    }
+    this.#scheduleCommit();
   }
 
   /**
@@ -233,21 +221,45 @@ export class DeliveryHub {
     }
     return new Promise((resolve, reject) => {
       this.#toStore.push({ envelopes, send, resolve, reject });
-      if (this.#toStore.length === 1) setImmediate(() => void this.#commit());
+      this.#scheduleCommit();
     });
   }
 
+  /** The turn's group commit, once: it takes the acks and the sends that arrived until it runs. */
+  #scheduleCommit(): void {
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    setImmediate(() => void this.#commit());
+  }
+
+  /**
+   * One write transaction for the turn: acknowledged envelopes deleted (not one transaction per ack, nor one for
+   * the acks and one for the sends: the commit is the dear part), then each send stored. A failed delete fails no
+   * send (the envelope is delivered again, and clients drop ids they know); a failed commit fails every send.
+   */
   async #commit(): Promise<void> {
+    this.#commitScheduled = false;
     const batch = this.#toStore;
     this.#toStore = [];
+    const acked = this.#acked;
+    this.#acked = [];
+    // The store is closing: acks are dropped (delivered again next time); sends still go to the store, which refuses them.
+    if (this.#stopped) acked.length = 0;
+    if (batch.length === 0 && acked.length === 0) return;
     const results: ({ ok: StoreResult } | { err: unknown })[] = [];
     try {
       await this.store.transaction(async () => {
+        try {
+          for (const a of acked) await this.store.envelopes.delete(a.userId, a.deviceId, a.id);
+        } catch (err) {
+          this.log.error({ err }, 'failed to delete acknowledged envelopes (they will be delivered again)');
+        }
         for (const b of batch) {
           try { results.push({ ok: await this.#storeOne(b.envelopes, b.send) }); } catch (err) { results.push({ err }); }
         }
       });
     } catch (err) {
+      if (acked.length > 0) this.log.error({ err }, 'failed to delete acknowledged envelopes (they will be delivered again)');
       for (const b of batch) b.reject(err);
       return;
     }
