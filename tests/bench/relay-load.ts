@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
+const ANCHOR_SERVER = fileURLToPath(new URL('./relay-anchor-server.ts', import.meta.url));
 
 export interface ServerChild { url: string; host: string; port: number; pid: number; child: ChildProcess; stop(): Promise<void> }
 
@@ -17,11 +18,19 @@ export interface ServerChild { url: string; host: string; port: number; pid: num
  * (the request log) goes to a file, as under a service manager: a pipe that this busy process drains late
  * would make the server's synchronous log writes wait.
  */
-export async function startServerChild(dataDir: string, logFile: string, extraNodeArgs: string[] = []): Promise<ServerChild> {
+export function startServerChild(dataDir: string, logFile: string, extraNodeArgs: string[] = []): Promise<ServerChild> {
+  return startChild([...extraNodeArgs, SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp'], logFile, 'parley-server');
+}
+
+/** The bench's bare WebSocket relay (relay-anchor-server.ts), started like the server. */
+export function startAnchorChild(logFile: string): Promise<ServerChild> {
+  return startChild(['--import', 'tsx', ANCHOR_SERVER], logFile, 'the relay anchor');
+}
+
+/** `node ARGS` with stdout to `logFile`, ready once it logs "listening on http://127.0.0.1:PORT". */
+async function startChild(args: string[], logFile: string, what: string): Promise<ServerChild> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...extraNodeArgs, SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp'], {
-    stdio: ['ignore', out, 'pipe'],
-  });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'] });
   closeSync(out);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
@@ -35,7 +44,7 @@ export async function startServerChild(dataDir: string, logFile: string, extraNo
       };
       watcher.on('change', look);
       look();
-      child.once('exit', (code) => reject(new Error(`parley-server exited with ${code} before listening: ${err.trim()}`)));
+      child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before listening: ${err.trim()}`)));
     });
   } finally {
     watcher.close();

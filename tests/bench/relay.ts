@@ -16,7 +16,7 @@ import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { resolveIdentity } from '../../server/identity/link.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import {
-  closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, sendFrameBytes, SocketSender, startServerChild,
+  closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, sendFrameBytes, SocketSender, startAnchorChild, startServerChild,
   type Requester, type ServerChild,
 } from './relay-load.ts';
 import { b64, publishKeys, type Device } from './relay-load.ts';
@@ -137,6 +137,7 @@ async function closedLoop(
 export async function runRelay(log: (line: string) => void = () => {}): Promise<SectionResult> {
   const root = mkdtempSync(join(tmpdir(), 'parley-bench-relay-'));
   let srv: ServerChild | undefined;
+  let anchor: ServerChild | undefined;
   const sockets: WebSocket[] = [];
   const conns: PipelinedConnection[] = [];
   try {
@@ -246,6 +247,20 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     const L = summarize(latencies);
     log(`relay: latency at ${RATE}/s p50 ${ms(L.p50)} ms, p99 ${ms(L.p99)} ms`);
 
+    // ---- anchor: the same socket-send load on a bare ws relay (relay-anchor-server.ts), parley-server stopped ----
+    for (const c of conns.splice(0)) c.close();
+    await closeAll(sockets.splice(0));
+    await srv.stop();
+    anchor = await startAnchorChild(join(root, 'anchor.log'));
+    sockets.push(...await openMany(RECEIVERS, 32, (i) => openReceiver(anchor!.url, receivers[i]!.credential, onEnvelope)));
+    const anchorSenders = await openMany(SENDERS, 32, (i) => SocketSender.open(anchor!.url, senders[i]!.credential));
+    sockets.push(...anchorSenders.map((x) => x.ws));
+    const beforeAnchor = counter.delivered;
+    const anc = await closedLoop(anchor, anchorSenders, SOCKET_DEPTH, frames, 1, counter);
+    await delivered(counter, beforeAnchor + anc.totalEnvelopes, 'anchor throughput');
+    const ancCpuPerEnvelope = anc.serverCpu * 1000 / anc.acceptedPerS;
+    log(`relay: anchor (bare ws relay): ${anc.acceptedPerS.toFixed(0)} envelopes/s accepted, ${ms(ancCpuPerEnvelope)} ms CPU each`);
+
     const table: Table = {
       title: `Relay on one node: ${SENDERS} sender devices → ${RECEIVERS} online receiver devices, 1:1 envelopes of ${CONTENT_BYTES} bytes`,
       columns: ['', 'value'],
@@ -258,6 +273,8 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
         ['backlog drained after the window', `${ms(drainMs)} ms`],
         [`**envelopes accepted per second, 1:1 sends as \`send\` frames on the sender's delivery socket** (${SOCKET_DEPTH} in flight per sender, ${SENDERS} senders)`, `${sock.acceptedPerS.toFixed(0)}/s (${sock.deliveredPerS.toFixed(0)}/s delivered)`],
         ['server CPU per accepted envelope, socket sends', `${ms(sockCpuPerEnvelope)} ms (server CPU ${(sock.serverCpu * 100).toFixed(0)}%, this process ${(sock.benchCpu * 100).toFixed(0)}%; one core caps this path near ${(1000 / sockCpuPerEnvelope).toFixed(0)} envelopes/s)`],
+        [`anchor: a bare \`ws\` relay on the same socket-send load (tests/bench/relay-anchor-server.ts: parse, forward, answer; no authentication, checks, database nor cork)`, `${anc.acceptedPerS.toFixed(0)}/s, ${ms(ancCpuPerEnvelope)} ms CPU per envelope (its CPU ${(anc.serverCpu * 100).toFixed(0)}%, this process ${(anc.benchCpu * 100).toFixed(0)}%)`],
+        ['**Parley ÷ anchor**, CPU per socket-sent envelope', `${(sockCpuPerEnvelope / ancCpuPerEnvelope).toFixed(2)}×`],
         [`**envelopes accepted per second, group sends** (${GROUPS} groups of ${GROUP_SIZE}, one POST /v1/groups/:id/messages carries ${GROUP_SIZE} envelopes)`, `${grp.acceptedPerS.toFixed(0)}/s (${(grp.acceptedPerS / GROUP_SIZE).toFixed(0)} requests/s)`],
         ['envelopes delivered per second, group sends', `${grp.deliveredPerS.toFixed(0)}/s (server CPU ${(grp.serverCpu * 100).toFixed(0)}%, this process ${(grp.benchCpu * 100).toFixed(0)}%)`],
         ['server CPU per accepted envelope, group sends', `${ms(grp.serverCpu * 1000 / grp.acceptedPerS)} ms`],
@@ -276,13 +293,15 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
       goals: [
         {
           goal: 'Relay ≥ 20,000 envelopes/s accepted (one node): 1:1 sends, one envelope per request',
-          measured: `${Math.max(acceptedPerS, sock.acceptedPerS).toFixed(0)}/s: delivery-socket frames ${sock.acceptedPerS.toFixed(0)}/s (${ms(sockCpuPerEnvelope)} ms server CPU each), HTTP ${acceptedPerS.toFixed(0)}/s (${ms(cpuPerEnvelope)} ms)`,
+          measured: `${Math.max(acceptedPerS, sock.acceptedPerS).toFixed(0)}/s: delivery-socket frames ${sock.acceptedPerS.toFixed(0)}/s (${ms(sockCpuPerEnvelope)} ms server CPU each), HTTP ${acceptedPerS.toFixed(0)}/s (${ms(cpuPerEnvelope)} ms); a bare ws relay without checks or database: ${anc.acceptedPerS.toFixed(0)}/s`,
           met: Math.max(acceptedPerS, sock.acceptedPerS) >= 20_000,
         },
         { goal: 'Relay ≥ 20,000 envelopes/s accepted (one node): group sends, 100 envelopes per request', measured: `${grp.acceptedPerS.toFixed(0)}/s`, met: grp.acceptedPerS >= 20_000 },
         { goal: '10,000 idle devices under 1.5 GiB server RSS', measured: `${(rssIdle / 2 ** 20).toFixed(0)} MiB`, met: rssIdle < 1.5 * GIB },
       ],
-      anchors: [],
+      anchors: [
+        `Relay, 1:1 sends as socket frames: parley-server ${ms(sockCpuPerEnvelope)} ms server CPU per envelope ÷ a bare ws relay (no checks, no database) ${ms(ancCpuPerEnvelope)} ms = ${(sockCpuPerEnvelope / ancCpuPerEnvelope).toFixed(2)}× (${sock.acceptedPerS.toFixed(0)}/s vs ${anc.acceptedPerS.toFixed(0)}/s accepted).`,
+      ],
       method: [
         `Relay: \`parley-server --dev-idp\` (server/cli/parley-server.js, compiled bundle, request log on and drained) in a child process on 127.0.0.1; ${SENDERS + RECEIVERS + IDLE} devices provisioned directly in its data dir before it starts (resolveIdentity + devices.create, as registration does after the ID token), receivers publish real keys over PUT /v1/keys. Throughput: ${CONNECTIONS} keep-alive connections with ${DEPTH} pipelined POST /v1/messages each (prebuilt bodies, one envelope per request, sender i → receiver i mod ${RECEIVERS}), ${WARM_S} s warm-up then ${THROUGHPUT_S} s counted; then the same sends as prebuilt \`send\` frames on each sender's own delivery socket (${SOCKET_DEPTH} in flight per socket, answers counted by their status); then the same with ${GROUP_DEPTH} in flight per connection of POST /v1/groups/:id/messages, ${GROUPS} groups (made over POST /v1/groups by ${GROUPS} senders) of ${GROUP_SIZE} receivers each; receivers are ws clients in this process that ack every envelope. Latency: ${RATE} sends/s (${perTick} every ${tickMs} ms) for ${LATENCY_S} s, each content carrying a sequence number; latency = arrival at the receiver's socket − just before the request was written (same clock). Idle: ${IDLE} delivery sockets opened (each authenticated, drained to queue-empty), server VmRSS read from /proc before and after. CPU shares from /proc/PID/stat and process.cpuUsage over the counted window.`,
       ],
@@ -291,6 +310,7 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     for (const c of conns) c.close();
     await closeAll(sockets);
     await srv?.stop();
+    await anchor?.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }
