@@ -232,18 +232,20 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     const tickMs = 10;
     const perTick = RATE * tickMs / 1000;
     const latencyStatuses = new Map<number, number>();
+    const answers: Promise<void>[] = [];
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         for (let k = 0; k < perTick && seq <= total; k++, seq++) {
           const s = seq;
           const body = sendBytes(srv!, senders[s % SENDERS]!, receivers[(s * 7) % RECEIVERS]!, s);
           sentAt.set(s, now());
-          void conns[s % CONNECTIONS]!.request(body).then((st) => latencyStatuses.set(st, (latencyStatuses.get(st) ?? 0) + 1));
+          answers.push(conns[s % CONNECTIONS]!.request(body).then((st) => { latencyStatuses.set(st, (latencyStatuses.get(st) ?? 0) + 1); }));
         }
         if (seq > total) { clearInterval(timer); resolve(); }
       }, tickMs);
     });
     await delivered(counter, before + total, 'latency phase');
+    await Promise.all(answers); // every answer in before the connections close for the anchor
     const L = summarize(latencies);
     log(`relay: latency at ${RATE}/s p50 ${ms(L.p50)} ms, p99 ${ms(L.p99)} ms`);
 
