@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { WebSocket } from 'ws';
 import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
+import { RELAY_NODE_FLAGS } from '../../server/cli/node-flags.ts';
 import { resolveIdentity } from '../../server/identity/link.ts';
 import { PostgresStore } from '../../server/store/postgres/index.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
@@ -40,7 +41,7 @@ interface Node { name: string; url: string; host: string; port: number; pid: num
 /** `parley-server ARGS` on an ephemeral loopback port, its request log in a file (as under a service manager). */
 async function startNode(name: string, args: string[], logFile: string): Promise<Node> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, SERVER_BIN, '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', out, 'pipe'] });
   closeSync(out);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });

@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync, watch } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { RELAY_NODE_FLAGS } from '../../server/cli/node-flags.ts';
 
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const ANCHOR_SERVER = fileURLToPath(new URL('./relay-anchor-server.ts', import.meta.url));
@@ -14,12 +15,13 @@ const ANCHOR_SERVER = fileURLToPath(new URL('./relay-anchor-server.ts', import.m
 export interface ServerChild { url: string; host: string; port: number; pid: number; child: ChildProcess; stop(): Promise<void> }
 
 /**
- * `parley-server --dev-idp` on an ephemeral loopback port, started the way an operator starts it. Its stdout
+ * `parley-server --dev-idp` on an ephemeral loopback port, started the way an operator starts it (with the
+ * node flags of the systemd unit and the container: server/cli/node-flags.ts). Its stdout
  * (the request log) goes to a file, as under a service manager: a pipe that this busy process drains late
  * would make the server's synchronous log writes wait.
  */
 export function startServerChild(dataDir: string, logFile: string, extraNodeArgs: string[] = []): Promise<ServerChild> {
-  return startChild([...extraNodeArgs, SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp'], logFile, 'parley-server');
+  return startChild([...RELAY_NODE_FLAGS, ...extraNodeArgs, SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp'], logFile, 'parley-server');
 }
 
 /** The bench's bare WebSocket relay (relay-anchor-server.ts), started like the server. */
