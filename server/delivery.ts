@@ -32,6 +32,7 @@ const SEND_PREFIX = '{"type":"send",';
 const ACK = /^\{"type":"ack","id":"([0-9]{1,18})"\}$/;
 
 const key = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
+const ACK_DELETE_FAILED = 'failed to delete acknowledged envelopes (they will be delivered again)';
 
 /** What storing one send came to: its envelopes, or — a retry of a send with the same sendId — the first one's timestamp. */
 export type StoreResult = { stored: StoredEnvelope[] } | { duplicateOf: number };
@@ -252,14 +253,14 @@ export class DeliveryHub {
         try {
           for (const a of acked) await this.store.envelopes.delete(a.userId, a.deviceId, a.id);
         } catch (err) {
-          this.log.error({ err }, 'failed to delete acknowledged envelopes (they will be delivered again)');
+          this.log.error({ err }, ACK_DELETE_FAILED);
         }
         for (const b of batch) {
           try { results.push({ ok: await this.#storeOne(b.envelopes, b.send) }); } catch (err) { results.push({ err }); }
         }
       });
     } catch (err) {
-      if (acked.length > 0) this.log.error({ err }, 'failed to delete acknowledged envelopes (they will be delivered again)');
+      if (acked.length > 0) this.log.error({ err }, ACK_DELETE_FAILED);
       for (const b of batch) b.reject(err);
       return;
     }

@@ -5,7 +5,7 @@
 // plaintext; peak RSS of the sending client, the receiving client, and the server (sampled from /proc every
 // 20 ms, and its VmHWM). Goal: a 1 GiB file keeps every RSS under 250 MB. Every child has a time limit.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, watch, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loginNewDevice } from '../../electron/core/messenger.ts';
 import type { SectionResult, Table, Goal } from './stats.ts';
+import { startChild } from './relay-load.ts';
 
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./attachments-client.ts', import.meta.url));
@@ -27,25 +28,9 @@ const status = (pid: number, field: 'VmRSS' | 'VmHWM') => {
   try { return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024; } catch { return 0; }
 };
 
-async function startServerChild(dataDir: string, logFile: string) {
-  const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp',
-    '--attachment-max-mib', String(LARGE_MIB + 64), '--attachment-quota-mib', String(4 * (LARGE_MIB + 64))], { stdio: ['ignore', out, 'pipe'] });
-  closeSync(out);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const watcher = watch(logFile);
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const look = () => { const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logFile, 'utf8')); if (m) resolve(m[1]!); };
-      watcher.on('change', look);
-      look();
-      child.once('exit', (code) => reject(new Error(`parley-server exited with ${code} before listening: ${err.trim()}`)));
-    });
-    return { url, pid: child.pid!, stop: () => new Promise<void>((r) => { if (child.exitCode !== null) r(); else { child.once('exit', () => r()); child.kill('SIGTERM'); } }) };
-  } finally {
-    watcher.close();
-  }
+function startServerChild(dataDir: string, logFile: string) {
+  return startChild([SERVER_BIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--dev-idp',
+    '--attachment-max-mib', String(LARGE_MIB + 64), '--attachment-quota-mib', String(4 * (LARGE_MIB + 64))], logFile, 'parley-server');
 }
 
 /** Runs the client script; its JSON line, or an error naming what happened (time limit, exit code). */

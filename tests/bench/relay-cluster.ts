@@ -4,9 +4,8 @@
 // one-node relay section, with its load generator (relay-load.ts): pipelined 1:1 sends on keep-alive connections
 // to receivers online on their delivery sockets that ack what they get, then a paced rate for latency.
 // Bounded: fixed counts and seconds, everything on 127.0.0.1, every process stopped at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import { PostgresStore } from '../../server/store/postgres/index.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { ServerStore } from '../../server/store/types.ts';
 import { missing, startNats, startPostgres } from '../support/services.ts';
-import { closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes } from './relay-load.ts';
+import { closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, startChild, type ServerChild } from './relay-load.ts';
 import { b64, publishKeys, type Device } from './relay-load.ts';
 import { ms, now, summarize, type SectionResult, type Summary, type Table } from './stats.ts';
 
@@ -35,36 +34,15 @@ const CONTENT_BYTES = 400;
 const DRAIN_TIMEOUT_MS = 60_000;
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 
-interface Node { name: string; url: string; host: string; port: number; pid: number; child: ChildProcess }
-
+type Node = ServerChild & { name: string };
 
 /** `parley-server ARGS` on an ephemeral loopback port, its request log in a file (as under a service manager). */
 async function startNode(name: string, args: string[], logFile: string): Promise<Node> {
-  const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, SERVER_BIN, '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', out, 'pipe'] });
-  closeSync(out);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const watcher = watch(logFile);
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const look = () => { const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logFile, 'utf8')); if (m) resolve(m[1]!); };
-      watcher.on('change', look);
-      look();
-      child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening: ${err.trim()}`)));
-    });
-    const u = new URL(url);
-    return { name, url, host: u.hostname, port: Number(u.port), pid: child.pid!, child };
-  } finally {
-    watcher.close();
-  }
+  const child = await startChild([...RELAY_NODE_FLAGS, SERVER_BIN, '--port', '0', '--host', '127.0.0.1', ...args], logFile, name);
+  return { ...child, name };
 }
 
-const stopNode = (n: Node) => new Promise<void>((resolve) => {
-  if (n.child.exitCode !== null) return resolve();
-  n.child.once('exit', () => resolve());
-  n.child.kill('SIGTERM');
-});
+const stopNode = (n: Node) => n.stop();
 
 /** Devices made as POST /v1/devices makes them after the ID-token check (identity resolution + devices.create). */
 async function provision(store: ServerStore, tag: string, count: number): Promise<Device[]> {

@@ -29,8 +29,11 @@ export function startAnchorChild(logFile: string): Promise<ServerChild> {
   return startChild(['--import', 'tsx', ANCHOR_SERVER], logFile, 'the relay anchor');
 }
 
-/** `node ARGS` with stdout to `logFile`, ready once it logs "listening on http://127.0.0.1:PORT". */
-async function startChild(args: string[], logFile: string, what: string): Promise<ServerChild> {
+/**
+ * `node ARGS` with stdout to `logFile`, ready once it logs "listening on http://127.0.0.1:PORT" (parley-server,
+ * the relay anchor); `what` names it in the error if it exits first.
+ */
+export async function startChild(args: string[], logFile: string, what: string): Promise<ServerChild> {
   const out = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'] });
   closeSync(out);
