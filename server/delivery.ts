@@ -16,7 +16,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Value } from 'typebox/value';
 import { ClientFrame, type ServerFrame } from '../common/wire/schemas.ts';
-import type { NewEnvelope, SendOnce, ServerStore, StoredEnvelope } from './store/types.ts';
+import type { NewEnvelope, PendingSend, SendOnce, SendOutcome, ServerStore, StoredEnvelope } from './store/types.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
 import type { CredentialCache } from './auth.ts';
 import { CLOSE_REPLACED, CLOSE_REVOKED, CLOSE_WIPED } from '../common/close-codes.ts';
@@ -63,7 +63,7 @@ export class DeliveryHub {
   #chainStart = -1;
   #chainEnd = -1;
   /** Sends waiting for the next group commit. */
-  #toStore: { envelopes: NewEnvelope[]; send: SendOnce | undefined; resolve: (r: StoreResult) => void; reject: (e: unknown) => void }[] = [];
+  #toStore: (PendingSend & { resolve: (r: StoreResult) => void; reject: (e: unknown) => void })[] = [];
   #commitScheduled = false;
   #stopped = false;
   #requests: RequestHandler | undefined;
@@ -198,7 +198,7 @@ export class DeliveryHub {
   /**
    * Stores the envelopes of one send and delivers them (no separate notify). The sends of one turn of the event loop share one write transaction
    * (group commit): on this server a commit costs more than the inserts in it, so under load this is what
-   * most of a send's database time was. Each send keeps its own savepoint, so one failing fails only itself.
+   * most of a send's database time was. One failing send fails only itself (EnvelopeStore.storeMany).
    */
   storeEnvelopes(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
     return this.#queue(envelopes, undefined).then((r) => ('stored' in r ? r.stored : []));
@@ -221,7 +221,7 @@ export class DeliveryHub {
       });
     }
     return new Promise((resolve, reject) => {
-      this.#toStore.push({ envelopes, send, resolve, reject });
+      this.#toStore.push({ envelopes, ...(send ? { once: send } : {}), resolve, reject });
       this.#scheduleCommit();
     });
   }
@@ -235,7 +235,8 @@ export class DeliveryHub {
 
   /**
    * One write transaction for the turn: acknowledged envelopes deleted (not one transaction per ack, nor one for
-   * the acks and one for the sends: the commit is the dear part), then each send stored. A failed delete fails no
+   * the acks and one for the sends: the commit is the dear part), then the sends, stored together (storeMany: a
+   * few statements for all of them, each send still failing alone). A failed delete fails no
    * send (the envelope is delivered again, and clients drop ids they know); a failed commit fails every send.
    */
   async #commit(): Promise<void> {
@@ -247,7 +248,7 @@ export class DeliveryHub {
     // The store is closing: acks are dropped (delivered again next time); sends still go to the store, which refuses them.
     if (this.#stopped) acked.length = 0;
     if (batch.length === 0 && acked.length === 0) return;
-    const results: ({ ok: StoreResult } | { err: unknown })[] = [];
+    let results: SendOutcome[] = [];
     try {
       await this.store.transaction(async () => {
         try {
@@ -255,9 +256,7 @@ export class DeliveryHub {
         } catch (err) {
           this.log.error({ err }, ACK_DELETE_FAILED);
         }
-        for (const b of batch) {
-          try { results.push({ ok: await this.#storeOne(b.envelopes, b.send) }); } catch (err) { results.push({ err }); }
-        }
+        if (batch.length > 0) results = await this.store.envelopes.storeMany(batch);
       });
     } catch (err) {
       if (acked.length > 0) this.log.error({ err }, ACK_DELETE_FAILED);

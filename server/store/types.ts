@@ -107,6 +107,11 @@ export interface SendOnce {
 
 export interface StoredEnvelope extends NewEnvelope { id: number }
 
+/** One send of a group commit (server/delivery.ts): its envelopes and, with a client sendId, its record (as storeOnce). */
+export interface PendingSend { envelopes: NewEnvelope[]; once?: SendOnce }
+/** What one send of storeMany came to: as storeOnce or store would answer, or why it failed. */
+export type SendOutcome = { ok: { stored: StoredEnvelope[] } | { duplicateOf: number } } | { err: unknown };
+
 export interface NewUser { issuer: string; sub: string; email: string; name: string; groups: string[] }
 
 // ---- SCIM 2.0 provisioning (server/scim/) ----
@@ -309,6 +314,11 @@ export interface EnvelopeStore {
    * with this sendId: then nothing is stored and the earlier serverTimestamp comes back. Sweeps expired records.
    */
   storeOnce(envelopes: NewEnvelope[], send: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }>;
+  /**
+   * Several sends in the caller's transaction, in order, each as `storeOnce` (with `once`) or `store` would
+   * store it: one outcome per send, and a send that fails fails alone. Ids follow the order of the sends.
+   */
+  storeMany(sends: PendingSend[]): Promise<SendOutcome[]>;
   /**
    * Org retention: deletes queued envelopes accepted before `before` (serverTimestamp, ms), at most `limit` of
    * them (a sweep runs in short batches); returns how many went.

@@ -3,6 +3,7 @@
 // test (harness.ts). Skips with the reason where PostgreSQL is not installed (never under CI).
 import { attachmentsContract } from './contract-attachments.ts';
 import { devicesContract } from './contract-devices.ts';
+import { envelopeBatchContract } from './contract-envelope-batch.ts';
 import { groupsContract } from './contract-groups.ts';
 import { keysContract } from './contract-keys.ts';
 import { scimContract } from './contract-scim.ts';
@@ -13,6 +14,7 @@ import { postgresBackend } from './harness.ts';
 const backend = postgresBackend();
 usersContract(backend);
 devicesContract(backend);
+envelopeBatchContract(backend);
 scimContract(backend);
 groupsContract(backend);
 keysContract(backend);

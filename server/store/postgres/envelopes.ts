@@ -6,7 +6,7 @@
 // the destination devices' rows (FOR NO KEY UPDATE, in key order: no deadlock between two sends) and takes its
 // ids while holding them until it commits: the sends to one device commit one after the other, in id order.
 // The same lock orders them against a wipe or revocation of that device (devices.ts changeState).
-import type { EnvelopeStore, NewEnvelope, SendOnce, StoredEnvelope } from '../types.ts';
+import type { EnvelopeStore, NewEnvelope, PendingSend, SendOnce, SendOutcome, StoredEnvelope } from '../types.ts';
 import { bytes, num, str, type Pg, type Row } from './sql.ts';
 
 /** Expired send records are swept at most this often (a DELETE per send would be a write per send). */
@@ -103,6 +103,19 @@ export class PgEnvelopeStore implements EnvelopeStore {
       }
       return { stored: await this.store(envelopes) };
     });
+  }
+
+  /** One by one: with many writers the hub does not group commits (server/delivery.ts), so this is seldom called. */
+  async storeMany(sends: PendingSend[]): Promise<SendOutcome[]> {
+    const out: SendOutcome[] = [];
+    for (const s of sends) {
+      try {
+        out.push({ ok: s.once ? await this.storeOnce(s.envelopes, s.once) : { stored: await this.store(s.envelopes) } });
+      } catch (err) {
+        out.push({ err });
+      }
+    }
+    return out;
   }
 
   // SKIP LOCKED: rows a send is inserting right now (or another node is sweeping) are left to the next batch.

@@ -1,5 +1,6 @@
 // The relay queue: envelopes wait here until their device acknowledges them.
-import type { EnvelopeStore, NewEnvelope, SendOnce, StoredEnvelope } from '../types.ts';
+import type { EnvelopeStore, NewEnvelope, PendingSend, SendOnce, SendOutcome, StoredEnvelope } from '../types.ts';
+import { storeBatch } from './envelope-batch.ts';
 import { bytes, num, str, type Row, type Sql } from './sql.ts';
 
 function toEnvelope(r: Row): StoredEnvelope {
@@ -53,23 +54,51 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   }
 
   storeOnce(envelopes: NewEnvelope[], s: SendOnce): Promise<{ stored: StoredEnvelope[] } | { duplicateOf: number }> {
+    return this.q.write(() => this.#storeOnce(envelopes, s));
+  }
+
+  /**
+   * The group commit's sends (server/delivery.ts) in a few statements (sqlite/envelope-batch.ts). Should any of
+   * them fail, that attempt is rolled back and the sends go one by one, each in its own savepoint, so a send
+   * that fails fails alone.
+   */
+  storeMany(sends: PendingSend[]): Promise<SendOutcome[]> {
     return this.q.write(() => {
-      if (s.now - this.#sweptAt > SWEEP_MS) {
-        this.q.run('DELETE FROM sends WHERE expires_at <= $now', { now: s.now });
-        this.#sweptAt = s.now;
+      const now = sends.find((s) => s.once)?.once?.now;
+      if (now !== undefined) this.#sweep(now);
+      try {
+        return this.q.tx(() => storeBatch(this.q, sends)).map((ok): SendOutcome => ({ ok }));
+      } catch {
+        return sends.map((s): SendOutcome => {
+          try {
+            return { ok: this.q.tx(() => (s.once ? this.#storeOnce(s.envelopes, s.once) : { stored: this.#insert(s.envelopes) })) };
+          } catch (err) {
+            return { err };
+          }
+        });
       }
-      const key = { userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
-      const earlier = this.q.get(
-        'SELECT server_timestamp, expires_at FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
-      );
-      if (earlier && num(earlier.expires_at) > s.now) return { duplicateOf: num(earlier.server_timestamp) };
-      this.q.run(
-        `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt)
-         ON CONFLICT (user_id, device_id, send_id) DO UPDATE SET server_timestamp = excluded.server_timestamp, expires_at = excluded.expires_at`,
-        { ...key, ts: s.serverTimestamp, expiresAt: s.expiresAt },
-      );
-      return { stored: this.#insert(envelopes) };
     });
+  }
+
+  #sweep(now: number): void {
+    if (now - this.#sweptAt <= SWEEP_MS) return;
+    this.q.run('DELETE FROM sends WHERE expires_at <= $now', { now });
+    this.#sweptAt = now;
+  }
+
+  #storeOnce(envelopes: NewEnvelope[], s: SendOnce): { stored: StoredEnvelope[] } | { duplicateOf: number } {
+    this.#sweep(s.now);
+    const key = { userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
+    const earlier = this.q.get(
+      'SELECT server_timestamp, expires_at FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
+    );
+    if (earlier && num(earlier.expires_at) > s.now) return { duplicateOf: num(earlier.server_timestamp) };
+    this.q.run(
+      `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt)
+       ON CONFLICT (user_id, device_id, send_id) DO UPDATE SET server_timestamp = excluded.server_timestamp, expires_at = excluded.expires_at`,
+      { ...key, ts: s.serverTimestamp, expiresAt: s.expiresAt },
+    );
+    return { stored: this.#insert(envelopes) };
   }
 
   after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {

@@ -23,16 +23,20 @@ export const str = (v: unknown): string => {
 export const strOrNull = (v: unknown): string | null => (v == null ? null : str(v));
 export const numOrNull = (v: unknown): number | null => (v == null ? null : num(v));
 
-type Bound = Record<string, string | number | Uint8Array<ArrayBuffer> | null>;
+type Value = string | number | Uint8Array<ArrayBuffer> | null;
+type Bound = Record<string, Value> | Value[];
+/** Positional parameters, for statements written with `?` (batched inserts: sqlite/envelope-batch.ts). */
+export type ParamList = (string | number | Uint8Array | null)[];
 
 /** The driver wants Uint8Array<ArrayBuffer>; a Buffer from the pool may be a view on a larger shared buffer (copied). */
-function bind(params: Params | undefined): Bound | undefined {
-  let out: Bound | undefined; // stays undefined for {}: the driver refuses {} for a statement without parameters
-  for (const k in params) {
-    const v = params[k]!;
-    (out ??= {})[k] = v instanceof Uint8Array && !(v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
-      ? new Uint8Array(v) : v as Bound[string];
-  }
+const owned = (v: string | number | Uint8Array | null): Value =>
+  v instanceof Uint8Array && !(v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+    ? new Uint8Array(v) : v as Value;
+
+function bind(params: Params | ParamList | undefined): Bound | undefined {
+  if (Array.isArray(params)) return params.map(owned);
+  let out: Record<string, Value> | undefined; // stays undefined for {}: the driver refuses {} for a statement without parameters
+  for (const k in params) (out ??= {})[k] = owned(params[k]!);
   return out;
 }
 
@@ -67,18 +71,18 @@ export class Sql {
     return s;
   }
 
-  get(sql: string, params?: Params): Row | undefined {
+  get(sql: string, params?: Params | ParamList): Row | undefined {
     const p = bind(params);
     return p ? this.#prepared(sql).get(p) : this.#prepared(sql).get();
   }
 
-  all(sql: string, params?: Params): Row[] {
+  all(sql: string, params?: Params | ParamList): Row[] {
     const p = bind(params);
     return p ? this.#prepared(sql).all(p) : this.#prepared(sql).all();
   }
 
   /** Returns the number of changed rows and the rowid of the last insert. */
-  run(sql: string, params?: Params): { changes: number; lastInsertRowid: number } {
+  run(sql: string, params?: Params | ParamList): { changes: number; lastInsertRowid: number } {
     const p = bind(params);
     return p ? this.#prepared(sql).run(p) : this.#prepared(sql).run();
   }
