@@ -252,7 +252,7 @@ export class DeliveryHub {
     try {
       await this.store.transaction(async () => {
         try {
-          for (const a of acked) await this.store.envelopes.delete(a.userId, a.deviceId, a.id);
+          if (acked.length > 0) await this.store.envelopes.deleteMany(acked);
         } catch (err) {
           this.log.error({ err }, ACK_DELETE_FAILED);
         }

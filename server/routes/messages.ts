@@ -35,13 +35,32 @@ async function requirePairInGroup(ctx: AppContext, groupId: string, sender: stri
 /**
  * One 1:1 send, whichever way it came (POST /v1/messages, or a `send` frame on the delivery socket:
  * server/socket-send.ts): throws ApiError for every refusal, as the route answers it.
+ *
+ * A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership,
+ * consent). Its record is not read up front for every send (a lookup per send was ~8% of the relay's time): a
+ * retry that passes the checks is caught where the send is stored (EnvelopeStore.storeOnce/storeMany answer
+ * duplicateOf), and one the checks now refuse is looked up before the refusal goes out. Urgent sends are the
+ * exception: their check writes to the audit log, which a retry must not do twice.
  */
 export async function acceptSend(ctx: AppContext, sender: { userId: string; deviceId: number }, body: SendRequest): Promise<Static<typeof SendResponse>> {
+  const { sendId } = body;
+  const earlier = () => (sendId === undefined ? undefined : ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now()));
+  if (body.urgent === true) {
+    const ts = await earlier();
+    if (ts !== undefined) return { serverTimestamp: ts };
+  }
+  try {
+    return await checkAndStore(ctx, sender, body);
+  } catch (err) {
+    const ts = await earlier();
+    if (ts === undefined) throw err;
+    return { serverTimestamp: ts };
+  }
+}
+
+async function checkAndStore(ctx: AppContext, sender: { userId: string; deviceId: number }, body: SendRequest): Promise<Static<typeof SendResponse>> {
   await ctx.workplace.requireConsentOf(sender.userId);
   const { recipient, envelopes, sendId, aboutGroup, urgent } = body;
-  // A retry of a send that was accepted gets the same answer, whatever changed since (devices, membership).
-  const earlier = sendId === undefined ? undefined : await ctx.store.envelopes.findSend(sender.userId, sender.deviceId, sendId, ctx.now());
-  if (earlier !== undefined) return { serverTimestamp: earlier };
   // A recipient with an active device exists (devices belong to users): the user row is read only when there is none.
   const recipientDevices = await activeRefs(ctx.store, recipient);
   if (recipientDevices.length === 0 && !(await ctx.store.users.get(recipient))) throw unknownUser();

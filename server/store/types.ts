@@ -307,6 +307,8 @@ export interface EnvelopeStore {
   after(userId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes the envelope only if it is addressed to this device. */
   delete(userId: string, deviceId: number, id: number): Promise<boolean>;
+  /** `delete` for each of these acknowledgements, in one call (the acks of a group commit); returns how many went. */
+  deleteMany(acks: { userId: string; deviceId: number; id: number }[]): Promise<number>;
   /** The serverTimestamp of an earlier accepted send of this device with this sendId (not yet expired). */
   findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined>;
   /**

@@ -3,6 +3,7 @@
 // delivery-socket receivers that ack what they get. Everything targets 127.0.0.1 only.
 import { createIdentity, createPreKeys, createSignedPreKey } from '../../crypto/signal.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, watch } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +174,27 @@ export class SocketSender implements Requester {
     this.#failed = e;
     for (const w of this.#waiting.splice(0)) w(0);
   }
+}
+
+/** Where a request's sendId goes in a prebuilt request (sendIdSlot), as long as a client's (electron/core/outgoing/fanout.ts sendIdFor). */
+export const SEND_ID_SLOT = 'S'.repeat(43);
+
+/**
+ * Requests that each carry a sendId of their own, as the client's sends do (the server records every one and
+ * checks every retry against it): `templates[i]` holds SEND_ID_SLOT once; request n is template n mod length with
+ * a sendId unique to this call (a random tag and n), so no request is taken for a retry of another.
+ */
+export function withSendIds(templates: Buffer[]): (n: number) => Buffer {
+  const tag = randomBytes(6).toString('base64url');
+  const parts = templates.map((t) => {
+    const at = t.indexOf(SEND_ID_SLOT);
+    if (at < 0 || t.indexOf(SEND_ID_SLOT, at + 1) >= 0) throw new Error('a template needs exactly one sendId slot');
+    return [t.subarray(0, at), t.subarray(at + SEND_ID_SLOT.length)] as const;
+  });
+  return (n) => {
+    const [head, tail] = parts[n % parts.length]!;
+    return Buffer.concat([head, Buffer.from(`${tag}-${n.toString(36).padStart(SEND_ID_SLOT.length - tag.length - 1, '0')}`, 'latin1'), tail]);
+  };
 }
 
 /** The bytes of one `send` frame. */

@@ -16,7 +16,8 @@ import { formatCredential, hashSecret, newSecret } from '../../server/auth.ts';
 import { resolveIdentity } from '../../server/identity/link.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import {
-  closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, sendFrameBytes, SocketSender, startAnchorChild, startServerChild,
+  closeAll, cpuMsOf, openMany, openReceiver, PipelinedConnection, postBytes, rssOf, SEND_ID_SLOT, sendFrameBytes, SocketSender, startAnchorChild, startServerChild,
+  withSendIds,
   type Requester, type ServerChild,
 } from './relay-load.ts';
 import { b64, publishKeys, type Device } from './relay-load.ts';
@@ -66,19 +67,23 @@ async function provision(dataDir: string, tag: string, count: number): Promise<D
   return out;
 }
 
-/** The body of one 1:1 send from `from` to `to`, content starting with a 4-byte sequence number. */
-function sendBody(to: Device, seq: number): object {
+/**
+ * The body of one 1:1 send from `from` to `to`, content starting with a 4-byte sequence number, with a sendId as
+ * the client gives every send (SEND_ID_SLOT in a template for withSendIds).
+ */
+function sendBody(to: Device, seq: number, sendId: string | undefined): object {
   const content = randomBytes(CONTENT_BYTES);
   content.writeUInt32BE(seq, 0);
   return {
+    ...(sendId === undefined ? {} : { sendId }),
     recipient: to.userId,
     envelopes: [{ userId: to.userId, deviceId: to.deviceId, registrationId: to.registrationId, type: 1, content: b64(content) }],
   };
 }
 
 /** …as POST /v1/messages. */
-function sendBytes(srv: ServerChild, from: Device, to: Device, seq: number): Buffer {
-  return postBytes(srv.host, srv.port, '/v1/messages', from.credential, sendBody(to, seq));
+function sendBytes(srv: ServerChild, from: Device, to: Device, seq: number, sendId = randomBytes(32).toString('base64url')): Buffer {
+  return postBytes(srv.host, srv.port, '/v1/messages', from.credential, sendBody(to, seq, sendId));
 }
 
 interface Counter { delivered: number; arrivals: number[]; onSeq?: (seq: number, t: number) => void; waiter?: { n: number; resolve: () => void } }
@@ -101,7 +106,7 @@ interface LoopResult {
  * accepted and delivered are counted over the last THROUGHPUT_S only, as are the CPU shares.
  */
 async function closedLoop(
-  srv: ServerChild, conns: Requester[], depth: number, bodies: Buffer[], envelopesPerRequest: number, counter: Counter,
+  srv: ServerChild, conns: Requester[], depth: number, bodies: Buffer[] | ((n: number) => Buffer), envelopesPerRequest: number, counter: Counter,
 ): Promise<LoopResult> {
   const statuses = new Map<number, number>();
   const accepted: number[] = [];
@@ -114,7 +119,8 @@ async function closedLoop(
   const timer = setTimeout(() => { cpuStart = { server: cpuMsOf(srv.pid), bench: process.cpuUsage() }; }, WARM_S * 1000);
   const loop = async (c: Requester) => {
     while (now() < tEnd) {
-      const status = await c.request(bodies[next++ % bodies.length]!);
+      const n = next++;
+      const status = await c.request(typeof bodies === 'function' ? bodies(n) : bodies[n % bodies.length]!);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status === 200) accepted.push(now());
     }
@@ -178,7 +184,7 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     for (let i = 0; i < CONNECTIONS; i++) conns.push(await PipelinedConnection.open(srv.host, srv.port));
 
     // ---- throughput: closed loop, CONNECTIONS × DEPTH requests in flight ----
-    const bodies = senders.map((s, i) => sendBytes(srv!, s, receivers[i % RECEIVERS]!, 0));
+    const bodies = withSendIds(senders.map((s, i) => sendBytes(srv!, s, receivers[i % RECEIVERS]!, 0, SEND_ID_SLOT)));
     const one = await closedLoop(srv, conns, DEPTH, bodies, 1, counter);
     const { acceptedPerS, deliveredPerS, serverCpu, benchCpu, statuses } = one;
     const totalAccepted = one.totalEnvelopes;
@@ -191,15 +197,21 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     // ---- throughput, 1:1 sends as `send` frames on each sender's delivery socket (common/wire/socket-send.ts) ----
     const senderSockets = await openMany(SENDERS, 32, (i) => SocketSender.open(srv!.url, senders[i]!.credential));
     sockets.push(...senderSockets.map((s) => s.ws));
-    const frames = senders.map((_, i) => sendFrameBytes(sendBody(receivers[i % RECEIVERS]!, 0)));
+    const frames = withSendIds(senders.map((_, i) => sendFrameBytes(sendBody(receivers[i % RECEIVERS]!, 0, SEND_ID_SLOT))));
     const beforeSocket = counter.delivered;
     const sock = await closedLoop(srv, senderSockets, SOCKET_DEPTH, frames, 1, counter);
     await delivered(counter, beforeSocket + sock.totalEnvelopes, 'socket throughput');
     const sockCpuPerEnvelope = sock.serverCpu * 1000 / sock.acceptedPerS;
     log(`relay: socket sends: ${sock.acceptedPerS.toFixed(0)} envelopes/s accepted, ${sock.deliveredPerS.toFixed(0)}/s delivered; statuses ${JSON.stringify(Object.fromEntries(sock.statuses))}`);
+    // The same frames without a sendId (nothing to record per send): what the record costs.
+    const beforeBare = counter.delivered;
+    const bare = await closedLoop(srv, senderSockets, SOCKET_DEPTH, senders.map((_, i) => sendFrameBytes(sendBody(receivers[i % RECEIVERS]!, 0, undefined))), 1, counter);
+    await delivered(counter, beforeBare + bare.totalEnvelopes, 'socket throughput without sendIds');
+    const bareCpuPerEnvelope = bare.serverCpu * 1000 / bare.acceptedPerS;
+    log(`relay: socket sends without sendIds: ${bare.acceptedPerS.toFixed(0)} envelopes/s accepted; statuses ${JSON.stringify(Object.fromEntries(bare.statuses))}`);
 
     // ---- throughput with group sends: each POST carries GROUP_SIZE envelopes (one per member device) ----
-    const groupBodies: Buffer[] = [];
+    const groupTemplates: Buffer[] = [];
     for (let g = 0; g < GROUPS; g++) {
       const owner = senders[g]!;
       const members = receivers.slice((g % 2) * GROUP_SIZE, (g % 2) * GROUP_SIZE + GROUP_SIZE);
@@ -210,7 +222,8 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
       if (res.status !== 201) throw new Error(`POST /v1/groups: HTTP ${res.status} ${await res.text()}`);
       const { id } = await res.json() as { id: string };
       const content = b64(randomBytes(CONTENT_BYTES));
-      groupBodies.push(postBytes(srv.host, srv.port, `/v1/groups/${id}/messages`, owner.credential, {
+      groupTemplates.push(postBytes(srv.host, srv.port, `/v1/groups/${id}/messages`, owner.credential, {
+        sendId: SEND_ID_SLOT,
         envelopes: members.map((m) => ({ userId: m.userId, deviceId: m.deviceId, registrationId: m.registrationId, type: 1, content })),
       }));
     }
@@ -218,7 +231,7 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
     for (const c of conns.splice(0)) c.close();
     for (let i = 0; i < CONNECTIONS; i++) conns.push(await PipelinedConnection.open(srv.host, srv.port));
     const beforeGroups = counter.delivered;
-    const grp = await closedLoop(srv, conns, GROUP_DEPTH, groupBodies, GROUP_SIZE, counter);
+    const grp = await closedLoop(srv, conns, GROUP_DEPTH, withSendIds(groupTemplates), GROUP_SIZE, counter);
     await delivered(counter, beforeGroups + grp.totalEnvelopes, 'group throughput');
     log(`relay: group sends: ${grp.acceptedPerS.toFixed(0)} envelopes/s accepted, ${grp.deliveredPerS.toFixed(0)}/s delivered`);
 
@@ -273,8 +286,9 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
         ['**server CPU per accepted envelope**', `${ms(cpuPerEnvelope)} ms (so one core caps this server near ${(1000 / cpuPerEnvelope).toFixed(0)} envelopes/s)`],
         ['load generator + receivers CPU (this process)', `${(benchCpu * 100).toFixed(0)}%`],
         ['backlog drained after the window', `${ms(drainMs)} ms`],
-        [`**envelopes accepted per second, 1:1 sends as \`send\` frames on the sender's delivery socket** (${SOCKET_DEPTH} in flight per sender, ${SENDERS} senders)`, `${sock.acceptedPerS.toFixed(0)}/s (${sock.deliveredPerS.toFixed(0)}/s delivered)`],
+        [`**envelopes accepted per second, 1:1 sends as \`send\` frames on the sender's delivery socket**, each with its own sendId as the client sends them (${SOCKET_DEPTH} in flight per sender, ${SENDERS} senders)`, `${sock.acceptedPerS.toFixed(0)}/s (${sock.deliveredPerS.toFixed(0)}/s delivered)`],
         ['server CPU per accepted envelope, socket sends', `${ms(sockCpuPerEnvelope)} ms (server CPU ${(sock.serverCpu * 100).toFixed(0)}%, this process ${(sock.benchCpu * 100).toFixed(0)}%; one core caps this path near ${(1000 / sockCpuPerEnvelope).toFixed(0)} envelopes/s)`],
+        ['the same frames without a sendId (no send record to keep)', `${bare.acceptedPerS.toFixed(0)}/s, ${ms(bareCpuPerEnvelope)} ms server CPU each (server CPU ${(bare.serverCpu * 100).toFixed(0)}%, this process ${(bare.benchCpu * 100).toFixed(0)}%)`],
         [`anchor: a bare \`ws\` relay on the same socket-send load (tests/bench/relay-anchor-server.ts: parse, forward, answer; no authentication, checks, database nor cork)`, `${anc.acceptedPerS.toFixed(0)}/s, ${ms(ancCpuPerEnvelope)} ms CPU per envelope (its CPU ${(anc.serverCpu * 100).toFixed(0)}%, this process ${(anc.benchCpu * 100).toFixed(0)}%)`],
         ['**Parley ÷ anchor**, CPU per socket-sent envelope', `${(sockCpuPerEnvelope / ancCpuPerEnvelope).toFixed(2)}×`],
         [`**envelopes accepted per second, group sends** (${GROUPS} groups of ${GROUP_SIZE}, one POST /v1/groups/:id/messages carries ${GROUP_SIZE} envelopes)`, `${grp.acceptedPerS.toFixed(0)}/s (${(grp.acceptedPerS / GROUP_SIZE).toFixed(0)} requests/s)`],
@@ -287,15 +301,15 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
       notes: [
         `What limits the figures: the server is one Node process, so accepted/s is about 1 / (server CPU per envelope) once it has a core to itself; on this 2-core machine it shares them with this process (senders and ${RECEIVERS} receivers: ${(benchCpu * 100).toFixed(0)}% over HTTP, ${(sock.benchCpu * 100).toFixed(0)}% over sockets) and with whatever else runs (see the load average), so compare the CPU per envelope across runs, and against the anchor of the same run, not the rates. The anchor row is the floor any relay on \`ws\` pays here for a send frame in, an envelope frame out, an answer out and an ack in. Above it (CPU profiles of the socket phase, 2026-11-30): SQLite ~25% of the server's busy time, almost all per row — under this load a group commit carries ~1,700 sends (~12 commits/s), so the commit itself is negligible; the envelope insert is ~9 µs in the server (5.7 µs on its own: its check that the device is still active ~1.8 µs, the age index for retention ~0.8 µs), the ack delete ~3 µs, the device-list reads of the fan-out check ~3 µs. With every envelope insert and delete replaced by a no-op (an experiment, not shipped) the server still needed 0.053 ms per envelope: the rest is the send's checks and bookkeeping (frame schema, consent, the fan-out check, the hand-over to the receiver's socket, promises) and socket writes (~7%). Garbage collection was ~11–13% until the server ran with a 64 MiB semi-space (server/cli/node-flags.ts, as the systemd unit and the container start it): ~4% since. An in-memory cache of device lists and a per-transaction memo of the device-state check were considered (~2–4% each): not worth caching who may receive, so both were left out. Over HTTP, Fastify's parsing, routing, hooks and validation add about 0.07 ms per request; a group send spreads one request over ${GROUP_SIZE} envelopes but reads one device list per member.`,
         'Fixed for this section (issue #12): verified credentials cached (SQLite: a hash per request instead of a read; forgotten on revoke and wipe), one access line per request and accepted sends summed per second instead of two pino lines per request, group sends through the same group commit as 1:1 sends, committed envelopes handed to in-step delivery sockets without reading them back (commit chain), exact-form acks without JSON parse and schema walk, frames of one turn written to a socket in one syscall (cork), the recipient\'s user row read only when they have no active device, 1:1 sends as `send` frames on the delivery socket (no HTTP, no per-request credential check), base64 fields checked by a table loop instead of a backtracking pattern (common/wire/base64.ts), the statistics day formatted once a day instead of per send, the SQLite store\'s AsyncLocalStorage turned off between transactions (while on, Node\'s promise hooks ran for every promise of the process: -12% CPU per socket send, -14% over HTTP), prepared statements kept by their SQL (the driver\'s cache concatenated the whole SQL into its key on every call), the acks and the sends of a turn in one group commit instead of two, and Node started with a 64 MiB semi-space (~12% less CPU per socket send). Earlier: group commit of the sends of one turn, acks deleted together per turn, coalesced pumps.',
-        `HTTP statuses in the throughput window: ${JSON.stringify(Object.fromEntries(statuses))}; socket sends: ${JSON.stringify(Object.fromEntries(sock.statuses))}; group sends: ${JSON.stringify(Object.fromEntries(grp.statuses))}; in the latency phase: ${JSON.stringify(Object.fromEntries(latencyStatuses))}.`,
+        `HTTP statuses in the throughput window: ${JSON.stringify(Object.fromEntries(statuses))}; socket sends: ${JSON.stringify(Object.fromEntries(sock.statuses))}; without sendIds: ${JSON.stringify(Object.fromEntries(bare.statuses))}; group sends: ${JSON.stringify(Object.fromEntries(grp.statuses))}; in the latency phase: ${JSON.stringify(Object.fromEntries(latencyStatuses))}.`,
       ],
     };
     return {
       tables: [table],
       goals: [
         {
-          goal: 'Relay ≥ 20,000 envelopes/s accepted (one node): 1:1 sends, one envelope per request',
-          measured: `${Math.max(acceptedPerS, sock.acceptedPerS).toFixed(0)}/s: delivery-socket frames ${sock.acceptedPerS.toFixed(0)}/s (${ms(sockCpuPerEnvelope)} ms server CPU each), HTTP ${acceptedPerS.toFixed(0)}/s (${ms(cpuPerEnvelope)} ms); a bare ws relay without checks or database: ${anc.acceptedPerS.toFixed(0)}/s`,
+          goal: 'Relay ≥ 20,000 envelopes/s accepted (one node): 1:1 sends, one envelope per request, each with a sendId as the client sends them',
+          measured: `${Math.max(acceptedPerS, sock.acceptedPerS).toFixed(0)}/s: delivery-socket frames ${sock.acceptedPerS.toFixed(0)}/s (${ms(sockCpuPerEnvelope)} ms server CPU each), HTTP ${acceptedPerS.toFixed(0)}/s (${ms(cpuPerEnvelope)} ms); without sendIds ${bare.acceptedPerS.toFixed(0)}/s over the socket (${ms(bareCpuPerEnvelope)} ms); a bare ws relay without checks or database: ${anc.acceptedPerS.toFixed(0)}/s`,
           met: Math.max(acceptedPerS, sock.acceptedPerS) >= 20_000,
         },
         { goal: 'Relay ≥ 20,000 envelopes/s accepted (one node): group sends, 100 envelopes per request', measured: `${grp.acceptedPerS.toFixed(0)}/s`, met: grp.acceptedPerS >= 20_000 },
@@ -305,7 +319,7 @@ export async function runRelay(log: (line: string) => void = () => {}): Promise<
         `Relay, 1:1 sends as socket frames: parley-server ${ms(sockCpuPerEnvelope)} ms server CPU per envelope ÷ a bare ws relay (no checks, no database) ${ms(ancCpuPerEnvelope)} ms = ${(sockCpuPerEnvelope / ancCpuPerEnvelope).toFixed(2)}× (${sock.acceptedPerS.toFixed(0)}/s vs ${anc.acceptedPerS.toFixed(0)}/s accepted).`,
       ],
       method: [
-        `Relay: \`parley-server --dev-idp\` (server/cli/parley-server.js, compiled bundle, request log on and drained) in a child process on 127.0.0.1; ${SENDERS + RECEIVERS + IDLE} devices provisioned directly in its data dir before it starts (resolveIdentity + devices.create, as registration does after the ID token), receivers publish real keys over PUT /v1/keys. Throughput: ${CONNECTIONS} keep-alive connections with ${DEPTH} pipelined POST /v1/messages each (prebuilt bodies, one envelope per request, sender i → receiver i mod ${RECEIVERS}), ${WARM_S} s warm-up then ${THROUGHPUT_S} s counted; then the same sends as prebuilt \`send\` frames on each sender's own delivery socket (${SOCKET_DEPTH} in flight per socket, answers counted by their status); then the same with ${GROUP_DEPTH} in flight per connection of POST /v1/groups/:id/messages, ${GROUPS} groups (made over POST /v1/groups by ${GROUPS} senders) of ${GROUP_SIZE} receivers each; receivers are ws clients in this process that ack every envelope. Latency: ${RATE} sends/s (${perTick} every ${tickMs} ms) for ${LATENCY_S} s, each content carrying a sequence number; latency = arrival at the receiver's socket − just before the request was written (same clock). Idle: ${IDLE} delivery sockets opened (each authenticated, drained to queue-empty), server VmRSS read from /proc before and after. CPU shares from /proc/PID/stat and process.cpuUsage over the counted window.`,
+        `Relay: \`parley-server --dev-idp\` (server/cli/parley-server.js, compiled bundle, request log on and drained) in a child process on 127.0.0.1; ${SENDERS + RECEIVERS + IDLE} devices provisioned directly in its data dir before it starts (resolveIdentity + devices.create, as registration does after the ID token), receivers publish real keys over PUT /v1/keys. Throughput: ${CONNECTIONS} keep-alive connections with ${DEPTH} pipelined POST /v1/messages each (prebuilt bodies, one envelope per request, sender i → receiver i mod ${RECEIVERS}; every 1:1 and group send carries a sendId of its own, as the client's do, spliced into the prebuilt bytes), ${WARM_S} s warm-up then ${THROUGHPUT_S} s counted; then the same sends as prebuilt \`send\` frames on each sender's own delivery socket (${SOCKET_DEPTH} in flight per socket, answers counted by their status), then those frames once more without sendIds; then the same with ${GROUP_DEPTH} in flight per connection of POST /v1/groups/:id/messages, ${GROUPS} groups (made over POST /v1/groups by ${GROUPS} senders) of ${GROUP_SIZE} receivers each; receivers are ws clients in this process that ack every envelope. Latency: ${RATE} sends/s (${perTick} every ${tickMs} ms) for ${LATENCY_S} s, each content carrying a sequence number; latency = arrival at the receiver's socket − just before the request was written (same clock). Idle: ${IDLE} delivery sockets opened (each authenticated, drained to queue-empty), server VmRSS read from /proc before and after. CPU shares from /proc/PID/stat and process.cpuUsage over the counted window.`,
       ],
     };
   } finally {

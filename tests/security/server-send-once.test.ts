@@ -63,6 +63,27 @@ test('a retried send with the same sendId is answered with the first result and 
   skew = 0;
 });
 
+test('a retry that the checks would now refuse still gets the first answer; a refused send stays refused', async () => {
+  const id = sendId();
+  const first = await send(alice, bob, { sendId: id });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const queued = (await queue(bob)).length;
+  // The retry no longer matches bob's device set (as after he added or replaced a device): still the first send.
+  const stale = { ...envFor(bob), registrationId: bob.registrationId + 1 };
+  const ghost = { ...envFor(bob), deviceId: bob.deviceId + 7 };
+  for (const envelopes of [[stale], [envFor(bob), ghost]]) {
+    const retry = await api(server.url, 'POST', '/v1/messages', { auth: alice.auth, body: { recipient: bob.userId, envelopes, sendId: id } });
+    assert.deepEqual(retry, first);
+  }
+  assert.equal((await queue(bob)).length, queued, 'nothing queued for the retries');
+  // A send that was never accepted gets the checks' answer, with or without a sendId, and takes no record.
+  const refused = sendId();
+  const r1 = await api(server.url, 'POST', '/v1/messages', { auth: alice.auth, body: { recipient: bob.userId, envelopes: [stale], sendId: refused } });
+  assert.equal(r1.status, 410, JSON.stringify(r1.body));
+  assert.equal((await send(alice, bob, { sendId: refused })).status, 200, 'the same sendId, now acceptable, is a new send');
+  assert.equal((await queue(bob)).length, queued + 1);
+});
+
 test('a malformed sendId is a 400', async () => {
   for (const bad of ['short', 'x'.repeat(65), 'has space in it!!', 42]) {
     const res = await send(alice, bob, { sendId: bad });

@@ -71,7 +71,7 @@ test('an ack that cannot be deleted fails no send of its commit, and is kept for
   const { store, hub, errors, client, serverSide, nextFrame } = await setUp(t);
   await hub.storeEnvelopes([envelopeFor('bob', 'first')]);
   const first = await nextFrame();
-  store.envelopes.delete = () => Promise.reject(new Error('disk trouble'));
+  store.envelopes.deleteMany = () => Promise.reject(new Error('disk trouble'));
   let second: Promise<unknown> | undefined;
   serverSide.once('message', () => { second = hub.storeEnvelopes([envelopeFor('bob', 'second')]); });
   client.send(JSON.stringify({ type: 'ack', id: first.envelope!.id }));

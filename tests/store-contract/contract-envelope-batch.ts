@@ -98,4 +98,21 @@ export function envelopeBatchContract(b: Backend): void {
     assert.deepEqual((await s.envelopes.after(bu.userId, bd.deviceId, 0, 10)).map((e) => e.content[0]), [1, 3], 'nothing of the broken send');
     assert.equal(await s.envelopes.findSend(a.userId, ad.deviceId, 'broken', 2), undefined, 'its sendId was not taken');
   });
+
+  it('envelopes: deleteMany deletes only what each ack may delete, and says how many went', async () => {
+    const s = await b.fresh();
+    const { user: a, device: ad } = await activeUser(s, 'a');
+    const { user: bu, device: bd } = await activeUser(s, 'b');
+    const from = { userId: a.userId, deviceId: ad.deviceId };
+    const [e1, e2, e3] = await s.envelopes.store([1, 2, 3].map((n) => envelopeTo(bu.userId, bd.deviceId, from, n)));
+    const gone = await s.envelopes.deleteMany([
+      { userId: bu.userId, deviceId: bd.deviceId, id: e1!.id },
+      { userId: a.userId, deviceId: ad.deviceId, id: e2!.id }, // not a's envelope: stays
+      { userId: bu.userId, deviceId: bd.deviceId, id: e3!.id },
+      { userId: bu.userId, deviceId: bd.deviceId, id: e3!.id + 1000 }, // no such envelope
+    ]);
+    assert.equal(gone, 2);
+    assert.deepEqual((await s.envelopes.after(bu.userId, bd.deviceId, 0, 10)).map((e) => e.id), [e2!.id]);
+    assert.equal(await s.envelopes.deleteMany([]), 0);
+  });
 }

@@ -127,4 +127,10 @@ export class PgEnvelopeStore implements EnvelopeStore {
   async delete(userId: string, deviceId: number, id: number): Promise<boolean> {
     return await this.q.run('DELETE FROM envelopes WHERE id = $1 AND dest_user = $2 AND dest_device = $3 AND deliver_after IS NULL', [id, userId, deviceId]) === 1;
   }
+
+  async deleteMany(acks: { userId: string; deviceId: number; id: number }[]): Promise<number> {
+    let n = 0;
+    for (const a of acks) if (await this.delete(a.userId, a.deviceId, a.id)) n++;
+    return n;
+  }
 }

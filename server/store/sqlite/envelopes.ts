@@ -1,6 +1,7 @@
 // The relay queue: envelopes wait here until their device acknowledges them.
 import type { EnvelopeStore, NewEnvelope, PendingSend, SendOnce, SendOutcome, StoredEnvelope } from '../types.ts';
 import { storeBatch } from './envelope-batch.ts';
+import { sendKeyHash } from './send-key.ts';
 import { bytes, num, str, type Row, type Sql } from './sql.ts';
 
 function toEnvelope(r: Row): StoredEnvelope {
@@ -46,8 +47,9 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined> {
     return this.q.plain(() => {
       const r = this.q.get(
-        'SELECT server_timestamp FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId AND expires_at > $now',
-        { userId, deviceId, sendId, now },
+        `SELECT server_timestamp FROM sends
+         WHERE key_hash = $k AND user_id = $userId AND device_id = $deviceId AND send_id = $sendId AND expires_at > $now`,
+        { k: sendKeyHash(userId, deviceId, sendId), userId, deviceId, sendId, now },
       );
       return r ? num(r.server_timestamp) : undefined;
     });
@@ -88,14 +90,15 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
 
   #storeOnce(envelopes: NewEnvelope[], s: SendOnce): { stored: StoredEnvelope[] } | { duplicateOf: number } {
     this.#sweep(s.now);
-    const key = { userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
+    // One record per key: looked up and written in the same write transaction (migrations/0014-send-records.ts).
+    const key = { k: sendKeyHash(s.userId, s.deviceId, s.sendId), userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
     const earlier = this.q.get(
-      'SELECT server_timestamp, expires_at FROM sends WHERE user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
+      'SELECT rowid, server_timestamp, expires_at FROM sends WHERE key_hash = $k AND user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
     );
     if (earlier && num(earlier.expires_at) > s.now) return { duplicateOf: num(earlier.server_timestamp) };
+    if (earlier) this.q.run('DELETE FROM sends WHERE rowid = $rowid', { rowid: num(earlier.rowid) });
     this.q.run(
-      `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt)
-       ON CONFLICT (user_id, device_id, send_id) DO UPDATE SET server_timestamp = excluded.server_timestamp, expires_at = excluded.expires_at`,
+      'INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at, key_hash) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt, $k)',
       { ...key, ts: s.serverTimestamp, expiresAt: s.expiresAt },
     );
     return { stored: this.#insert(envelopes) };
@@ -116,8 +119,20 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   }
 
   delete(userId: string, deviceId: number, id: number): Promise<boolean> {
-    return this.q.plain(() => this.q.run(
+    return this.q.plain(() => this.#delete(userId, deviceId, id));
+  }
+
+  deleteMany(acks: { userId: string; deviceId: number; id: number }[]): Promise<number> {
+    return this.q.write(() => {
+      let n = 0;
+      for (const a of acks) if (this.#delete(a.userId, a.deviceId, a.id)) n++;
+      return n;
+    });
+  }
+
+  #delete(userId: string, deviceId: number, id: number): boolean {
+    return this.q.run(
       'DELETE FROM envelopes WHERE id = $id AND dest_user = $userId AND dest_device = $deviceId AND deliver_after IS NULL', { id, userId, deviceId },
-    ).changes === 1);
+    ).changes === 1;
   }
 }

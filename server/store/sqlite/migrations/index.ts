@@ -13,6 +13,7 @@ import { migration as workplace } from './0010-workplace.ts';
 import { migration as auditTrail } from './0011-audit-trail.ts';
 import { migration as retention } from './0012-retention.ts';
 import { migration as business } from './0013-business.ts';
+import { migration as sendRecords } from './0014-send-records.ts';
 
 export interface Migration {
   /** 1, 2, 3…: the file's number. */
@@ -23,4 +24,4 @@ export interface Migration {
 }
 
 export const MIGRATIONS: readonly Migration[] = [initial, usedIdTokens, deviceLifecycle, scim, chatGroups, envelopeGroup, devicePlatform, hardening,
-  attachments, workplace, auditTrail, retention, business];
+  attachments, workplace, auditTrail, retention, business, sendRecords];
