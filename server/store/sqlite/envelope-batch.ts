@@ -4,7 +4,7 @@
 // the same order, with the same ids. Runs inside the caller's transaction (the write lock is held), so the device
 // states and the sendId records read here cannot change before the rows go in.
 import type { NewEnvelope, PendingSend, SendOnce, StoredEnvelope } from '../types.ts';
-import { sendKeyHash } from './send-key.ts';
+import { SqliteSendRecords, type NewSendRecord } from './send-records.ts';
 import { num, str, type ParamList, type Sql } from './sql.ts';
 
 /** Rows per multi-row statement; a shorter tail goes in power-of-two pieces, so few statement texts are kept. */
@@ -19,9 +19,7 @@ function sized(cache: Map<number, string>, n: number, make: (rows: string) => st
   }
   return sql;
 }
-const SELECT_SENDS = new Map<number, string>();
 const SELECT_INACTIVE = new Map<number, string>();
-const INSERT_SENDS = new Map<number, string>();
 const INSERT_ENVELOPES = new Map<number, string>();
 
 /** Splits `items` into pieces of CHUNK, then 32, 16, … 1, and calls `fn` with each piece. */
@@ -61,25 +59,6 @@ function withId(e: NewEnvelope, id: number): StoredEnvelope {
 const sendKey = (o: SendOnce) => `${o.userId}/${o.deviceId}/${o.sendId}`;
 const deviceKey = (userId: string, deviceId: number) => `${userId}/${deviceId}`;
 
-interface SendRecord { rowid: number; serverTimestamp: number; expiresAt: number }
-
-/** sendId records of these sends as stored now (expired ones included: the caller decides). */
-function existingSends(q: Sql, once: { o: SendOnce; k: number }[]): Map<string, SendRecord> {
-  const found = new Map<string, SendRecord>();
-  inPieces(once, (piece) => {
-    const rows = q.all(
-      sized(SELECT_SENDS, piece.length, (rows) => `SELECT s.rowid, s.user_id, s.device_id, s.send_id, s.server_timestamp, s.expires_at FROM (VALUES ${rows}) AS v
-       JOIN sends AS s ON s.key_hash = v.column1 AND s.user_id = v.column2 AND s.device_id = v.column3 AND s.send_id = v.column4`, 4),
-      params(piece, 4, (p, i, { o, k }) => { p[i] = k; p[i + 1] = o.userId; p[i + 2] = o.deviceId; p[i + 3] = o.sendId; }),
-    );
-    for (const r of rows) {
-      found.set(`${str(r.user_id)}/${num(r.device_id)}/${str(r.send_id)}`,
-        { rowid: num(r.rowid), serverTimestamp: num(r.server_timestamp), expiresAt: num(r.expires_at) });
-    }
-  });
-  return found;
-}
-
 /** Destinations among these that exist and are not active (wiped, revoked, …): nothing is queued for them. */
 function inactiveDevices(q: Sql, envelopes: NewEnvelope[]): Set<string> {
   const distinct = new Map<string, [string, number]>();
@@ -100,38 +79,29 @@ function inactiveDevices(q: Sql, envelopes: NewEnvelope[]): Set<string> {
  * Stores the sends in order and returns what each came to. Ids are handed out here, after the table's
  * AUTOINCREMENT counter, in the order the envelopes come: the same ids the inserts one by one would have taken.
  */
-export function storeBatch(q: Sql, sends: PendingSend[]): ({ stored: StoredEnvelope[] } | { duplicateOf: number })[] {
-  const once = sends.flatMap((s) => (s.once ? [{ o: s.once, k: sendKeyHash(s.once.userId, s.once.deviceId, s.once.sendId) }] : []));
-  const earlier = once.length > 0 ? existingSends(q, once) : new Map<string, SendRecord>();
+export function storeBatch(q: Sql, records: SqliteSendRecords, sends: PendingSend[]): ({ stored: StoredEnvelope[] } | { duplicateOf: number })[] {
   const claimed = new Map<string, number>(); // sendIds taken by this batch: a second send with one is its duplicate
-  const toRecord: { o: SendOnce; k: number }[] = [];
+  const toRecord: NewSendRecord[] = [];
   const expired: number[] = [];
   const results: ({ stored: StoredEnvelope[] } | { duplicateOf: number })[] = [];
   const toStore: NewEnvelope[][] = [];
-  let nextOnce = 0;
   for (const s of sends) {
     if (s.once) {
-      const withHash = once[nextOnce++]!;
       const k = sendKey(s.once);
       const mine = claimed.get(k);
-      const before = earlier.get(k);
       if (mine !== undefined) { results.push({ duplicateOf: mine }); continue; }
+      const hash = SqliteSendRecords.hash(s.once);
+      const before = records.find(s.once, hash);
       if (before && before.expiresAt > s.once.now) { results.push({ duplicateOf: before.serverTimestamp }); continue; }
       if (before) expired.push(before.rowid); // replaced by the new record
       claimed.set(k, s.once.serverTimestamp);
-      toRecord.push(withHash);
+      toRecord.push({ once: s.once, hash });
     }
     const stored: StoredEnvelope[] = [];
     results.push({ stored });
     toStore.push(s.envelopes);
   }
-  for (const rowid of expired) q.run('DELETE FROM sends WHERE rowid = $rowid', { rowid });
-  inPieces(toRecord, (piece) => q.run(
-    sized(INSERT_SENDS, piece.length, (rows) => `INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at, key_hash) VALUES ${rows}`, 6),
-    params(piece, 6, (p, i, { o, k }) => {
-      p[i] = o.userId; p[i + 1] = o.deviceId; p[i + 2] = o.sendId; p[i + 3] = o.serverTimestamp; p[i + 4] = o.expiresAt; p[i + 5] = k;
-    }),
-  ));
+  records.add(toRecord, expired);
 
   const all = toStore.flat();
   if (all.length === 0) return results;

@@ -1,7 +1,7 @@
 // The relay queue: envelopes wait here until their device acknowledges them.
 import type { EnvelopeStore, NewEnvelope, PendingSend, SendOnce, SendOutcome, StoredEnvelope } from '../types.ts';
 import { storeBatch } from './envelope-batch.ts';
-import { sendKeyHash } from './send-key.ts';
+import { SqliteSendRecords } from './send-records.ts';
 import { bytes, num, str, type Row, type Sql } from './sql.ts';
 
 function toEnvelope(r: Row): StoredEnvelope {
@@ -13,13 +13,12 @@ function toEnvelope(r: Row): StoredEnvelope {
   };
 }
 
-/** Expired send records are swept at most this often (a DELETE per send would be a write per send). */
-const SWEEP_MS = 60_000;
-
 export class SqliteEnvelopeStore implements EnvelopeStore {
-  #sweptAt = 0;
+  readonly #sends: SqliteSendRecords;
 
-  constructor(private readonly q: Sql) {}
+  constructor(private readonly q: Sql) {
+    this.#sends = new SqliteSendRecords(q);
+  }
 
   store(envelopes: NewEnvelope[]): Promise<StoredEnvelope[]> {
     return this.q.write(() => this.#insert(envelopes));
@@ -46,12 +45,8 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
 
   findSend(userId: string, deviceId: number, sendId: string, now: number): Promise<number | undefined> {
     return this.q.plain(() => {
-      const r = this.q.get(
-        `SELECT server_timestamp FROM sends
-         WHERE key_hash = $k AND user_id = $userId AND device_id = $deviceId AND send_id = $sendId AND expires_at > $now`,
-        { k: sendKeyHash(userId, deviceId, sendId), userId, deviceId, sendId, now },
-      );
-      return r ? num(r.server_timestamp) : undefined;
+      const r = this.#sends.find({ userId, deviceId, sendId });
+      return r && r.expiresAt > now ? r.serverTimestamp : undefined;
     });
   }
 
@@ -67,9 +62,9 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   storeMany(sends: PendingSend[]): Promise<SendOutcome[]> {
     return this.q.write(() => {
       const now = sends.find((s) => s.once)?.once?.now;
-      if (now !== undefined) this.#sweep(now);
+      if (now !== undefined) this.#sends.sweep(now);
       try {
-        return this.q.tx(() => storeBatch(this.q, sends)).map((ok): SendOutcome => ({ ok }));
+        return this.q.tx(() => storeBatch(this.q, this.#sends, sends)).map((ok): SendOutcome => ({ ok }));
       } catch {
         return sends.map((s): SendOutcome => {
           try {
@@ -82,25 +77,12 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     });
   }
 
-  #sweep(now: number): void {
-    if (now - this.#sweptAt <= SWEEP_MS) return;
-    this.q.run('DELETE FROM sends WHERE expires_at <= $now', { now });
-    this.#sweptAt = now;
-  }
-
   #storeOnce(envelopes: NewEnvelope[], s: SendOnce): { stored: StoredEnvelope[] } | { duplicateOf: number } {
-    this.#sweep(s.now);
-    // One record per key: looked up and written in the same write transaction (migrations/0014-send-records.ts).
-    const key = { k: sendKeyHash(s.userId, s.deviceId, s.sendId), userId: s.userId, deviceId: s.deviceId, sendId: s.sendId };
-    const earlier = this.q.get(
-      'SELECT rowid, server_timestamp, expires_at FROM sends WHERE key_hash = $k AND user_id = $userId AND device_id = $deviceId AND send_id = $sendId', key,
-    );
-    if (earlier && num(earlier.expires_at) > s.now) return { duplicateOf: num(earlier.server_timestamp) };
-    if (earlier) this.q.run('DELETE FROM sends WHERE rowid = $rowid', { rowid: num(earlier.rowid) });
-    this.q.run(
-      'INSERT INTO sends (user_id, device_id, send_id, server_timestamp, expires_at, key_hash) VALUES ($userId, $deviceId, $sendId, $ts, $expiresAt, $k)',
-      { ...key, ts: s.serverTimestamp, expiresAt: s.expiresAt },
-    );
+    this.#sends.sweep(s.now);
+    const hash = SqliteSendRecords.hash(s);
+    const earlier = this.#sends.find(s, hash);
+    if (earlier && earlier.expiresAt > s.now) return { duplicateOf: earlier.serverTimestamp };
+    this.#sends.add([{ once: s, hash }], earlier ? [earlier.rowid] : []);
     return { stored: this.#insert(envelopes) };
   }
 
