@@ -9,21 +9,29 @@ import type { NewEnvelope, ServerStore } from './store/types.ts';
 const addr = (a: DeviceAddress) => `${a.userId}/${a.deviceId}`;
 
 /**
- * Active-device lists read during the current turn of the event loop, per store: under load many sends of one
- * turn name the same recipients and senders, and reading a list once per turn instead of once per send is the
- * same as those sends having read it a moment earlier (they are concurrent with any change anyway; the insert
- * still refuses a device that is no longer active). Dropped at the end of the turn.
+ * Active-device lists already read, per store. Where the store can tell when they may have changed
+ * (DeviceStore.activeVersion: the SQLite store counts every statement that may change who is active), a list is
+ * kept until then: a send then reads no list at all, as if it had read it a moment earlier — and the insert still
+ * refuses a device that is no longer active. Elsewhere, lists are kept for the current turn of the event loop
+ * only: under load many sends of one turn name the same recipients and senders, and they are concurrent with
+ * any change anyway. Either way a failed read is not kept, and at most MAX_KEPT lists are.
  */
-const turnLists = new WeakMap<ServerStore, Map<string, Promise<DeviceRef[]>>>();
+const kept = new WeakMap<ServerStore, { version: number | undefined; lists: Map<string, Promise<DeviceRef[]>> }>();
+const MAX_KEPT = 50_000;
 
-/** The user's active devices as the fan-out check compares them (read at most once per turn). */
+/** The user's active devices as the fan-out check compares them (read once while they cannot have changed). */
 export function activeRefs(store: ServerStore, userId: string): Promise<DeviceRef[]> {
-  let lists = turnLists.get(store);
-  if (!lists) {
-    lists = new Map();
-    turnLists.set(store, lists);
-    setImmediate(() => turnLists.delete(store));
+  const version = store.devices.activeVersion();
+  let entry = kept.get(store);
+  if (!entry || entry.version !== version || entry.lists.size >= MAX_KEPT) {
+    entry = { version, lists: new Map() };
+    kept.set(store, entry);
+    if (version === undefined) {
+      const mine = entry;
+      setImmediate(() => { if (kept.get(store) === mine) kept.delete(store); });
+    }
   }
+  const lists = entry.lists;
   let refs = lists.get(userId);
   if (!refs) {
     refs = store.devices.active(userId).then((ds) => ds.map(({ deviceId, registrationId }) => ({ deviceId, registrationId })));

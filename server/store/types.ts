@@ -278,6 +278,11 @@ export interface DeviceStore {
   touch(userId: string, deviceId: number, now: number): Promise<void>;
   /** Devices with published keys in state 'active' (the only ones others see and encrypt to). */
   active(userId: string): Promise<ActiveDevice[]>;
+  /**
+   * A number that changes whenever what `active` returns may have changed, so a reader may keep its lists while it
+   * holds (server/fanout.ts); undefined where the store cannot tell (other processes write the database).
+   */
+  activeVersion(): number | undefined;
   /** Every device of the user, whatever its state. */
   list(userId: string): Promise<DeviceRecord[]>;
   /** Changes a device's lifecycle state and appends the audit entry, in one transaction. */

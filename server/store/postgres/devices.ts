@@ -26,6 +26,11 @@ export function toDevice(r: Row): DeviceRecord {
 export class PgDeviceStore implements DeviceStore {
   constructor(private readonly q: Pg) {}
 
+  /** Other nodes write the same database: no version to go by. */
+  activeVersion(): undefined {
+    return undefined;
+  }
+
   async #get(userId: string, deviceId: number): Promise<DeviceRecord | undefined> {
     const r = await this.q.row('SELECT * FROM devices WHERE user_id = $1 AND device_id = $2', [userId, deviceId]);
     return r && toDevice(r);

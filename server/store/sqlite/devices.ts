@@ -24,7 +24,16 @@ export function toDevice(r: Row): DeviceRecord {
 }
 
 export class SqliteDeviceStore implements DeviceStore {
-  constructor(private readonly q: Sql) {}
+  /** Counts the statements that may change who is active (write-watch.ts); `touch` and renames do not. */
+  readonly #activeWrites: () => number;
+
+  constructor(private readonly q: Sql) {
+    this.#activeWrites = q.watch('devices', ['user_id', 'device_id', 'registration_id', 'identity_key', 'spk_public', 'state']);
+  }
+
+  activeVersion(): number {
+    return this.#activeWrites();
+  }
 
   #get(userId: string, deviceId: number): DeviceRecord | undefined {
     const r = this.q.get('SELECT * FROM devices WHERE user_id = $userId AND device_id = $deviceId', { userId, deviceId });

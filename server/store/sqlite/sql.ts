@@ -4,6 +4,7 @@
 // store calls made inside it (tracked with AsyncLocalStorage) run, every other caller waits until it ends.
 import Database, { type Statement } from '@signalapp/sqlcipher';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { touchedBy, type Watch } from './write-watch.ts';
 
 export type Row = Record<string, unknown>;
 export type Params = Record<string, string | number | Uint8Array | null>;
@@ -47,7 +48,8 @@ export class Sql {
    * Statements by their SQL. The driver caches them too, but looks them up by a key it builds by concatenating
    * the whole SQL on every call (~2% of the relay's CPU); a literal's hash is computed once.
    */
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements = new Map<string, { statement: Statement; touches: Watch[] }>();
+  readonly #watches: Watch[] = [];
   /** The open async transaction, if any: its token (the ALS store of its callers) and when it ends. */
   #open: { token: object; done: Promise<void> } | undefined;
   #depth = 0;
@@ -65,10 +67,22 @@ export class Sql {
   #prepared(sql: string): Statement {
     let s = this.#statements.get(sql);
     if (s === undefined) {
-      s = this.#db.prepare(sql);
+      s = { statement: this.#db.prepare(sql), touches: touchedBy(sql, this.#watches) };
       this.#statements.set(sql, s);
     }
-    return s;
+    for (const w of s.touches) w.count++;
+    return s.statement;
+  }
+
+  /**
+   * A count of the statements run so far that may have changed these columns of `table` (write-watch.ts): while
+   * it stays the same, what was read from them still holds. Register watches before the statements they follow.
+   */
+  watch(table: string, columns: readonly string[]): () => number {
+    const w: Watch = { table, columns, count: 0 };
+    this.#watches.push(w);
+    for (const [sql, s] of this.#statements) if (touchedBy(sql, [w]).length > 0) s.touches.push(w);
+    return () => w.count;
   }
 
   get(sql: string, params?: Params | ParamList): Row | undefined {
@@ -89,6 +103,7 @@ export class Sql {
 
   /** Several statements, no parameters (migrations). */
   exec(sql: string): void {
+    for (const w of this.#watches) w.count++;
     this.#db.exec(sql);
   }
 
