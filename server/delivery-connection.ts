@@ -58,7 +58,7 @@ export type RequestHandler = (peer: SocketPeer, text: string) => void;
 export function toIncoming(e: StoredEnvelope): IncomingEnvelope {
   return {
     id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
-    content: encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
+    content: e.contentBase64 ?? encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
     ...(e.aboutGroup ? { aboutGroup: e.aboutGroup } : {}),
   };
 }

@@ -41,48 +41,75 @@ export function activeRefs(store: ServerStore, userId: string): Promise<DeviceRe
   return refs;
 }
 
+/**
+ * Checks the envelopes of a send against the active devices of `recipients` (the sender's own other devices
+ * included when the sender is among them) and returns them as they are stored. Loops and Maps instead of
+ * Object.entries, spreads and filter chains: this runs for every send, and the relay spent ~6% of its time here.
+ */
 export async function checkFanout(
   store: ServerStore, sender: { userId: string; deviceId: number }, recipients: string[], envelopes: OutgoingEnvelope[], serverTimestamp: number,
   /** What the server stamps on the envelopes after its own checks: the group relayed for, or the group a 1:1 send is about. */
   stamp: { groupId?: string; aboutGroup?: string } = {},
-  /** Device lists the caller already read (active devices of a user), so they are not read twice. */
-  known: Record<string, DeviceRef[]> = {},
+  /** A device list the caller already read (the active devices of `known.userId`), so it is not read twice. */
+  known?: { userId: string; refs: DeviceRef[] },
 ): Promise<NewEnvelope[]> {
-  const contents = envelopes.map((e, i) => {
+  const contents: Uint8Array[] = new Array<Uint8Array>(envelopes.length);
+  const seen = new Set<string>();
+  for (let i = 0; i < envelopes.length; i++) {
+    const e = envelopes[i]!;
     const bytes = decodeBase64(e.content);
     if (!bytes) throw new ApiError('invalid_base64', `envelopes[${i}].content is not canonical base64.`);
-    return bytes;
-  });
-  const seen = new Set<string>();
-  for (const e of envelopes) {
-    if (seen.has(addr(e))) throw new ApiError('duplicate_device', `Two envelopes address ${addr(e)}.`);
-    seen.add(addr(e));
+    contents[i] = bytes;
+    const a = addr(e);
+    if (seen.has(a)) throw new ApiError('duplicate_device', `Two envelopes address ${a}.`);
+    seen.add(a);
   }
 
-  const devices: Record<string, DeviceRef[]> = {};
+  const devices = new Map<string, DeviceRef[]>();
   for (const userId of recipients) {
-    devices[userId] ??= known[userId] ?? await activeRefs(store, userId);
+    if (!devices.has(userId)) devices.set(userId, known?.userId === userId ? known.refs : await activeRefs(store, userId));
   }
   const expected = new Map<string, DeviceAddress & DeviceRef>();
-  for (const [userId, refs] of Object.entries(devices)) {
+  for (const [userId, refs] of devices) {
     for (const ref of refs) {
       if (userId === sender.userId && ref.deviceId === sender.deviceId) continue;
-      expected.set(addr({ userId, deviceId: ref.deviceId }), { userId, ...ref });
+      expected.set(addr({ userId, deviceId: ref.deviceId }), { userId, deviceId: ref.deviceId, registrationId: ref.registrationId });
     }
   }
-  const missing = [...expected.values()].filter((d) => !seen.has(addr(d))).map(({ userId, deviceId }) => ({ userId, deviceId }));
-  const extra = envelopes.filter((e) => !expected.has(addr(e))).map(({ userId, deviceId }) => ({ userId, deviceId }));
-  if (missing.length > 0 || extra.length > 0) {
+  let mismatch = expected.size !== envelopes.length;
+  let stale = false;
+  for (const e of envelopes) {
+    const d = expected.get(addr(e));
+    if (!d) mismatch = true;
+    else if (d.registrationId !== e.registrationId) stale = true;
+  }
+  if (mismatch || stale) refuse(envelopes, expected, seen, devices, mismatch);
+
+  const out: NewEnvelope[] = new Array<NewEnvelope>(envelopes.length);
+  for (let i = 0; i < envelopes.length; i++) {
+    const e = envelopes[i]!;
+    const n: NewEnvelope = {
+      destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId, type: e.type, content: contents[i]!,
+      serverTimestamp, contentBase64: e.content,
+    };
+    if (stamp.groupId) n.groupId = stamp.groupId;
+    if (stamp.aboutGroup) n.aboutGroup = stamp.aboutGroup;
+    out[i] = n;
+  }
+  return out;
+}
+
+/** 409 mismatched_devices (missing or extra devices) or else 410 stale_devices, with the current device lists. */
+function refuse(
+  envelopes: OutgoingEnvelope[], expected: Map<string, DeviceAddress & DeviceRef>, seen: Set<string>, lists: Map<string, DeviceRef[]>, mismatch: boolean,
+): never {
+  const devices = Object.fromEntries(lists);
+  const at = ({ userId, deviceId }: DeviceAddress) => ({ userId, deviceId });
+  if (mismatch) {
+    const missing = [...expected.values()].filter((d) => !seen.has(addr(d))).map(at);
+    const extra = envelopes.filter((e) => !expected.has(addr(e))).map(at);
     throw new ApiError('mismatched_devices', undefined, { missing, extra, stale: [], devices });
   }
-  const stale = envelopes.filter((e) => expected.get(addr(e))!.registrationId !== e.registrationId)
-    .map(({ userId, deviceId }) => ({ userId, deviceId }));
-  if (stale.length > 0) {
-    throw new ApiError('stale_devices', undefined, { missing: [], extra: [], stale, devices });
-  }
-  return envelopes.map((e, i) => ({
-    destUser: e.userId, destDevice: e.deviceId, sourceUser: sender.userId, sourceDevice: sender.deviceId,
-    type: e.type, content: contents[i]!, serverTimestamp,
-    ...(stamp.groupId ? { groupId: stamp.groupId } : {}), ...(stamp.aboutGroup ? { aboutGroup: stamp.aboutGroup } : {}),
-  }));
+  const stale = envelopes.filter((e) => expected.get(addr(e))!.registrationId !== e.registrationId).map(at);
+  throw new ApiError('stale_devices', undefined, { missing: [], extra: [], stale, devices });
 }

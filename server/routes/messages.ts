@@ -69,7 +69,7 @@ async function checkAndStore(ctx: AppContext, sender: { userId: string; deviceId
   // Expected: every active device of the recipient and of the sender, except the sending device.
   const serverTimestamp = ctx.now();
   const toStore = await checkFanout(ctx.store, sender, [recipient, sender.userId], envelopes, serverTimestamp, aboutGroup ? { aboutGroup } : {},
-    { [recipient]: recipientDevices });
+    { userId: recipient, refs: recipientDevices });
   return holdAndStore(ctx, sender, toStore, { sendId, serverTimestamp, urgent: urgent === true });
 }
 

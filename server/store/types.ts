@@ -92,6 +92,11 @@ export interface NewEnvelope {
   aboutGroup?: string;
   /** Held delivery: kept out of fetch and push until this time (the recipient is off work; server/workplace/). */
   deliverAfter?: number;
+  /**
+   * `content` as the sender's canonical base64 (checked: it decodes to `content` and back), kept in memory only
+   * so that delivery need not encode it again; never stored.
+   */
+  contentBase64?: string;
 }
 
 /** A send that carried a client sendId: stored at most once per (device, sendId) while the record lives. */

@@ -53,6 +53,7 @@ function withId(e: NewEnvelope, id: number): StoredEnvelope {
   if (e.groupId !== undefined) row.groupId = e.groupId;
   if (e.aboutGroup !== undefined) row.aboutGroup = e.aboutGroup;
   if (e.deliverAfter !== undefined) row.deliverAfter = e.deliverAfter;
+  if (e.contentBase64 !== undefined) row.contentBase64 = e.contentBase64;
   return row;
 }
 
