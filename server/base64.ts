@@ -5,8 +5,11 @@ import { ApiError } from './errors.ts';
  * lenient about the final bits, so we require that re-encoding gives back the same text.
  */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : undefined;
+  // A buffer of its own, not a slice of Node's shared pool: the SQLite driver copies pool slices before binding
+  // them (store/sqlite/sql.ts), and an envelope's content is bound once per send.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'base64'));
+  const n = bytes.write(text, 'base64');
+  return n === bytes.length && bytes.toString('base64') === text ? bytes : undefined;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {

@@ -162,7 +162,8 @@ export class Connection {
       this.closeForAbuse(CLOSE_NOT_READING, 'not reading');
       return;
     }
-    void this.send(frame).catch(() => {});
+    // No write callback: nothing waits for it (a failed write closes the socket, and 'close' cleans up).
+    this.socket.send(JSON.stringify(frame));
   }
 
   /**

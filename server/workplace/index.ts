@@ -60,6 +60,7 @@ export class Workplace {
    * Returns the held recipients (userId → delivery time).
    */
   async hold(sender: { userId: string; deviceId: number }, envelopes: NewEnvelope[], urgent: boolean): Promise<Record<string, number>> {
+    if (!this.orgHours) return {}; // no working hours in the policy: nobody is off work (hoursOf), so nothing is held
     const at = this.opts.now();
     const off = new Map<string, number>();
     for (const userId of new Set(envelopes.map((e) => e.destUser))) {
