@@ -106,6 +106,8 @@ export const TABLES: readonly TableInventory[] = [
       user_id: ['communication metadata', 'sender'], device_id: ['communication metadata', 'sender device'],
       send_id: ['communication metadata', 'random id the client chose'], server_timestamp: ['communication metadata', 'when accepted'],
       expires_at: ['communication metadata', 'when the record is forgotten'],
+      id: ['not personal', 'SQLite only: order of arrival (records are appended)'],
+      key_hash: ['communication metadata', 'SQLite only: 48 bits of SHA-256 over sender, device and sendId, to find the record'],
     },
   },
   {
@@ -269,7 +271,9 @@ export const TABLES: readonly TableInventory[] = [
 export const INTERNAL_TABLES: readonly string[] = ['sqlite_sequence'];
 
 /** Tables and columns only one backend has: PostgreSQL keeps attachment ciphertext in rows and insertion order in rid. */
-export const BACKEND_ONLY: readonly string[] = ['attachment_chunks', 'users.rid', 'scim_users.rid', 'scim_groups.rid', 'chat_group_members.rid'];
+export const BACKEND_ONLY: readonly string[] = [
+  'attachment_chunks', 'users.rid', 'scim_users.rid', 'scim_groups.rid', 'chat_group_members.rid', 'sends.id', 'sends.key_hash',
+];
 
 export const FILES: readonly FileInventory[] = [
   {
