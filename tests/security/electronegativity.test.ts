@@ -63,14 +63,17 @@ test('Electronegativity: no HIGH or MEDIUM finding in electron/ outside the base
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
   // One CLI run → parsed findings, or null when the report is incomplete: the CLI writes the CSV header and
-  // the rows with two unsynchronized async fs.writeFile calls, so rarely the header truncates the rows.
+  // the rows with two unsynchronized async fs.writeFile calls, so the header could truncate the rows (made
+  // orderly by UV_THREADPOOL_SIZE=1 below; the retries stay as a second guard).
   // A scan of electron/ always has findings (AUXCLICK_JS_CHECK fires on every BrowserWindow), so an empty
   // or malformed report is that race, and the scan is repeated.
   const scan = (attempt: number): Finding[] | null => {
     const report = join(dir, `report-${attempt}.csv`);
     const started = performance.now();
     const run = spawnSync(BIN, ['-i', SCANNED, '-o', report, '-x', 'AvailableSecurityFixesGlobalCheck', '-r', '-e', electronVersion], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, shell: process.platform === 'win32',
+      // One libuv pool thread: the two writeFile calls' open/write steps then run in the order they were issued
+      // (header first, rows appended after it) instead of racing on two threads.
+      cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', UV_THREADPOOL_SIZE: '1' }, shell: process.platform === 'win32',
     });
     t.diagnostic(`electronegativity run ${attempt} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(run.status, 0, `electronegativity failed:\n${run.stderr}\n${run.stdout}`);
