@@ -162,8 +162,7 @@ export class Connection {
       this.closeForAbuse(CLOSE_NOT_READING, 'not reading');
       return;
     }
-    // No write callback: nothing waits for it (a failed write closes the socket, and 'close' cleans up).
-    this.socket.send(JSON.stringify(frame));
+    void this.send(frame).catch(() => {});
   }
 
   /**
