@@ -183,11 +183,14 @@ export class Connection {
       do {
         this.#again = false;
         chain = this.chain();
+        // What waits for a drain (queue-empty) waits for this pump only, not for the loop to go quiet: while
+        // messages keep arriving the loop may never end, and a socket must still hear that its backlog is done.
+        const due = this.#afterDrain.splice(0);
         await this.#pump();
+        if (!this.closed) for (const f of due) f();
       } while (this.#again && !this.closed);
       // The last read saw everything committed before it: later commits of the same chain can be handed over.
       this.syncedChain = chain;
-      if (!this.closed) for (const f of this.#afterDrain.splice(0)) f();
     } catch (err) {
       if (!this.closed) {
         this.log.error({ err }, 'delivery failed; closing the connection so the client reconnects');

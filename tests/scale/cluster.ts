@@ -165,8 +165,9 @@ export class Socket {
   /** Opens the socket at `node` and resolves after the server's queue-empty (the stored queue was pushed). */
   static async open(node: RelayNode, device: Device): Promise<Socket> {
     const ws = new WebSocket(`${node.url.replace(/^http/, 'ws')}/v1/ws`, { headers: device.auth });
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    // Listening before 'open': a first frame that arrives with the upgrade's response is emitted in the same turn.
     const s = new Socket(ws);
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
     await s.until((f) => f.some((x) => x.type === 'queue-empty'), `${device.name}: queue-empty`);
     return s;
   }
