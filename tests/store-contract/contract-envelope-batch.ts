@@ -115,4 +115,20 @@ export function envelopeBatchContract(b: Backend): void {
     assert.deepEqual((await s.envelopes.after(bu.userId, bd.deviceId, 0, 10)).map((e) => e.id), [e2!.id]);
     assert.equal(await s.envelopes.deleteMany([]), 0);
   });
+
+  it('envelopes: deleteMany over several statements (150 acks, repeats and strangers among them)', async () => {
+    const s = await b.fresh();
+    const { user: a, device: ad } = await activeUser(s, 'a');
+    const { user: bu, device: bd } = await activeUser(s, 'b');
+    const from = { userId: a.userId, deviceId: ad.deviceId };
+    const queued = await s.envelopes.store(Array.from({ length: 120 }, (_, n) => envelopeTo(bu.userId, bd.deviceId, from, n)));
+    const mine = (e: { id: number }) => ({ userId: bu.userId, deviceId: bd.deviceId, id: e.id });
+    const acks = [
+      ...queued.slice(0, 100).map(mine), // 100 that go
+      ...queued.slice(0, 20).map(mine), // acked twice
+      ...queued.slice(100, 130).map((e) => ({ userId: a.userId, deviceId: ad.deviceId, id: e.id })), // someone else's
+    ];
+    assert.equal(await s.envelopes.deleteMany(acks), 100);
+    assert.deepEqual((await s.envelopes.after(bu.userId, bd.deviceId, 0, 200)).map((e) => e.id), queued.slice(100).map((e) => e.id));
+  });
 }

@@ -5,44 +5,11 @@
 // states and the sendId records read here cannot change before the rows go in.
 import type { NewEnvelope, PendingSend, SendOnce, StoredEnvelope } from '../types.ts';
 import { SqliteSendRecords, type NewSendRecord } from './send-records.ts';
-import { num, str, type ParamList, type Sql } from './sql.ts';
+import { inPieces, params, sized } from './batch-sql.ts';
+import { num, str, type Sql } from './sql.ts';
 
-/** Rows per multi-row statement; a shorter tail goes in power-of-two pieces, so few statement texts are kept. */
-const CHUNK = 64;
-
-/** A statement's text for `n` rows (`make` builds it), made once per size: a fresh string per call would be hashed anew. */
-function sized(cache: Map<number, string>, n: number, make: (rows: string) => string, cols: number): string {
-  let sql = cache.get(n);
-  if (sql === undefined) {
-    sql = make(Array.from({ length: n }, () => `(${Array(cols).fill('?').join(',')})`).join(','));
-    cache.set(n, sql);
-  }
-  return sql;
-}
 const SELECT_INACTIVE = new Map<number, string>();
 const INSERT_ENVELOPES = new Map<number, string>();
-
-/** Splits `items` into pieces of CHUNK, then 32, 16, … 1, and calls `fn` with each piece. */
-function inPieces<T>(items: T[], fn: (piece: T[]) => void): void {
-  let i = 0;
-  for (let size = CHUNK; size >= 1; size /= 2) {
-    while (items.length - i >= size) {
-      fn(items.slice(i, i + size));
-      i += size;
-      if (size < CHUNK) break; // at most one piece of each smaller size
-    }
-  }
-}
-
-/**
- * The parameters of `piece`, `width` per item, in one array filled in place (flatMap made an array per row and
- * then flattened them: ~2 µs a row, as much as SQLite took to insert it).
- */
-function params<T>(piece: T[], width: number, put: (p: ParamList, at: number, item: T) => void): ParamList {
-  const p: ParamList = new Array<ParamList[number]>(piece.length * width);
-  for (let i = 0; i < piece.length; i++) put(p, i * width, piece[i]!);
-  return p;
-}
 
 /** `e` with its id, built field by field (an object spread was the dearest line of the loop). */
 function withId(e: NewEnvelope, id: number): StoredEnvelope {

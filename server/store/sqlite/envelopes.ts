@@ -1,5 +1,6 @@
 // The relay queue: envelopes wait here until their device acknowledges them.
 import type { EnvelopeStore, NewEnvelope, PendingSend, SendOnce, SendOutcome, StoredEnvelope } from '../types.ts';
+import { inPieces, params, sized } from './batch-sql.ts';
 import { storeBatch } from './envelope-batch.ts';
 import { SqliteSendRecords } from './send-records.ts';
 import { bytes, num, str, type Row, type Sql } from './sql.ts';
@@ -12,6 +13,8 @@ function toEnvelope(r: Row): StoredEnvelope {
     ...(r.about_group == null ? {} : { aboutGroup: str(r.about_group) }),
   };
 }
+
+const DELETE_ACKED = new Map<number, string>();
 
 export class SqliteEnvelopeStore implements EnvelopeStore {
   readonly #sends: SqliteSendRecords;
@@ -104,10 +107,16 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     return this.q.plain(() => this.#delete(userId, deviceId, id));
   }
 
+  /** A turn's acks in a few statements (batch-sql.ts): one DELETE per ack was a quarter of the relay's SQLite time. */
   deleteMany(acks: { userId: string; deviceId: number; id: number }[]): Promise<number> {
     return this.q.write(() => {
       let n = 0;
-      for (const a of acks) if (this.#delete(a.userId, a.deviceId, a.id)) n++;
+      inPieces(acks, (piece) => {
+        n += this.q.run(
+          sized(DELETE_ACKED, piece.length, (rows) => `DELETE FROM envelopes WHERE (id, dest_user, dest_device) IN (VALUES ${rows}) AND deliver_after IS NULL`, 3),
+          params(piece, 3, (p, at, a) => { p[at] = a.id; p[at + 1] = a.userId; p[at + 2] = a.deviceId; }),
+        ).changes;
+      });
       return n;
     });
   }

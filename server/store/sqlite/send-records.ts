@@ -13,27 +13,19 @@
 // everywhere (its credential cache, its group commit).
 import type { SendOnce } from '../types.ts';
 import { sendKeyHash } from './send-key.ts';
-import { num, str, type ParamList, type Sql } from './sql.ts';
+import { inPieces, params, sized } from './batch-sql.ts';
+import { num, str, type Sql } from './sql.ts';
 
 /** ~40 bytes each in memory: 1,000,000 records is ~40 MiB, two hours of ~140 sends a second. */
 export const INDEX_CAP = 1_000_000;
 /** Expired records are swept at most this often (a DELETE per send would be a write per send). */
 const SWEEP_MS = 60_000;
-const CHUNK = 64;
 
 export interface SendRecord { rowid: number; serverTimestamp: number; expiresAt: number }
 /** A record to append, with its key's hash (computed once by the caller: it is the dear part). */
 export interface NewSendRecord { once: SendOnce; hash: number }
 
 const INSERT = new Map<number, string>();
-function insertSql(n: number): string {
-  let sql = INSERT.get(n);
-  if (sql === undefined) {
-    sql = `INSERT INTO sends (id, key_hash, user_id, device_id, send_id, server_timestamp, expires_at) VALUES ${Array(n).fill('(?,?,?,?,?,?,?)').join(',')}`;
-    INSERT.set(n, sql);
-  }
-  return sql;
-}
 
 export class SqliteSendRecords {
   /** key hash → rowid (an array for the rare hash two keys share), in the order added: oldest first. */
@@ -68,16 +60,13 @@ export class SqliteSendRecords {
     if (records.length === 0) return;
     let rowid = num(this.q.get('SELECT coalesce(max(id), 0) AS last FROM sends')!.last) + 1;
     const first = rowid;
-    for (let i = 0; i < records.length; i += CHUNK) {
-      const piece = records.slice(i, i + CHUNK);
-      const p: ParamList = new Array<ParamList[number]>(piece.length * 7);
-      piece.forEach(({ once: o, hash }, j) => {
-        const at = j * 7;
+    inPieces(records, (piece) => this.q.run(
+      sized(INSERT, piece.length, (rows) => `INSERT INTO sends (id, key_hash, user_id, device_id, send_id, server_timestamp, expires_at) VALUES ${rows}`, 7),
+      params(piece, 7, (p, at, { once: o, hash }) => {
         p[at] = rowid++; p[at + 1] = hash; p[at + 2] = o.userId; p[at + 3] = o.deviceId; p[at + 4] = o.sendId;
         p[at + 5] = o.serverTimestamp; p[at + 6] = o.expiresAt;
-      });
-      this.q.run(insertSql(piece.length), p);
-    }
+      }),
+    ));
     // Indexed only once written: an entry for a row that is later rolled back is harmless (find reads it back).
     const index = this.#loaded();
     records.forEach(({ hash }, i) => this.#put(index, hash, first + i));
