@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { RunningServer } from '../../server/app.ts';
 import { SafetyNumberChangedError, type Messenger } from '../../electron/core/messenger.ts';
+import type { CoreContext } from '../../electron/core/context.ts';
 import { devDevice, drain, startDevServer, tempDir } from './harness.ts';
 
 let server: RunningServer;
@@ -28,8 +29,10 @@ after(async () => {
 
 let profiles = 0;
 /** A device; `onDispatch` set: its group sends to 2+ devices go to a pool of 2 workers. */
-const device = (user: string, onDispatch?: (w: Worker) => void) => devDevice(open, join(root, `${user}-${++profiles}`), server.url, user,
-  onDispatch ? { encryptPool: { threshold: 2, size: 2, waitForStart: true, onDispatch } } : { encryptPool: false });
+const device = (user: string, onDispatch?: (w: Worker) => void, piece?: number) => devDevice(open, join(root, `${user}-${++profiles}`), server.url, user,
+  onDispatch ? { encryptPool: { threshold: 2, size: 2, waitForStart: true, onDispatch, ...(piece ? { piece } : {}) } } : { encryptPool: false });
+/** Every session record in the device's store (white-box: read through the store's own handle). */
+const sessionsOf = (m: Messenger) => (m as unknown as { ctx: CoreContext }).ctx.store.handle.prepare('SELECT address, record FROM sessions ORDER BY address').all([]);
 const texts = async (m: Messenger) => (await drain(m)).map((x) => [x.text, x.from]);
 
 test('a group send on the pool reaches every member; sessions keep working both ways with in-process sends', async () => {
@@ -105,4 +108,58 @@ test('a worker killed mid-send: the send completes in-process, no session is hal
   for (const m of members) await m.sendGroupText(g.id, `reply from ${m.me.email}`);
   const got = await texts(alice);
   assert.deepEqual(got.filter(([t]) => t?.startsWith('reply from')).sort(), members.map((m) => [`reply from ${m.me.email}`, m.me.email]).sort(), JSON.stringify(got));
+});
+
+test('a fan-out in pieces (one device each): a worker killed on the second piece; the first piece stays done, the rest go in-process, sessions stay sound', async () => {
+  let dispatched = 0;
+  let killAt = 0;
+  const alice = await device('alice', (w) => {
+    dispatched++;
+    if (dispatched === killAt) void w.terminate();
+  }, 1);
+  const members = [await device('bob'), await device('carol'), await device('dave')];
+  const g = await alice.createGroup('Piece crew', ['bob@acme.test', 'carol@acme.test', 'dave@acme.test']);
+  for (const m of members) await drain(m);
+
+  const at = dispatched;
+  const first = await alice.sendGroupText(g.id, 'in pieces');
+  assert.ok(first.devices >= 3);
+  assert.equal(dispatched - at, first.devices, 'one job per device');
+  for (const m of members) assert.deepEqual(await texts(m), [['in pieces', 'alice@acme.test']]);
+
+  killAt = dispatched + 2;
+  const sent = await alice.sendGroupText(g.id, 'despite a crash on piece two');
+  assert.deepEqual(sent.skipped, []);
+  for (const m of members) assert.deepEqual(await texts(m), [['despite a crash on piece two', 'alice@acme.test']]);
+  // Sessions written from the first piece and those the in-process fallback advanced both go on, both ways.
+  await alice.sendGroupText(g.id, 'and again');
+  for (const m of members) assert.deepEqual(await texts(m), [['and again', 'alice@acme.test']]);
+  for (const m of members) await m.sendGroupText(g.id, `reply from ${m.me.email}`);
+  const got = await texts(alice);
+  assert.deepEqual(got.filter(([t]) => t?.startsWith('reply from')).sort(), members.map((m) => [`reply from ${m.me.email}`, m.me.email]).sort(), JSON.stringify(got));
+});
+
+test('a verified contact\'s new key in a later piece fails the send; the earlier pieces\' sessions are rolled back', async () => {
+  let dispatched = 0;
+  const alice = await device('alice', () => { dispatched++; }, 1);
+  const bob = await device('bob');
+  const carol = await device('carol');
+  const g = await alice.createGroup('Late key crew', ['bob@acme.test', 'carol@acme.test']);
+  await alice.sendGroupText(g.id, 'hello');
+  await drain(bob); await drain(carol);
+  await alice.markVerified('carol@acme.test');
+  const carol2 = await device('carol');
+  // A 1:1 attempt first: its 409 tells alice of carol's new device, so the group send below goes straight to
+  // the pool (a send refused with 409 has advanced the sessions it encrypted to, as in any Signal client).
+  await assert.rejects(alice.sendText('carol@acme.test', 'psst'), SafetyNumberChangedError);
+  const before = dispatched;
+  const sessionsBefore = sessionsOf(alice);
+  await assert.rejects(alice.sendGroupText(g.id, 'secret plans'), SafetyNumberChangedError);
+  assert.ok(dispatched > before, 'pieces went to the workers before the refusal');
+  assert.deepEqual(sessionsOf(alice), sessionsBefore, 'no session record of the refused send was kept');
+  for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), []);
+  await alice.markVerified('carol@acme.test');
+  await alice.sendGroupText(g.id, 'verified again');
+  assert.ok(dispatched > before);
+  for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), [['verified again', 'alice@acme.test']]);
 });

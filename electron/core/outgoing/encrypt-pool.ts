@@ -21,6 +21,8 @@ export interface EncryptPoolOptions {
   startTimeoutMs?: number;
   /** Wait for workers still loading (tests); by default a job that finds them loading runs in-process. */
   waitForStart?: boolean;
+  /** Devices per job: a fan-out goes to the pool in pieces of this many (default 128; pooled-encrypt.ts says why). */
+  piece?: number;
   /** Tests: told of each job posted to a worker (e.g. to terminate it mid-job). */
   onDispatch?: (worker: Worker) => void;
 }
@@ -98,6 +100,7 @@ class Slot {
 export class EncryptPool {
   readonly threshold: number;
   readonly size: number;
+  readonly piece: number;
   private readonly timeoutMs: number;
   private readonly slots: (Slot | undefined)[];
   private nextId = 1;
@@ -110,6 +113,7 @@ export class EncryptPool {
   constructor(private readonly opts: EncryptPoolOptions = {}, private readonly warn: (line: string) => void = () => {}) {
     this.threshold = opts.threshold ?? 64;
     this.size = Math.max(1, opts.size ?? Math.max(2, availableParallelism()));
+    this.piece = Math.max(1, opts.piece ?? 128);
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.slots = Array.from({ length: this.size }, () => undefined);
   }
