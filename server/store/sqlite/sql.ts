@@ -62,6 +62,10 @@ export class Sql {
     // Deleted rows (acknowledged envelopes, used prekeys) are overwritten, not left in free pages. SQLCipher
     // builds default to it; said here so that no other build of the driver silently keeps them.
     this.#db.pragma('secure_delete = ON');
+    // 64 MiB of page cache instead of SQLite's 2 MiB: the relay's queue, its indexes and the sendId log are
+    // written and read all the time, and with 2 MiB their pages kept leaving the cache (each miss a read from
+    // the file): ~8% more 1:1 sends per second on the relay bench, same-run anchor unchanged.
+    this.#db.pragma('cache_size = -65536');
   }
 
   #prepared(sql: string): Statement {
