@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { IncomingEnvelope, ServerFrame } from '../common/wire/schemas.ts';
+import type { ServerFrame } from '../common/wire/schemas.ts';
 import type { SendResultFrame } from '../common/wire/socket-send.ts';
 import { encodeBase64 } from './base64.ts';
 import type { ServerStore, StoredEnvelope } from './store/types.ts';
@@ -55,18 +55,10 @@ export interface SocketPeer {
 }
 export type RequestHandler = (peer: SocketPeer, text: string) => void;
 
-export function toIncoming(e: StoredEnvelope): IncomingEnvelope {
-  return {
-    id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
-    content: e.contentBase64 ?? encodeBase64(e.content), serverTimestamp: e.serverTimestamp, ...(e.groupId ? { group: e.groupId } : {}),
-    ...(e.aboutGroup ? { aboutGroup: e.aboutGroup } : {}),
-  };
-}
-
 /**
- * The `envelope` frame of `e`, written out: the same text as JSON.stringify({ type: 'envelope', envelope:
- * toIncoming(e) }) (tests/server/envelope-frame.test.ts holds them equal) without building the object first, on
- * the relay's hottest line. Numbers and base64 need no escaping; the strings a client chose go through JSON.stringify.
+ * The `envelope` frame of `e` (an IncomingEnvelope of common/wire/schemas.ts), written out: the same text as
+ * JSON.stringify of the frame object (tests/server/envelope-frame.test.ts holds them equal) without building the
+ * object first, on the relay's hottest line. Numbers and base64 need no escaping; the strings a client chose go through JSON.stringify.
  */
 export function envelopeFrame(e: StoredEnvelope): string {
   let s = `{"type":"envelope","envelope":{"id":"${e.id}","sourceUser":${JSON.stringify(e.sourceUser)},"sourceDevice":${e.sourceDevice},"type":${e.type},"content":"${e.contentBase64 ?? encodeBase64(e.content)}","serverTimestamp":${e.serverTimestamp}`;

@@ -24,7 +24,7 @@ import { errorBody } from './errors.ts';
 import { CLOSE_ABUSE, WS_LIMITS } from './frame-meter.ts';
 import { Connection, type RequestHandler, type SocketPeer } from './delivery-connection.ts';
 
-export { toIncoming, type RequestHandler, type SocketPeer } from './delivery-connection.ts';
+export type { RequestHandler, SocketPeer } from './delivery-connection.ts';
 
 /** How every `send` frame starts (socket-send.ts checks the rest): the serialisation of SendFrame, type first. */
 const SEND_PREFIX = '{"type":"send",';

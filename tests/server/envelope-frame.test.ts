@@ -5,9 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Value } from 'typebox/value';
-import { ServerFrame } from '../../common/wire/schemas.ts';
-import { envelopeFrame, toIncoming } from '../../server/delivery-connection.ts';
+import { ServerFrame, type IncomingEnvelope } from '../../common/wire/schemas.ts';
+import { envelopeFrame } from '../../server/delivery-connection.ts';
 import type { StoredEnvelope } from '../../server/store/types.ts';
+
+/** The frame's envelope as an object, the plain way (what the relay built before envelopeFrame). */
+const toIncoming = (e: StoredEnvelope): IncomingEnvelope => ({
+  id: String(e.id), sourceUser: e.sourceUser, sourceDevice: e.sourceDevice, type: e.type,
+  content: e.contentBase64 ?? Buffer.from(e.content).toString('base64'), serverTimestamp: e.serverTimestamp,
+  ...(e.groupId ? { group: e.groupId } : {}), ...(e.aboutGroup ? { aboutGroup: e.aboutGroup } : {}),
+});
 
 const envelope = fc.record({
   id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
