@@ -29,7 +29,8 @@ const RECEIVERS = 200;
 const QUICK = process.env.PARLEY_BENCH_RELAY_QUICK === '1';
 /** Extra node flags for the server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const SERVER_NODE_ARGS = (process.env.PARLEY_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const IDLE = QUICK ? 0 : 10_000;
+/** PARLEY_BENCH_RELAY_IDLE=N: idle sockets in a quick run (to see what holding them leaves behind). */
+const IDLE = QUICK ? Number(process.env.PARLEY_BENCH_RELAY_IDLE ?? 0) : 10_000;
 const CONNECTIONS = 8;
 const DEPTH = 32;
 /** `send` frames in flight per sender's delivery socket (the server handles up to 64 per socket at once). */

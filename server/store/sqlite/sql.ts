@@ -29,10 +29,12 @@ type Bound = Record<string, Value> | Value[];
 /** Positional parameters, for statements written with `?` (batched inserts: sqlite/envelope-batch.ts). */
 export type ParamList = (string | number | Uint8Array | null)[];
 
-/** The driver wants Uint8Array<ArrayBuffer>; a Buffer from the pool may be a view on a larger shared buffer (copied). */
+/**
+ * The driver wants Uint8Array<ArrayBuffer>: a view on a SharedArrayBuffer is copied. Other views, such as slices of
+ * Node's buffer pool, are bound as they are: the driver binds the view's own bytes (tests/server/sql-bind.test.ts).
+ */
 const owned = (v: string | number | Uint8Array | null): Value =>
-  v instanceof Uint8Array && !(v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
-    ? new Uint8Array(v) : v as Value;
+  v instanceof Uint8Array && !(v.buffer instanceof ArrayBuffer) ? new Uint8Array(v) : v as Value;
 
 function bind(params: Params | ParamList | undefined): Bound | undefined {
   if (Array.isArray(params)) return params.map(owned);
