@@ -25,8 +25,10 @@ export const APP_RUNTIME_DEPENDENCIES = Object.freeze([
 ]);
 
 /** Declared dependencies that are build-time code generators, never loaded at run time: their subtree is not
- * followed (ts-proto would pull dprint-node, a native formatter with binaries for every platform). */
-export const NOT_RUNTIME_PACKAGES = Object.freeze(['ts-proto', '@types/node']);
+ * followed (ts-proto would pull dprint-node, a native formatter with binaries for every platform). bufferutil,
+ * an optional peer of ws, speeds up the relay's frame unmasking only: the app does not ship it (its addon could
+ * not load from app.asar anyway, and ws works without it). */
+export const NOT_RUNTIME_PACKAGES = Object.freeze(['ts-proto', '@types/node', 'bufferutil']);
 
 /** The native SQLCipher addon: only its prebuilds/<platform>-<arch>/ of the target is kept; unpacked from asar. */
 export const SQLCIPHER_PREBUILDS = 'node_modules/@signalapp/sqlcipher/prebuilds';
