@@ -297,7 +297,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   lifecycleRoutes(app, ctx);
   adminRoutes(app, ctx);
   groupRoutes(app, ctx);
-  businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
+  const { stats } = businessRoutes(app, ctx, opts.statsK !== undefined ? { statsK: opts.statsK } : {});
   attachmentRoutes(app, ctx, attachments);
   workingHoursRoutes(app, ctx);
   consentRoutes(app, ctx);
@@ -315,6 +315,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await ctx.releaser.stop();
     await retention?.stop();
     hub.shutdown();
+    // The statistics buffered since their last write go in while the store is still open (a hook of their own
+    // ran after the store had closed, and the last seconds of counts were lost on every shutdown).
+    await stats.close();
     await bus?.close();
     await store.close();
   });

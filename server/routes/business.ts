@@ -51,7 +51,7 @@ export function businessRoutes(app: App, ctx: AppContext, opts: { statsK?: numbe
   });
   // Sends over the delivery socket (server/socket-send.ts) have no HTTP response: counted here.
   ctx.sends.onSocketSend(({ userId, deviceId }) => { stats.active(userId, deviceId); stats.relayed(); });
-  app.addHook('onClose', async () => { await stats.close(); });
+  // Flushed by the server's own close sequence (server/app.ts), after the last send and before the store closes.
 
   app.get('/v1/admin/stats', { ...admin, schema: { querystring: AdminStatsQuery, response: replies({ 200: AdminStats }) } }, async (req): Promise<AdminStats> => {
     const n = req.query.days === undefined ? 30 : Number(req.query.days);

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { RELAY_NODE_FLAGS } from '../../server/cli/node-flags.ts';
+import { stopChild } from '../support/child.ts';
 
 const SERVER_BIN = fileURLToPath(new URL('../../server/cli/parley-server.js', import.meta.url));
 const ANCHOR_SERVER = fileURLToPath(new URL('./relay-anchor-server.ts', import.meta.url));
@@ -58,11 +59,7 @@ export async function startChild(args: string[], logFile: string, what: string):
   const { hostname, port } = new URL(url);
   return {
     url, host: hostname, port: Number(port), pid: child.pid!, child,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () => stopChild(child),
   };
 }
 

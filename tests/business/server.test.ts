@@ -143,10 +143,14 @@ test('org statistics: a scripted exchange counted exactly; figures below k withh
   assert.deepEqual([next[0].messagesRelayed, next[0].activeUsers], [5, 3], 'the closed day keeps its numbers');
 });
 
-test('org statistics: the server data holds no per-person trace of a closed day', async () => {
+test('org statistics: counts not yet written go in when the server closes; the data holds no per-person trace of a closed day', async () => {
+  // A send after the last read of the statistics: still only buffered in the server when it closes.
+  await ms.get('alice')!.sendText('bob@acme.test', 'three');
   await server.close();
   const db = new Database(join(root, 'server', 'parley-server.db'));
   try {
+    const relayed = db.prepare('SELECT messages_relayed FROM stats_daily WHERE day = ?').get(['2026-03-06']) as { messages_relayed: number } | undefined;
+    assert.equal(relayed?.messages_relayed, 3, 'the two sends read before and the one buffered at close');
     const days = db.prepare('SELECT DISTINCT day FROM stats_open').all().map((r) => (r as { day: string }).day);
     assert.ok(days.every((d) => d >= '2026-03-06'), `open sets left for closed days: ${days}`);
     const cols = db.prepare('PRAGMA table_info(stats_daily)').all().map((r) => (r as { name: string }).name);

@@ -14,6 +14,7 @@ import type { RunningServer } from '../../server/app.ts';
 import { CHROMIUM_ARGS } from '../../playwright.config.ts';
 import { waitFor, waitForLine } from '../support/wait-for.ts';
 import { ROOT, startDevServer, tempDir } from './harness.ts';
+import { stopChild } from '../support/child.ts';
 
 const APP = join(ROOT, 'electron', 'cli', 'parley-app.js');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -48,7 +49,7 @@ function startApp(profile: string, extra: string[], env: NodeJS.ProcessEnv = pro
 }
 
 function stopApp(child: ChildProcessWithoutNullStreams): Promise<void> {
-  return new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', () => r()); child.kill('SIGTERM'); });
+  return stopChild(child);
 }
 
 /** What a local attacker holding a captured URL tries: every value it carries, as a code and as a token. */

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForLine } from '../support/wait-for.ts';
 import { ROOT, tempDir } from './harness.ts';
+import { stopChild } from '../support/child.ts';
 
 test('npm start comes up without warnings and prints the link when it opens no window', async () => {
   const cwd = tempDir('npm-start');
@@ -25,7 +26,7 @@ test('npm start comes up without warnings and prints the link when it opens no w
     assert.doesNotMatch(out, /Opened/);
     assert.equal(err, '', 'nothing on stderr: no oidc-provider or Node warning');
   } finally {
-    await new Promise((r) => { if (child.exitCode !== null) return r(null); child.once('exit', r); child.kill('SIGINT'); });
+    await stopChild(child, 'SIGINT');
     rmSync(cwd, { recursive: true, force: true });
   }
   assert.equal(child.exitCode, 0, 'Ctrl+C stops it cleanly');

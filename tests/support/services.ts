@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './child.ts';
 import { waitForLine } from './wait-for.ts';
 
 const PG_BIN = process.env.PARLEY_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -76,10 +77,7 @@ export async function startPostgres(): Promise<Postgres> {
   const stop = async () => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGINT'); // fast shutdown
-    await exited;
+    if (p) await stopChild(p, 'SIGINT'); // fast shutdown
   };
   await start();
   const url = `postgres://parley@127.0.0.1:${port}/postgres`;
@@ -99,11 +97,6 @@ export async function startNats(port?: number): Promise<Nats> {
   proc.stderr!.resume();
   return {
     url: `nats://127.0.0.1:${port}`, port,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(proc),
   };
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noSeriousA11yViolations, shot, signIn } from './fixtures.ts';
+import { stopChild } from '../support/child.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'parley-ui-outbox-'));
@@ -31,7 +32,7 @@ function start(script: string, args: string[], ready: RegExp): Promise<{ child: 
 }
 
 function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+  return stopChild(child);
 }
 
 const startServer = (port: number) =>

@@ -87,7 +87,7 @@ export async function startWorld(people: string[], opts: WorldOptions = {}): Pro
   return {
     serverUrl, ui,
     async stop() {
-      await Promise.all(children.map((c) => new Promise<void>((r) => { if (c.exitCode !== null) return r(); c.once('exit', () => r()); c.kill('SIGTERM'); })));
+      await Promise.all(children.map((c) => stopChild(c)));
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -97,6 +97,7 @@ export async function startWorld(people: string[], opts: WorldOptions = {}): Pro
 import { expect, type Browser, type Page } from '@playwright/test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
+import { stopChild } from '../support/child.ts';
 
 /** docs/screenshots (tracked, shown in the README) only when asked: PARLEY_SCREENSHOTS=1 npx playwright test.
  * Otherwise under test-results/, so that `npm test` leaves the checkout clean. */
