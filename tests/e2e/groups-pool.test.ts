@@ -34,6 +34,12 @@ const device = (user: string, onDispatch?: (w: Worker) => void, piece?: number) 
 /** Every session record in the device's store (white-box: read through the store's own handle). */
 const sessionsOf = (m: Messenger) => (m as unknown as { ctx: CoreContext }).ctx.store.handle.prepare('SELECT address, record FROM sessions ORDER BY address').all([]);
 const texts = async (m: Messenger) => (await drain(m)).map((x) => [x.text, x.from]);
+/** Every member answers in the group and `sender` gets each answer: the sessions work the other way too. */
+async function repliesReach(sender: Messenger, groupId: string, members: Messenger[]): Promise<void> {
+  for (const m of members) await m.sendGroupText(groupId, `reply from ${m.me.email}`);
+  const got = await texts(sender);
+  assert.deepEqual(got.filter(([t]) => t?.startsWith('reply from')).sort(), members.map((m) => [`reply from ${m.me.email}`, m.me.email]).sort(), JSON.stringify(got));
+}
 
 test('a group send on the pool reaches every member; sessions keep working both ways with in-process sends', async () => {
   let dispatched = 0;
@@ -105,9 +111,7 @@ test('a worker killed mid-send: the send completes in-process, no session is hal
   await alice.sendGroupText(g.id, 'on a fresh worker');
   assert.ok(dispatched > at, 'the pool took the next send again');
   for (const m of members) assert.deepEqual(await texts(m), [['on a fresh worker', 'alice@acme.test']]);
-  for (const m of members) await m.sendGroupText(g.id, `reply from ${m.me.email}`);
-  const got = await texts(alice);
-  assert.deepEqual(got.filter(([t]) => t?.startsWith('reply from')).sort(), members.map((m) => [`reply from ${m.me.email}`, m.me.email]).sort(), JSON.stringify(got));
+  await repliesReach(alice, g.id, members);
 });
 
 test('a fan-out in pieces (one device each): a worker killed on the second piece; the first piece stays done, the rest go in-process, sessions stay sound', async () => {
@@ -134,9 +138,7 @@ test('a fan-out in pieces (one device each): a worker killed on the second piece
   // Sessions written from the first piece and those the in-process fallback advanced both go on, both ways.
   await alice.sendGroupText(g.id, 'and again');
   for (const m of members) assert.deepEqual(await texts(m), [['and again', 'alice@acme.test']]);
-  for (const m of members) await m.sendGroupText(g.id, `reply from ${m.me.email}`);
-  const got = await texts(alice);
-  assert.deepEqual(got.filter(([t]) => t?.startsWith('reply from')).sort(), members.map((m) => [`reply from ${m.me.email}`, m.me.email]).sort(), JSON.stringify(got));
+  await repliesReach(alice, g.id, members);
 });
 
 test('a verified contact\'s new key in a later piece fails the send; the earlier pieces\' sessions are rolled back', async () => {

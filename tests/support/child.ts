@@ -1,6 +1,6 @@
 // Stopping a child process in tests and benchmarks. A child killed by a signal keeps `exitCode` null (the signal
 // is in `signalCode`), so "exitCode !== null" alone took such a child for running and waited for an 'exit' that
-// had already been emitted: the bench's relay-cluster section hung for good when it stopped a node twice.
+// had already been emitted (the bench's relay-cluster section, which stops its nodes twice, could hang for good).
 import type { ChildProcess } from 'node:child_process';
 
 /** The child has exited, with a code or by a signal. */
