@@ -34,6 +34,22 @@ const device = (user: string, onDispatch?: (w: Worker) => void, piece?: number) 
 /** Every session record in the device's store (white-box: read through the store's own handle). */
 const sessionsOf = (m: Messenger) => (m as unknown as { ctx: CoreContext }).ctx.store.handle.prepare('SELECT address, record FROM sessions ORDER BY address').all([]);
 const texts = async (m: Messenger) => (await drain(m)).map((x) => [x.text, x.from]);
+/**
+ * alice (group sends on the pool, in pieces of `piece` devices if given), bob and carol in a group; alice has
+ * verified carol, who then adds a device: a key carol's verification does not cover.
+ */
+async function verifiedCrew(name: string, piece?: number) {
+  let dispatched = 0;
+  const alice = await device('alice', () => { dispatched++; }, piece);
+  const bob = await device('bob');
+  const carol = await device('carol');
+  const g = await alice.createGroup(name, ['bob@acme.test', 'carol@acme.test']);
+  await alice.sendGroupText(g.id, 'hello');
+  await drain(bob); await drain(carol);
+  await alice.markVerified('carol@acme.test');
+  const carol2 = await device('carol');
+  return { alice, bob, carol, carol2, g, dispatched: () => dispatched };
+}
 /** Every member answers in the group and `sender` gets each answer: the sessions work the other way too. */
 async function repliesReach(sender: Messenger, groupId: string, members: Messenger[]): Promise<void> {
   for (const m of members) await m.sendGroupText(groupId, `reply from ${m.me.email}`);
@@ -73,23 +89,15 @@ test('a group send on the pool reaches every member; sessions keep working both 
 });
 
 test('a verified contact\'s new key still fails a pooled send; nothing of it is kept', async () => {
-  let dispatched = 0;
-  const alice = await device('alice', () => { dispatched++; });
-  const bob = await device('bob');
-  const carol = await device('carol');
-  const g = await alice.createGroup('Verified crew', ['bob@acme.test', 'carol@acme.test']);
-  await alice.sendGroupText(g.id, 'hello');
-  await drain(bob); await drain(carol);
-  await alice.markVerified('carol@acme.test');
-  const carol2 = await device('carol'); // a new device: a key carol's verification does not cover
-  const before = dispatched;
+  const { alice, bob, carol, carol2, g, dispatched } = await verifiedCrew('Verified crew');
+  const before = dispatched();
   await assert.rejects(alice.sendGroupText(g.id, 'secret plans'), SafetyNumberChangedError);
   for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), []);
   assert.equal(alice.messages(g.id).find((x) => x.body === 'secret plans')?.status, 'failed');
 
   await alice.markVerified('carol@acme.test');
   await alice.sendGroupText(g.id, 'verified again');
-  assert.ok(dispatched > before);
+  assert.ok(dispatched() > before);
   for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), [['verified again', 'alice@acme.test']]);
 });
 
@@ -142,26 +150,18 @@ test('a fan-out in pieces (one device each): a worker killed on the second piece
 });
 
 test('a verified contact\'s new key in a later piece fails the send; the earlier pieces\' sessions are rolled back', async () => {
-  let dispatched = 0;
-  const alice = await device('alice', () => { dispatched++; }, 1);
-  const bob = await device('bob');
-  const carol = await device('carol');
-  const g = await alice.createGroup('Late key crew', ['bob@acme.test', 'carol@acme.test']);
-  await alice.sendGroupText(g.id, 'hello');
-  await drain(bob); await drain(carol);
-  await alice.markVerified('carol@acme.test');
-  const carol2 = await device('carol');
+  const { alice, bob, carol, carol2, g, dispatched } = await verifiedCrew('Late key crew', 1);
   // A 1:1 attempt first: its 409 tells alice of carol's new device, so the group send below goes straight to
   // the pool (a send refused with 409 has advanced the sessions it encrypted to, as in any Signal client).
   await assert.rejects(alice.sendText('carol@acme.test', 'psst'), SafetyNumberChangedError);
-  const before = dispatched;
+  const before = dispatched();
   const sessionsBefore = sessionsOf(alice);
   await assert.rejects(alice.sendGroupText(g.id, 'secret plans'), SafetyNumberChangedError);
-  assert.ok(dispatched > before, 'pieces went to the workers before the refusal');
+  assert.ok(dispatched() > before, 'pieces went to the workers before the refusal');
   assert.deepEqual(sessionsOf(alice), sessionsBefore, 'no session record of the refused send was kept');
   for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), []);
   await alice.markVerified('carol@acme.test');
   await alice.sendGroupText(g.id, 'verified again');
-  assert.ok(dispatched > before);
+  assert.ok(dispatched() > before);
   for (const m of [bob, carol, carol2]) assert.deepEqual(await texts(m), [['verified again', 'alice@acme.test']]);
 });
